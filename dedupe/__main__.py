@@ -1,0 +1,5 @@
+"""``python -m dedupe``: the command-line interface."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,131 @@
+"""Candidates: sketches → pairs of articles likely to be copies, for verification to judge.
+
+Two paths, both vectorised:
+
+* **LSH banding** of the MinHash signatures finds pairs of high Jaccard similarity. Bands and
+  rows are worked out from the threshold exactly as ``datasketch.MinHashLSH`` does.
+* **Anchors** find copies that Jaccard misses: a copy cut to its first third shares only a third
+  of the shingles of the full story. One shingle in ``anchor_rate``, chosen by its hash, is an
+  anchor; copies keep the anchors of the text they keep, so two articles sharing anchors are a
+  pair, however different their lengths.
+
+Note: a bucket or anchor shared by very many articles (page boilerplate that slipped through,
+a formula every market report repeats) would cost a quadratic number of pairs; past
+``max_bucket`` members a bucket links each member to its first one only, and an anchor held by
+more than ``max_bucket`` articles is ignored.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import datasketch
+import numba
+import numpy as np
+
+from .sketch import Sketches
+
+__all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands"]
+
+MAX_BUCKET = 256
+
+
+def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate: int = 8,
+                    max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """All candidate pairs ``(i, j)`` with ``i < j``, sorted, as an ``(m, 2)`` int64 array."""
+    num_perm = sketches.signatures.shape[1]
+    bands, rows = lsh_bands(lsh_threshold, num_perm)
+    found = np.concatenate([
+        lsh_pairs(sketches.signatures, sketches.set_sizes, bands, rows, max_bucket),
+        anchor_pairs(sketches.shingle_sets, sketches.set_offsets, anchor_rate, max_bucket),
+    ])
+    return _unique_pairs(found, len(sketches))
+
+
+@lru_cache(maxsize=32)
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """``(bands, rows)`` minimising the weighted false positive and negative rates, as
+    ``datasketch.MinHashLSH`` chooses them."""
+    lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
+    return lsh.b, lsh.r
+
+
+def lsh_pairs(signatures: np.ndarray, set_sizes: np.ndarray, bands: int, rows: int,
+              max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """Pairs of articles whose signatures agree on every row of at least one band."""
+    docs = np.flatnonzero(set_sizes > 0)  # an empty text is no one's copy
+    if len(docs) < 2:
+        return np.empty((0, 2), dtype=np.int64)
+    keys = _band_keys(signatures[docs], bands, rows)            # (len(docs), bands)
+    members = np.repeat(docs[None, :], bands, axis=0).ravel()
+    band_ids = np.repeat(np.arange(bands, dtype=np.uint64), len(docs))
+    # Mix the band number in so equal values in different bands never share a bucket.
+    bucket = keys.T.ravel() ^ (band_ids * np.uint64(0x9E3779B97F4A7C15))
+    return _pairs_in_groups(bucket, members, max_bucket)
+
+
+def anchor_pairs(shingle_sets: np.ndarray, set_offsets: np.ndarray, anchor_rate: int,
+                 max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """Pairs of articles sharing at least two anchors, or all the anchors of the one with fewer."""
+    is_anchor = shingle_sets % np.uint32(anchor_rate) == 0
+    owners = np.repeat(np.arange(len(set_offsets) - 1, dtype=np.int64), np.diff(set_offsets))
+    anchors, docs = shingle_sets[is_anchor].astype(np.uint64), owners[is_anchor]
+    pairs = _pairs_in_groups(anchors, docs, max_bucket, star=False)
+    if len(pairs) == 0:
+        return pairs
+    n = len(set_offsets) - 1
+    codes, shared = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
+    per_doc = np.bincount(docs, minlength=n)
+    first, second = codes // n, codes % n
+    fewest = np.minimum(per_doc[first], per_doc[second])
+    keep = shared >= np.minimum(2, fewest)
+    return np.stack([first[keep], second[keep]], axis=1)
+
+
+def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    used = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
+    key = np.zeros(used.shape[:2], dtype=np.uint64)
+    for r in range(rows):  # a loop over the few rows of a band, not over articles
+        key = (key ^ used[:, :, r]) * np.uint64(0x100000001B3)
+    return key
+
+
+def _pairs_in_groups(keys: np.ndarray, members: np.ndarray, max_bucket: int, star: bool = True) -> np.ndarray:
+    order = np.lexsort((members, keys))
+    keys, members = keys[order], members[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    sizes = np.diff(np.r_[starts, len(keys)])
+    return _emit_pairs(members, starts, sizes, max_bucket, star)
+
+
+@numba.njit(cache=True)
+def _emit_pairs(members, starts, sizes, max_bucket, star):
+    total = 0
+    for g in range(len(starts)):
+        s = sizes[g]
+        if s <= max_bucket:
+            total += s * (s - 1) // 2
+        elif star:
+            total += s - 1
+    out = np.empty((total, 2), dtype=np.int64)
+    k = 0
+    for g in range(len(starts)):
+        s, first = sizes[g], starts[g]
+        if s <= max_bucket:
+            for x in range(first, first + s):
+                for y in range(x + 1, first + s):
+                    a, b = members[x], members[y]
+                    out[k, 0], out[k, 1] = min(a, b), max(a, b)
+                    k += 1
+        elif star:
+            for y in range(first + 1, first + s):
+                a, b = members[first], members[y]
+                out[k, 0], out[k, 1] = min(a, b), max(a, b)
+                k += 1
+    return out
+
+
+def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
+    return np.stack([codes // n, codes % n], axis=1).astype(np.int64)

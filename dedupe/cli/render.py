@@ -1,0 +1,67 @@
+"""Rich rendering of results for the terminal; the library never imports this."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from ..article import Role
+from ..io.readers import Reject
+from ..pipeline import Result, Story
+
+_ROLE_STYLE = {Role.CANONICAL: "bold green", Role.DUPLICATE: "cyan", Role.TRUNCATED: "yellow",
+               Role.EXTENDED: "magenta", Role.UNIQUE: "dim"}
+_MEMBER_ROLES = (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED)
+_SHORT = {Role.DUPLICATE: "dup", Role.TRUNCATED: "trunc", Role.EXTENDED: "ext"}
+
+
+def stories_table(stories: list[Story], limit: int | None = None) -> Table:
+    """One row per story: canonical title and source, size, and how many members have each role."""
+    table = Table(title="Stories with more than one version", title_justify="left", expand=True)
+    table.add_column("#", justify="right", style="dim")
+    table.add_column("canonical", overflow="fold", ratio=1)
+    table.add_column("source", overflow="fold", max_width=24)
+    table.add_column("size", justify="right")
+    for role in _MEMBER_ROLES:
+        table.add_column(_SHORT[role], justify="right", style=_ROLE_STYLE[role])
+    shown = stories if limit is None else stories[:limit]
+    for number, story in enumerate(shown, start=1):
+        head = story.canonical.article
+        counts = [str(story.count(role) or "·") for role in _MEMBER_ROLES]
+        table.add_row(str(number), Text(display_title(head.title, head.text, head.id)),
+                      Text(head.source or "—"), str(len(story)), *counts)
+    if limit is not None and len(stories) > limit:
+        table.caption = f"{len(stories) - limit} more stories not shown; all are in the output file"
+    return table
+
+
+def display_title(title: str | None, text: str, fallback: str, width: int = 90) -> str:
+    """The headline, or the opening words of the text when there is none."""
+    shown = (title or "").strip() or " ".join(text.split()[:14]) or fallback
+    return shown if len(shown) <= width else shown[: width - 1] + "…"
+
+
+def summary_line(result: Result) -> Text:
+    """Articles read, stories, duplicates, truncated, extended, unique, rejected."""
+    s = result.summary
+    line = Text()
+    parts = [("articles", s["articles"], "bold"), ("stories", s["stories"], "bold green"),
+             ("duplicate", s["duplicate"], _ROLE_STYLE[Role.DUPLICATE]),
+             ("truncated", s["truncated"], _ROLE_STYLE[Role.TRUNCATED]),
+             ("extended", s["extended"], _ROLE_STYLE[Role.EXTENDED]),
+             ("unique", s["unique"], _ROLE_STYLE[Role.UNIQUE]),
+             ("rejected", s["rejected"], "bold red" if s["rejected"] else "dim")]
+    for i, (name, count, style) in enumerate(parts):
+        if i:
+            line.append(" · ", style="dim")
+        if count == 1 and name in ("articles", "stories"):
+            name = name[:-1] if name == "articles" else "story"
+        line.append(f"{count} {name}", style=style)
+    return line
+
+
+def print_rejects(console: Console, rejects: list[Reject]) -> None:
+    """Every input that could not be read, with where and why."""
+    for reject in rejects:
+        console.print(Text.assemble(("rejected ", "bold red"), (str(reject), "")))

@@ -1,0 +1,116 @@
+"""``dedupe scan``: a folder (or files) of articles → stories on the terminal and in a file."""
+
+from __future__ import annotations
+
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Callable, List, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..config import DedupeConfig
+from ..errors import ConfigError, InputError
+from ..io import read_articles, write_rejects, write_results
+from ..pipeline import Deduplicator
+from .render import print_rejects, stories_table, summary_line
+
+STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
+
+
+class Format(str, Enum):
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+def scan(
+    paths: List[Path] = typer.Argument(..., help="Folders (walked recursively) or files of articles: "
+                                                 ".txt, .md, .json, .jsonl, .ndjson."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one record per article here."),
+    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="Format of --output and --rejects."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input that could not be "
+                                                                   "read here: path, line, reason."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml to read "
+                                               "parameters from (default: the nearest one with them)."),
+    threshold: Optional[float] = typer.Option(None, help="Share of the shorter text that must be found in "
+                                                         "the other for a copy (default 0.5)."),
+    num_perm: Optional[int] = typer.Option(None, help="MinHash permutations (default 128)."),
+    shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (default 5)."),
+    source_priority: Optional[str] = typer.Option(None, help="Comma-separated sources preferred as "
+                                                             "canonical when versions are equally complete."),
+    limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+) -> None:
+    """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
+
+    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage or a path that does not exist.
+    """
+    out = Console()
+    err = Console(stderr=True)
+    try:
+        config = _config(config_file, threshold=threshold, num_perm=num_perm,
+                         shingle_size=shingle_size, source_priority=source_priority)
+    except ConfigError as error:
+        err.print(f"[bold red]error:[/] {error}")
+        raise typer.Exit(2)
+
+    with _progress(err) as advance:
+        advance("read")
+        try:
+            read = read_articles(paths)
+        except InputError as error:
+            err.print(f"[bold red]error:[/] {error}")
+            raise typer.Exit(2)
+        result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
+
+    if output is not None:
+        write_results(result.verdicts, output, format.value)
+    if rejects is not None:
+        write_rejects(result.rejects, rejects, format.value)
+    if not quiet and result.clusters:
+        out.print(stories_table(result.clusters, limit))
+    print_rejects(err, result.rejects)
+    out.print(summary_line(result))
+    if output is not None and not quiet:
+        out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]")
+    raise typer.Exit(1 if result.rejects else 0)
+
+
+def _config(config_file: Optional[Path], **overrides) -> DedupeConfig:
+    if config_file is not None:
+        if not config_file.is_file():
+            raise ConfigError(f"{config_file}: no such configuration file")
+        config = DedupeConfig.load_file(config_file)
+    else:
+        config = DedupeConfig.load(Path.cwd())
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if "source_priority" in changes:
+        changes["source_priority"] = tuple(s.strip() for s in changes["source_priority"].split(",") if s.strip())
+    return config.replace(**changes) if changes else config
+
+
+class _progress:
+    """A bar over the pipeline's stages on standard error, shown only on a terminal."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self.bar: Progress | None = None
+
+    def __enter__(self) -> Callable[[str], None]:
+        if self.console.is_terminal and sys.stderr.isatty():
+            self.bar = Progress(TextColumn("[progress.description]{task.description:<10}"), BarColumn(),
+                                TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn(),
+                                console=self.console, transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("read", total=len(STAGES))
+        return self.advance
+
+    def advance(self, stage: str) -> None:
+        if self.bar is not None:
+            self.bar.update(self.task, description=stage, completed=STAGES.index(stage))
+
+    def __exit__(self, *exc) -> None:
+        if self.bar is not None:
+            self.bar.stop()

@@ -1,0 +1,30 @@
+"""Exceptions raised by dedupe.
+
+Every error says what was wrong, where, and what to do about it.
+"""
+
+from __future__ import annotations
+
+__all__ = ["DedupeError", "InputError", "ConfigError"]
+
+
+class DedupeError(Exception):
+    """Base class of every error dedupe raises on purpose."""
+
+
+class InputError(DedupeError):
+    """An input path or record could not be read as an article.
+
+    ``path`` and ``line`` say where; ``reason`` says what is wrong.
+    """
+
+    def __init__(self, path: str, reason: str, line: int | None = None) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"{path}:{line}" if line is not None else path
+        super().__init__(f"{where}: {reason}")
+
+
+class ConfigError(DedupeError):
+    """A parameter has a value dedupe cannot work with."""

@@ -1,0 +1,62 @@
+"""Results → files: one JSON line (or CSV row) per article, and a rejects file.
+
+Files are written to a temporary name beside the target and renamed when complete, so a
+partial file never looks finished.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterable, Iterator, Literal
+
+from .readers import Reject
+
+__all__ = ["COLUMNS", "write_results", "write_rejects"]
+
+COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
+           "title", "source", "url", "published", "path")
+REJECT_COLUMNS = ("path", "line", "reason")
+
+
+def write_results(verdicts: Iterable, path: str | os.PathLike[str],
+                  format: Literal["jsonl", "csv"] = "jsonl") -> None:
+    """Write one record per verdict (see :meth:`dedupe.Verdict.to_record`)."""
+    _write((v.to_record() for v in verdicts), path, format, COLUMNS)
+
+
+def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str],
+                  format: Literal["jsonl", "csv"] = "jsonl") -> None:
+    """Write one record per reject: ``path``, ``line``, ``reason``."""
+    _write((r.to_dict() for r in rejects), path, format, REJECT_COLUMNS)
+
+
+def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, columns: tuple[str, ...]) -> None:
+    if format not in ("jsonl", "csv"):
+        raise ValueError(f"unknown format {format!r}; expected 'jsonl' or 'csv'")
+    with _atomic(Path(path)) as handle:
+        if format == "jsonl":
+            for record in records:
+                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        else:
+            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: "" if record[k] is None else record[k] for k in columns})
+
+
+@contextmanager
+def _atomic(path: Path) -> Iterator[IO[str]]:
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -1,0 +1,255 @@
+"""The one orchestrator of the stages: articles → cleaned texts → sketches → candidates →
+verified pairs → stories with canonicals and roles.
+
+>>> from dedupe import find_duplicates
+>>> story = "The central bank raised its main interest rate by a quarter point on Tuesday, " * 3
+>>> result = find_duplicates([
+...     {"id": "wire", "text": story + "Analysts had expected the move after inflation rose again."},
+...     {"id": "copy", "text": "DUBAI (Reuters) - " + story},
+...     {"id": "other", "text": "A new museum opened its doors to visitors in the old town this week."},
+... ])
+>>> [(v.id, v.role.value, v.canonical) for v in result.verdicts]
+[('wire', 'canonical', 'wire'), ('copy', 'truncated', 'wire'), ('other', 'unique', 'other')]
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from .article import Article, Role
+from .candidates import candidate_pairs
+from .clean import clean_corpus
+from .cluster import Ranking, cluster, roles
+from .config import DedupeConfig
+from .io.readers import Reject
+from .sketch import hash_words, sketch
+from .verify import Gap, Verifier
+
+__all__ = ["Verdict", "Story", "Result", "Deduplicator", "find_duplicates"]
+
+_MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What the run decided about one article.
+
+    ``similarity`` is the TF-IDF cosine to the canonical; ``containment`` the share of this
+    article's words found in the canonical; ``coverage`` the share of the canonical's words found
+    in this article; ``missing`` where a truncated copy's gap lies (``"end"``, ``"middle"`` or
+    ``"start"``). Scores are ``None`` for unique articles.
+    """
+
+    article: Article
+    role: Role
+    cluster: str
+    canonical: str
+    similarity: float | None = None
+    containment: float | None = None
+    coverage: float | None = None
+    missing: str | None = None
+
+    @property
+    def id(self) -> str:
+        return self.article.id
+
+    def to_record(self) -> dict[str, Any]:
+        """The output columns, as written by ``dedupe scan -o``."""
+        a = self.article
+        return {
+            "id": a.id, "cluster": self.cluster, "role": self.role.value, "canonical": self.canonical,
+            "similarity": _round(self.similarity), "containment": _round(self.containment),
+            "coverage": _round(self.coverage), "missing": self.missing,
+            "title": a.title, "source": a.source, "url": a.url,
+            "published": a.published.isoformat() if a.published else None, "path": a.path,
+        }
+
+
+@dataclass(frozen=True)
+class Story:
+    """One story: its canonical version first, then the other members by role and id."""
+
+    id: str
+    members: tuple[Verdict, ...]
+
+    @property
+    def canonical(self) -> Verdict:
+        return self.members[0]
+
+    def __len__(self) -> int:
+        return len(self.members)
+
+    def count(self, role: Role) -> int:
+        return sum(1 for member in self.members if member.role is role)
+
+
+@dataclass
+class Result:
+    """Everything a run found.
+
+    ``verdicts`` has one entry per article read, grouped by story (largest first); ``clusters``
+    the stories with more than one member; ``rejects`` every input that could not be used.
+    """
+
+    verdicts: list[Verdict]
+    clusters: list[Story]
+    rejects: list[Reject] = field(default_factory=list)
+    boilerplate_lines: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def count(self, role: Role) -> int:
+        """How many articles got ``role``."""
+        return sum(1 for v in self.verdicts if v.role is role)
+
+    @property
+    def summary(self) -> dict[str, int]:
+        """Articles read, stories, and how many of each role; rejected inputs."""
+        counts = {"articles": len(self.verdicts), "stories": len(self.clusters)}
+        counts.update({role.value: self.count(role) for role in Role})
+        counts["rejected"] = len(self.rejects)
+        return counts
+
+
+class Deduplicator:
+    """Finds the stories in a batch of articles.
+
+    Parameters
+    ----------
+    config:
+        Parameters of the run; defaults suit news.
+    progress:
+        Called with the name of each stage as it starts (the CLI shows it on a terminal).
+    """
+
+    def __init__(self, config: DedupeConfig | None = None,
+                 progress: Callable[[str], None] | None = None) -> None:
+        self.config = config
+        self.progress = progress
+
+    def run(self, articles: Iterable[Article | Mapping[str, Any]],
+            rejects: Iterable[Reject] = ()) -> Result:
+        """Deduplicate ``articles``; ``rejects`` from reading are carried into the result."""
+        config = self.config or DedupeConfig()
+        timings: dict[str, float] = {}
+        accepted, rejected = _collect(articles)
+        rejected = list(rejects) + rejected
+        accepted.sort(key=lambda a: a.id)  # results never depend on input order
+
+        with self._stage("clean", timings):
+            cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
+                                   config.boilerplate_min_docs)
+        with self._stage("sketch", timings):
+            sketches = sketch(cleaned.texts, config.shingle_size, config.num_perm, config.seed)
+            facts = hash_words(cleaned.facts)
+        with self._stage("candidates", timings):
+            pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
+        with self._stage("verify", timings):
+            verifier = Verifier(sketches, facts, config)
+            matches = verifier.judge(pairs)
+            digests = verifier.digests(matches)
+        with self._stage("cluster", timings):
+            stories = cluster(verifier, matches, digests, _ranking(accepted, config))
+            role, missing = roles(stories, sketches.word_counts)
+        verdicts = _verdicts(accepted, stories, role, missing)
+        return Result(*_order(verdicts), rejects=rejected,
+                      boilerplate_lines=len(cleaned.boilerplate), timings=timings)
+
+    @contextmanager
+    def _stage(self, name: str, timings: dict[str, float]) -> Iterator[None]:
+        if self.progress is not None:
+            self.progress(name)
+        start = time.perf_counter()
+        yield
+        timings[name] = time.perf_counter() - start
+
+
+def find_duplicates(articles: Iterable[Article | Mapping[str, Any]],
+                    config: DedupeConfig | None = None) -> Result:
+    """Group the copies among ``articles`` (``Article`` objects or dicts with the same fields)
+    into stories; see :class:`Result`."""
+    return Deduplicator(config).run(articles)
+
+
+def _collect(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list[Reject]]:
+    articles: list[Article] = []
+    rejects: list[Reject] = []
+    seen: dict[str, str] = {}
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, Article):
+            try:
+                item = Article.from_dict(item, path="<input>", line=number)
+            except (ValueError, TypeError, AttributeError) as error:
+                rejects.append(Reject("<input>", f"record {number}: {error}", number))
+                continue
+        if item.id in seen:
+            rejects.append(Reject(item.path or "<input>",
+                                  f"duplicate id {item.id!r}, first seen at {seen[item.id]}", item.line))
+            continue
+        seen[item.id] = item.place
+        articles.append(item)
+    return articles, rejects
+
+
+def _ranking(articles: list[Article], config: DedupeConfig) -> Ranking:
+    rank = {source.casefold(): i for i, source in enumerate(config.source_priority)}
+    priority = np.array([rank.get((a.source or "").casefold(), len(rank)) for a in articles], dtype=np.int64)
+    published = np.array([_timestamp(a.published) for a in articles], dtype=np.float64)
+    return Ranking(priority, published)
+
+
+def _timestamp(moment: datetime | None) -> float:
+    if moment is None:
+        return float("inf")
+    if moment.tzinfo is None:  # a naive time is taken as UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()
+
+
+def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.ndarray) -> list[Verdict]:
+    canonical = stories.canonical
+    s = stories.scores
+    by_member = {int(m): k for k, m in enumerate(s.pairs[:, 0])}
+    verdicts = []
+    for i, article in enumerate(articles):
+        head = articles[canonical[i]].id
+        this = Role(role[i])
+        if this is Role.UNIQUE:
+            verdicts.append(Verdict(article, this, article.id, article.id))
+        elif this is Role.CANONICAL:
+            verdicts.append(Verdict(article, this, head, head, 1.0, 1.0, 1.0))
+        else:
+            k = by_member[i]
+            verdicts.append(Verdict(article, this, head, head, float(s.cosine[k]), float(s.coverage_ab[k]),
+                                    float(s.coverage_ba[k]), _missing_name(int(missing[i]))))
+    return verdicts
+
+
+def _missing_name(flags: int) -> str | None:
+    for gap, name in _MISSING.items():
+        if flags & gap:
+            return name
+    return None
+
+
+_ROLE_ORDER = {Role.CANONICAL: 0, Role.DUPLICATE: 1, Role.EXTENDED: 2, Role.TRUNCATED: 3, Role.UNIQUE: 4}
+
+
+def _order(verdicts: list[Verdict]) -> tuple[list[Verdict], list[Story]]:
+    groups: dict[str, list[Verdict]] = {}
+    for v in verdicts:
+        groups.setdefault(v.cluster, []).append(v)
+    for members in groups.values():
+        members.sort(key=lambda v: (_ROLE_ORDER[v.role], v.id))
+    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
+    stories = [Story(key, tuple(members)) for key, members in ordered if len(members) > 1]
+    return [v for _, members in ordered for v in members], stories
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)

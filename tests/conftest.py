@@ -1,0 +1,35 @@
+"""Shared fixtures: the project's sample data and the real texts in ../shared."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dedupe import read_articles
+from dedupe.pipeline import Result, find_duplicates
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "sample"
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seeds" / "000_3fc2833c1b8e7df4.txt"
+
+
+@pytest.fixture(scope="session")
+def sample_result() -> Result:
+    """The sample folder, scanned once for the whole session."""
+    read = read_articles([SAMPLE])
+    assert not read.rejects
+    return find_duplicates(read.articles)
+
+
+def by_id(result: Result) -> dict:
+    """The verdicts of a result, by article id."""
+    return {v.id: v for v in result.verdicts}
+
+
+@pytest.fixture()
+def seed_page() -> str:
+    if not SEED.is_file():
+        pytest.skip(f"the seed page is not here ({SEED}); CI has ../shared")
+    return SEED.read_text(encoding="utf-8")
