@@ -25,7 +25,7 @@ _DASH = r"(?:--?|\u2013|\u2014|:)"
 
 # "ABU DHABI, 14th June, 2025 (WAM) --", "LONDON, July 15 (Reuters) -", "Dubai (AFP) -"
 _DATELINE_AGENCY = re.compile(
-    rf"^[ \t]*[^\n()]{{0,60}}?\((?:{_AGENCIES})\)[ \t]*{_DASH}[ \t]*", re.MULTILINE)
+    rf"^[ \t]*[^\n()]{{0,60}}?\((?:{_AGENCIES}|[A-Z]{{2,6}})\)[ \t]*{_DASH}[ \t]*", re.MULTILINE)
 # "SALVADOR, Feb 26 -", "NEW YORK -", "TURNBERRY/GLASGOW, Scotland —": a capitalised place first.
 _DATELINE_PLACE = re.compile(
     rf"^[ \t]*[A-Z][A-Z.'\u2019/& -]{{1,40}}[A-Z.](?:,[ \t]*[A-Za-z0-9 .,]{{1,30}}?)?[ \t]+{_DASH}[ \t]+"
@@ -33,8 +33,8 @@ _DATELINE_PLACE = re.compile(
 # Datelines open a story: only the first few lines are looked at.
 _DATELINE_LINES = 6
 _TAGS = re.compile(
-    r"^[ \t]*(?:(?:UPDATE|WRAPUP)[ \t]*\d*|CORRECTED|REFILE|RPT|REPEAT|FOCUS|EXCLUSIVE|BREAKINGVIEWS)"
-    r"[ \t]*[-:\u2013\u2014][ \t]*", re.MULTILINE)
+    r"^(?:[ \t]*(?:(?:UPDATE|WRAPUP)[ \t]*\d*|CORRECTED|REFILE|RPT|REPEAT|FOCUS|EXCLUSIVE|BREAKINGVIEWS)"
+    r"[ \t]*[-:\u2013\u2014][ \t]*)+", re.MULTILINE)
 
 # Whole lines that are furniture, never story text.
 _FURNITURE_LINES = re.compile(
@@ -96,12 +96,21 @@ def strip_furniture(text: str) -> str:
     >>> strip_furniture("UPDATE 2-Oil rises\\nLONDON, July 15 (Reuters) - Oil rose.\\nRead more: x")
     'Oil rises\\nOil rose.'
     """
-    lines = _TAGS.sub("", text).split("\n")
+    # Removing one piece can expose another (a dateline behind a byline, a tag behind a tag):
+    # repeat until nothing changes, so that cleaning cleaned text changes nothing. Each pass
+    # only deletes, so this ends.
+    while True:
+        stripped = _strip_once(text)
+        if stripped == text:
+            return text
+        text = stripped
+
+
+def _strip_once(text: str) -> str:
+    lines = [line for line in _TAGS.sub("", text).split("\n") if not _is_furniture(line)]
     head = "\n".join(lines[:_DATELINE_LINES])
     head = _DATELINE_PLACE.sub("", _DATELINE_AGENCY.sub("", head))
-    lines = head.split("\n") + lines[_DATELINE_LINES:]
-    kept = [line for line in lines if not _is_furniture(line)]
-    return "\n".join(kept).strip("\n")
+    return "\n".join(head.split("\n") + lines[_DATELINE_LINES:]).strip("\n")
 
 
 def _is_furniture(line: str) -> bool:

@@ -11,12 +11,14 @@ A pair is a match when the shorter article is mostly reproduced in the longer on
 at least ``threshold``) or the two are near-identical in vocabulary (cosine at least
 ``similarity_threshold``), unless a guard says otherwise:
 
-* **short**: texts under ``min_tokens`` words match only an identical text;
+* **short**: texts under ``min_tokens`` words match only an identical text, and texts of one or
+  two words match nothing;
 * **facts**: templated stories (earnings tables, market reports, protocol readouts) share their
   wording but not their numbers and names; a pair whose facts mostly differ is no match;
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
-  where it begins (a copy cut short), and the longer text must not be a digest: one that holds
-  several such texts in separate places.
+  where it begins (a copy cut short);
+* **digest**: a text that holds several other texts in separate places (a digest, news in brief)
+  is no one's copy: pairs in which the shorter text holds less than half of it are refused.
 """
 
 from __future__ import annotations
@@ -38,6 +40,8 @@ __all__ = ["Decision", "Gap", "PairScores", "Verifier"]
 _TFIDF_FEATURES = 1 << 20
 _FACT_MIN = 3        # facts the shorter text needs before the facts guard speaks
 _FACT_SHARE = 0.5    # share of them the longer text must hold
+_DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
+_SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
 class Decision(enum.IntEnum):
@@ -173,8 +177,8 @@ class Verifier:
         if digests is None:
             digests = self.digests(scores)
         _, longer = self._shorter_longer(scores)
-        partial = self._partial(scores)
-        scores.decision[partial & digests[longer] & scores.accepted] = Decision.DIGEST
+        _, coverage, _, _, _ = self._oriented(scores)
+        scores.decision[(coverage < _DIGEST_ITEM) & digests[longer] & scores.accepted] = Decision.DIGEST
         return scores
 
     def _shorter_longer(self, scores: PairScores) -> tuple[np.ndarray, np.ndarray]:
@@ -196,10 +200,6 @@ class Verifier:
         words = self.sketches.word_counts[np.where(a_short, b, a)]
         return containment, coverage, lead, last, words
 
-    def _partial(self, scores: PairScores) -> np.ndarray:
-        _, coverage, _, _, _ = self._oriented(scores)
-        return coverage < self.config.partial_coverage
-
     def _decide(self, scores: PairScores) -> np.ndarray:
         cfg = self.config
         containment, coverage, lead, _, longer_words = self._oriented(scores)
@@ -220,8 +220,8 @@ class Verifier:
         matched = decision > 0
         decision[matched & not_at_lead] = Decision.NOT_AT_LEAD
         decision[(decision > 0) & facts_differ] = Decision.FACTS_DIFFER
-        decision[short] = np.where(scores.identical[short] & (np.minimum(words[a], words[b])[short] > 0),
-                                   Decision.IDENTICAL_SHORT, Decision.SHORT)
+        exact = scores.identical & (np.minimum(words[a], words[b]) >= _SHORT_WORDS)
+        decision[short] = np.where(exact[short], Decision.IDENTICAL_SHORT, Decision.SHORT)
         return decision
 
     def digests(self, scores: PairScores) -> np.ndarray:
@@ -229,7 +229,7 @@ class Verifier:
         small part of it (a digest or news-in-brief page)."""
         containment, coverage, lead, last, _ = self._oriented(scores)
         _, longer = self._shorter_longer(scores)
-        held = (containment >= self.config.threshold) & (coverage < self.config.partial_coverage)
+        held = (containment >= self.config.threshold) & (coverage < _DIGEST_ITEM)
         order = np.lexsort((lead[held], longer[held]))
         return _disjoint_spans(longer[held][order], lead[held][order], last[held][order],
                                len(self.sketches))

@@ -1,0 +1,64 @@
+"""Candidates: LSH bands as datasketch chooses them, and anchors for copies cut short."""
+
+from __future__ import annotations
+
+import datasketch
+import numpy as np
+
+from dedupe.candidates import anchor_pairs, candidate_pairs, lsh_bands, lsh_pairs
+from dedupe.clean import to_tokens
+from dedupe.sketch import sketch
+
+from conftest import SAMPLE
+
+
+def sample_texts() -> tuple[list[str], list[str]]:
+    paths = sorted(SAMPLE.glob("*.txt"))
+    return [p.name for p in paths], [to_tokens(p.read_text(encoding="utf-8").split("\n\n", 1)[1]) for p in paths]
+
+
+def pairs_of(names: list[str], pairs: np.ndarray) -> set[frozenset[str]]:
+    return {frozenset((names[i], names[j])) for i, j in pairs}
+
+
+def test_bands_follow_datasketch() -> None:
+    for threshold in (0.3, 0.5, 0.8):
+        lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=128)
+        assert lsh_bands(threshold, 128) == (lsh.b, lsh.r)
+
+
+def test_lsh_pairs_agree_with_datasketch_lsh() -> None:
+    names, texts = sample_texts()
+    sk = sketch(texts)
+    bands, rows = lsh_bands(0.4, 128)
+    ours = pairs_of(names, lsh_pairs(sk.signatures, sk.set_sizes, bands, rows))
+    lsh = datasketch.MinHashLSH(num_perm=128, params=(bands, rows))
+    minhashes = [datasketch.MinHash(num_perm=128, hashvalues=s, scheme="affine32") for s in sk.signatures]
+    for name, m in zip(names, minhashes):
+        lsh.insert(name, m)
+    theirs = {frozenset((a, b)) for a, m in zip(names, minhashes) for b in lsh.query(m) if a != b}
+    assert ours == theirs
+    assert frozenset(("wire-port-terminal.txt", "ledger-port-terminal.txt")) in ours
+
+
+def test_anchors_find_the_copy_cut_short_that_lsh_misses() -> None:
+    names, texts = sample_texts()
+    sk = sketch(texts)
+    cut = frozenset(("wire-port-terminal.txt", "coastnews-port-terminal.txt"))
+    bands, rows = lsh_bands(0.4, 128)
+    assert cut not in pairs_of(names, lsh_pairs(sk.signatures, sk.set_sizes, bands, rows))
+    assert cut in pairs_of(names, anchor_pairs(sk.shingle_sets, sk.set_offsets, 8))
+    assert cut in pairs_of(names, candidate_pairs(sk))
+
+
+def test_unrelated_stories_are_not_candidates() -> None:
+    names, texts = sample_texts()
+    found = pairs_of(names, candidate_pairs(sketch(texts)))
+    assert not any("museum" in n or "weather" in n for pair in found for n in pair)
+    assert all(i < j for i, j in candidate_pairs(sketch(texts)))
+
+
+def test_a_crowded_bucket_links_to_its_first_member_only() -> None:
+    texts = ["the same wire story word for word again"] * 10
+    pairs = lsh_pairs(sketch(texts).signatures, np.ones(10, dtype=np.int64), 4, 32, max_bucket=5)
+    assert set(map(tuple, pairs.tolist())) == {(0, j) for j in range(1, 10)}

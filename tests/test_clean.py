@@ -1,0 +1,105 @@
+"""Cleaning: furniture out, Arabic unified, boilerplate learnt only across different stories."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe.clean import (BoilerplateLearner, clean_corpus, drop_title_lines, fact_text, normalize_arabic,
+                          strip_furniture, to_tokens)
+
+from conftest import SAMPLE
+
+
+@pytest.mark.parametrize("raw, clean", [
+    ("ABU DHABI, 14th June, 2025 (WAM) -- UAE President His Highness Sheikh Mohamed received a call.",
+     "UAE President His Highness Sheikh Mohamed received a call."),
+    ("LONDON, July 15 (Reuters) - Oil prices rose on Monday.", "Oil prices rose on Monday."),
+    ("WASHINGTON (AP) — The Senate voted on Tuesday.", "The Senate voted on Tuesday."),
+    ("SALVADOR, Feb 26 - Showers continued throughout the week.", "Showers continued throughout the week."),
+    ("UPDATE 2-Oil rises as supply tightens", "Oil rises as supply tightens"),
+    ("REFILE-Stocks fall\nStocks fell.", "Stocks fall\nStocks fell."),
+    ("By Jeff Mason and Steve Holland\nTrump spoke.", "Trump spoke."),
+    ("By JOHN SMITH, Associated Press\nThe vote passed.", "The vote passed."),
+    ("The vote passed.\n(Reporting by Jeff Mason; Editing by Mary Milliken)", "The vote passed."),
+    ("The vote passed.\nRead more: Why the vote matters\nContinue reading", "The vote passed."),
+    ("The call ended.\nDOWNLOAD THE APP\nGet Started Now: Download the App\napp-storeplay-store", "The call ended."),
+    ("Copyright 2018 The Associated Press. All rights reserved.\nText.", "Text."),
+    ("By Reuters\nJuly 15, 2018\nText.", "Text."),
+])
+def test_furniture_is_removed(raw: str, clean: str) -> None:
+    assert strip_furniture(raw) == clean
+
+
+@pytest.mark.parametrize("text", [
+    "By and large, the market rose.",              # "By" that is no byline
+    "NATO - the alliance - met in Brussels.",      # a dash that is no dateline
+    "The U.S. - China talks went on.",
+    "Apple said downloads of its app rose in the App Store this year.",
+])
+def test_story_text_is_kept(text: str) -> None:
+    assert strip_furniture(text) == text
+
+
+def test_datelines_are_only_looked_for_at_the_top() -> None:
+    body = "\n".join(["Line."] * 10 + ["PARIS (AFP) - A quoted wire lead deep in a page."])
+    assert strip_furniture(body).endswith("PARIS (AFP) - A quoted wire lead deep in a page.")
+
+
+def test_arabic_forms_and_diacritics_are_unified() -> None:
+    voweled = "أَعْلَنَتْ هيئةُ الكهرباء والمـياه إلى ١٥٠"
+    plain = "اعلنت هيئه الكهرباء والمياه الي 150"
+    assert normalize_arabic(voweled) == normalize_arabic(plain) == plain
+    assert to_tokens(voweled) == to_tokens(plain)
+
+
+def test_tokens_fold_case_width_and_punctuation() -> None:
+    assert to_tokens("Ｄｕｂａｉ’s ports—OPEN, again!") == "dubai s ports open again"
+
+
+def test_facts_are_numbers_and_names() -> None:
+    facts = fact_text("Net profit rose to 84.3 million dirhams, Emirates Cement said. Revenue was 1,412.6 million.")
+    assert facts.split() == ["84", "3", "1412", "6", "emirates", "cement"]
+
+
+def test_title_lines_are_dropped() -> None:
+    assert drop_title_lines("Port opens\nPORT  OPENS\nThe port opened.", "Port opens") == "The port opened."
+    assert drop_title_lines("Text.", None) == "Text."
+
+
+def test_boilerplate_is_learnt_across_different_stories() -> None:
+    footer = "The Gulf Ledger | Independent business news from the Gulf since 1998"
+    stories = [f"Story number {i} tells of event {i} in detail, with quotes and figures {i * 7}." for i in range(5)]
+    learner = BoilerplateLearner(min_docs=4).fit([f"{s}\n{footer}" for s in stories])
+    assert footer.casefold() in learner.lines_
+    assert learner.strip(f"{stories[0]}\n{footer}") == stories[0]
+
+
+def test_a_paragraph_shared_by_copies_of_one_story_is_not_boilerplate() -> None:
+    paragraph = "Shipping lines serving East Africa are expected to move first, officials said."
+    copies = [f"The port opened its fourth terminal on Saturday.\n{paragraph}\nOutlet {i} footer." for i in range(6)]
+    assert paragraph.casefold() not in BoilerplateLearner(min_docs=4).fit(copies).lines_
+
+
+def test_sample_folder_learns_its_site_footer() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
+    cleaned = clean_corpus(texts, [None] * len(texts), boilerplate_min_docs=4)
+    assert "most popular on the gulf ledger this week" in cleaned.boilerplate.lines_
+    assert all("independent business news" not in t for t in cleaned.texts)
+
+
+# Pieces of text and of furniture, joined at random: idempotence must hold however they combine.
+text_strategy = st.lists(st.sampled_from(list("abcXYZ ٠١أإةىَ\n-—,.()'’0123456789") + [
+    "(WAM) --", "By ", "Read more", "DUBAI", "UPDATE 2-", "Reuters", "July 15, 2018", "\n\n"]),
+    max_size=80).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_strategy)
+def test_cleaning_is_idempotent(text: str) -> None:
+    once = strip_furniture(text)
+    assert strip_furniture(once) == once
+    tokens = to_tokens(text)
+    assert to_tokens(tokens) == tokens
+    assert "  " not in tokens and tokens == tokens.strip()

@@ -1,0 +1,144 @@
+"""Reading: every format, the id rules, encodings, and a reject (never a crash) for bad input."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from dedupe import InputError, read_articles
+from dedupe.io.readers import decode, split_header
+
+from conftest import SAMPLE
+
+BODY = "The operator of the port opened its fourth container terminal on Saturday."
+
+
+def write(path: Path, content: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return path
+
+
+def test_text_file_with_header_block(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", f"Title: Port opens\nSOURCE: Gulf Wire\nurl: https://x.test/a\n"
+                              f"Published: 2025-06-14T08:00:00Z\nDesk: business\n\n{BODY}\n")
+    [article] = read_articles([tmp_path]).articles
+    assert article.id == "a.txt"
+    assert (article.title, article.source, article.url) == ("Port opens", "Gulf Wire", "https://x.test/a")
+    assert article.published == datetime(2025, 6, 14, 8, tzinfo=timezone.utc)
+    assert article.text.strip() == BODY
+    assert article.extra == {"desk": "business"}
+
+
+def test_text_file_without_header_is_all_body(tmp_path: Path) -> None:
+    write(tmp_path / "sub" / "b.md", f"Note: this is not a header\n\n{BODY}")
+    [article] = read_articles([tmp_path]).articles
+    assert article.id == "sub/b.md"  # relative to the scanned folder
+    assert article.title is None and article.text.startswith("Note:")
+
+
+def test_header_id_overrides_the_path(tmp_path: Path) -> None:
+    write(tmp_path / "c.txt", f"ID: wire-42\n\n{BODY}")
+    assert read_articles([tmp_path]).articles[0].id == "wire-42"
+
+
+def test_json_object_list_and_lines(tmp_path: Path) -> None:
+    write(tmp_path / "one.json", json.dumps({"headline": "H", "body": BODY, "publisher": "P", "lang": "en"}))
+    write(tmp_path / "many.json", json.dumps([{"id": "m1", "content": BODY}, {"text": BODY + " Two."}]))
+    write(tmp_path / "feed.jsonl", "\n".join(json.dumps({"text": f"{BODY} {i}"}) for i in range(3)))
+    write(tmp_path / "feed2.ndjson", json.dumps({"id": "n1", "text": BODY}) + "\n\n")
+    result = read_articles([tmp_path])
+    assert not result.rejects
+    ids = [a.id for a in result.articles]
+    assert ids == ["feed.jsonl#1", "feed.jsonl#2", "feed.jsonl#3", "n1", "m1", "many.json#2", "one.json"]
+    one = result.articles[-1]
+    assert (one.title, one.source, one.extra) == ("H", "P", {"lang": "en"})
+    assert result.articles[1].line == 2
+
+
+def test_a_single_file_path(tmp_path: Path) -> None:
+    path = write(tmp_path / "deep" / "x.txt", BODY)
+    assert read_articles([path]).articles[0].id == "x.txt"
+
+
+def test_repeated_id_is_rejected_naming_both_places(tmp_path: Path) -> None:
+    write(tmp_path / "a.jsonl", json.dumps({"id": "dup", "text": BODY}) + "\n" + json.dumps({"id": "dup", "text": BODY}))
+    write(tmp_path / "b.txt", f"ID: dup\n\n{BODY}")
+    result = read_articles([tmp_path])
+    assert [a.id for a in result.articles] == ["dup"]
+    assert len(result.rejects) == 2
+    first = result.rejects[0]
+    assert first.line == 2 and "duplicate id 'dup'" in first.reason and "a.jsonl:1" in first.reason
+    assert str(tmp_path / "b.txt") in str(result.rejects[1])
+
+
+def test_bad_records_are_rejected_and_the_rest_read(tmp_path: Path) -> None:
+    lines = [json.dumps({"text": BODY}), "{not json", json.dumps({"title": "no text"}),
+             json.dumps({"text": 42}), json.dumps(["a list"]), json.dumps({"text": BODY + " again"})]
+    write(tmp_path / "feed.jsonl", "\n".join(lines))
+    write(tmp_path / "bad.json", '{"text": "unterminated')
+    write(tmp_path / "scalar.json", "17")
+    write(tmp_path / "image.png", b"\x89PNG\r\n")
+    result = read_articles([tmp_path])
+    assert [a.id for a in result.articles] == ["feed.jsonl#1", "feed.jsonl#6"]
+    reasons = {(Path(r.path).name, r.line): r.reason for r in result.rejects}
+    assert "invalid JSON" in reasons[("feed.jsonl", 2)]
+    assert "no text" in reasons[("feed.jsonl", 3)]
+    assert "'text' must be a string" in reasons[("feed.jsonl", 4)]
+    assert "found a JSON list" in reasons[("feed.jsonl", 5)]
+    assert "invalid JSON" in reasons[("bad.json", 1)]
+    assert "found a JSON int" in reasons[("scalar.json", None)]
+    assert "unsupported file type '.png'" in reasons[("image.png", None)]
+
+
+def test_missing_path_is_a_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file or folder"):
+        read_articles([tmp_path / "nowhere"])
+
+
+ARABIC = "أعلنت هيئة الكهرباء والمياه اليوم تشغيل محطة جديدة لتحلية مياه البحر في إمارة الفجيرة."
+FRENCH = "Le président a reçu un appel téléphonique de son homologue irakien à propos de la sécurité régionale."
+
+
+@pytest.mark.parametrize("text, encoding", [
+    (ARABIC, "cp1256"), (FRENCH, "latin-1"), (ARABIC, "utf-16"), (FRENCH, "utf-8-sig"), (ARABIC, "utf-8"),
+])
+def test_encodings_are_read_correctly(text: str, encoding: str, tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", text.encode(encoding))
+    assert read_articles([tmp_path]).articles[0].text == text
+
+
+def test_undecodable_bytes_are_rejected_not_garbled(tmp_path: Path) -> None:
+    write(tmp_path / "junk.txt", bytes(range(256)) * 4)
+    result = read_articles([tmp_path])
+    assert not result.articles
+    assert "binary data" in result.rejects[0].reason
+
+
+def test_mixed_line_endings(tmp_path: Path) -> None:
+    write(tmp_path / "a.txt", f"Title: T\r\nSource: S\r\n\r\nFirst line.\rSecond line.\n".encode())
+    article = read_articles([tmp_path]).articles[0]
+    assert article.title == "T" and article.text == "First line.\nSecond line.\n"
+
+
+def test_decode_prefers_utf8_and_boms() -> None:
+    assert decode("naïve".encode("utf-8")) == "naïve"
+    assert decode("\ufeffnaïve".encode("utf-16-le")) == "naïve"
+
+
+def test_split_header_needs_a_known_key() -> None:
+    assert split_header("Author: Someone\n\nBody") == ({}, "Author: Someone\n\nBody")
+    assert split_header("Headline: H\nAuthor: A\n\nBody") == ({"title": "H", "author": "A"}, "Body")
+
+
+def test_every_sample_file_is_read() -> None:
+    result = read_articles([SAMPLE])
+    assert not result.rejects
+    files = [p for p in SAMPLE.rglob("*") if p.is_file()]
+    assert len({a.path for a in result.articles}) == len(files)

@@ -1,0 +1,123 @@
+"""Verification: the rules and guards that decide a pair, on the sample's real texts."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from dedupe import DedupeConfig, read_articles
+from dedupe.clean import clean_corpus
+from dedupe.sketch import hash_words, sketch
+from dedupe.verify import Decision, Gap, Verifier
+
+from conftest import SAMPLE
+
+
+def verifier_for(texts: list[str], config: DedupeConfig | None = None) -> Verifier:
+    cleaned = clean_corpus(texts, [None] * len(texts))
+    return Verifier(sketch(cleaned.texts), hash_words(cleaned.facts), config or DedupeConfig())
+
+
+@pytest.fixture(scope="module")
+def sample():
+    articles = sorted(read_articles([SAMPLE]).articles, key=lambda a: a.id)
+    ids = [a.id for a in articles]
+    verifier = verifier_for([a.text for a in articles])
+    pairs = np.array(list(itertools.combinations(range(len(ids)), 2)))
+    scores = verifier.judge(pairs)
+    decided = {frozenset((ids[i], ids[j])): (Decision(scores.decision[k]), k) for k, (i, j) in enumerate(pairs)}
+    return ids, scores, decided
+
+
+def test_copies_of_the_wire_story_are_accepted(sample) -> None:
+    _, _, decided = sample
+    wire = "wire-port-terminal.txt"
+    for copy in ("ledger-port-terminal.txt", "coastnews-port-terminal.txt", "expatdaily-port-terminal.txt",
+                 "northern-emirates-port-terminal.txt"):
+        assert decided[frozenset((wire, copy))][0] is Decision.CONTAINED
+    assert decided[frozenset(("wam-desalination-ar", "alkhaleej-desalination-ar"))][0].accepted
+
+
+def test_templated_readouts_with_other_names_are_refused(sample) -> None:
+    ids, scores, decided = sample
+    decision, k = decided[frozenset(("wire-readout-kenya.txt", "wire-readout-chile.txt"))]
+    assert decision is Decision.FACTS_DIFFER
+    # Without the facts guard the wording alone would have merged them.
+    assert min(scores.containment_ab[k], scores.containment_ba[k]) >= 0.5
+
+
+def test_templated_earnings_and_market_reports_stay_apart(sample) -> None:
+    _, _, decided = sample
+    for pair in (("wire-earnings-cement.txt", "wire-earnings-steel.txt"),
+                 ("ledger-market-close-0612.txt", "ledger-market-close-0613.txt")):
+        assert not decided[frozenset(pair)][0].accepted
+
+
+def test_nothing_else_in_the_sample_matches(sample) -> None:
+    _, _, decided = sample
+    accepted = {pair for pair, (decision, _) in decided.items() if decision.accepted}
+    port = {p.name for p in SAMPLE.glob("*port-terminal.txt")}
+    arabic = {"wam-desalination-ar", "alkhaleej-desalination-ar", "albayan-desalination-ar"}
+    assert all(pair <= port or pair <= arabic for pair in accepted)
+    assert len(accepted) == 10 + 3
+
+
+def test_alignment_finds_the_cut_and_the_dropped_passage(sample) -> None:
+    ids, scores, decided = sample
+    wire = "wire-port-terminal.txt"
+    for copy, gap in (("coastnews-port-terminal.txt", Gap.END), ("expatdaily-port-terminal.txt", Gap.MIDDLE)):
+        _, k = decided[frozenset((wire, copy))]
+        wire_first = ids[scores.pairs[k, 0]] == wire
+        gaps_of_wire = scores.gaps_ab[k] if wire_first else scores.gaps_ba[k]
+        assert Gap(gaps_of_wire) == gap
+        lead_of_wire = scores.lead_ab[k] if wire_first else scores.lead_ba[k]
+        assert lead_of_wire == 0
+
+
+def read(name: str) -> str:
+    return (SAMPLE / name).read_text(encoding="utf-8").split("\n\n", 1)[1]
+
+
+def test_a_digest_of_whole_items_is_not_their_copy() -> None:
+    items = [read("museum-opening.md"), read("weather-dust-storm.txt"), read("ledger-falcons-final.txt")]
+    digest = "\n\n".join(items)
+    verifier = verifier_for(items + [digest])
+    scores = verifier.judge(np.array([[0, 3], [1, 3], [2, 3]]))
+    decisions = [Decision(d) for d in scores.decision]
+    # The first item sits at the digest's lead, like a copy cut short: only the digest guard stops it.
+    assert decisions[0] is Decision.DIGEST
+    assert decisions[1] is Decision.NOT_AT_LEAD
+    assert not decisions[2].accepted
+    assert verifier.digests(scores).tolist() == [False, False, False, True]
+
+
+def test_a_page_embedding_one_paragraph_is_not_a_copy() -> None:
+    wire = read("wire-port-terminal.txt")
+    quoted = wire.split("\n\n")[3]
+    page = read("weather-dust-storm.txt") + "\n\n" + quoted + "\n\n" + read("museum-opening.md")
+    scores = verifier_for([wire, page]).judge(np.array([[0, 1]]))
+    assert not scores.accepted[0]
+
+
+@pytest.mark.parametrize("a, b, decision", [
+    ("Markets closed early today", "Markets closed early today", Decision.IDENTICAL_SHORT),
+    ("Markets closed early today", "Markets opened late today", Decision.SHORT),
+    ("Photos", "Photos", Decision.SHORT),
+    ("", "", Decision.SHORT),
+])
+def test_short_texts_match_only_word_for_word(a: str, b: str, decision: Decision) -> None:
+    scores = verifier_for([a, b]).judge(np.array([[0, 1]]))
+    assert Decision(scores.decision[0]) is decision
+
+
+def test_a_stricter_threshold_refuses_a_copy_cut_short() -> None:
+    wire, cut = read("wire-port-terminal.txt"), read("coastnews-port-terminal.txt")
+    lenient = verifier_for([wire, cut]).judge(np.array([[0, 1]]))
+    assert lenient.accepted[0]
+    # The cut copy is its whole self inside the wire story, so containment stays high ...
+    assert lenient.containment_ba[0] > 0.95
+    # ... and only a partial-coverage floor above its share refuses it.
+    strict = verifier_for([wire, cut], DedupeConfig(partial_coverage=0.9)).judge(np.array([[0, 1]]))
+    assert Decision(strict.decision[0]) is Decision.CONTAINED
