@@ -64,4 +64,4 @@ def summary_line(result: Result) -> Text:
 def print_rejects(console: Console, rejects: list[Reject]) -> None:
     """Every input that could not be read, with where and why."""
     for reject in rejects:
-        console.print(Text.assemble(("rejected ", "bold red"), (str(reject), "")))
+        console.print(Text.assemble(("rejected ", "bold red"), (str(reject), "")), soft_wrap=True)

@@ -72,9 +72,10 @@ def scan(
     if not quiet and result.clusters:
         out.print(stories_table(result.clusters, limit))
     print_rejects(err, result.rejects)
-    out.print(summary_line(result))
+    # Lines a script may grep are never wrapped.
+    out.print(summary_line(result), soft_wrap=True)
     if output is not None and not quiet:
-        out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]")
+        out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]", soft_wrap=True)
     raise typer.Exit(1 if result.rejects else 0)
 
 

@@ -1,0 +1,100 @@
+"""The command line, run as a user runs it: real files in, real files out, exit codes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dedupe.cli import app
+from dedupe.io.writers import COLUMNS
+
+from conftest import ROOT, SAMPLE
+
+runner = CliRunner(env={"COLUMNS": "160"})
+
+
+def scan(*args: str):
+    return runner.invoke(app, ["scan", *args])
+
+
+def test_scan_sample_writes_one_record_per_article(tmp_path: Path) -> None:
+    out = tmp_path / "clusters.jsonl"
+    result = scan(str(SAMPLE), "-o", str(out))
+    assert result.exit_code == 0, result.output
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 19 and all(tuple(r) == COLUMNS for r in records)
+    first = records[0]
+    assert (first["id"], first["role"], first["cluster"]) == ("wire-port-terminal.txt", "canonical",
+                                                                "wire-port-terminal.txt")
+    cut = next(r for r in records if r["id"] == "coastnews-port-terminal.txt")
+    assert cut["role"] == "truncated" and cut["missing"] == "end" and cut["canonical"] == first["id"]
+    assert cut["published"] == "2025-06-14T09:15:00+04:00" and cut["source"] == "Coast News Online"
+    assert "Jebel Ali operator opens fourth container terminal" in result.output
+    assert "19 articles · 2 stories · 2 duplicate · 3 truncated · 1 extended · 11 unique · 0 rejected" in result.output
+
+
+def test_csv_has_the_same_columns(tmp_path: Path) -> None:
+    out = tmp_path / "clusters.csv"
+    assert scan(str(SAMPLE), "-o", str(out), "--format", "csv", "-q").exit_code == 0
+    with out.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert tuple(rows[0]) == COLUMNS and len(rows) == 19
+    assert {r["role"] for r in rows} == {"canonical", "duplicate", "truncated", "extended", "unique"}
+
+
+def test_rejects_give_exit_status_1_and_a_rejects_file(tmp_path: Path) -> None:
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "good.txt").write_text("A story about the port and its new cranes and berths.", encoding="utf-8")
+    (feed / "bad.jsonl").write_text('{"text": "fine line of text"}\n{broken\n', encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    result = scan(str(feed), "--rejects", str(rejects), "-o", str(tmp_path / "out.jsonl"))
+    assert result.exit_code == 1
+    [reject] = [json.loads(line) for line in rejects.read_text(encoding="utf-8").splitlines()]
+    assert reject["path"].endswith("bad.jsonl") and reject["line"] == 2 and "invalid JSON" in reject["reason"]
+    assert "1 rejected" in result.output
+    assert len((tmp_path / "out.jsonl").read_text().splitlines()) == 2
+
+
+def test_bad_usage_and_missing_paths_exit_2(tmp_path: Path) -> None:
+    assert scan(str(tmp_path / "nowhere")).exit_code == 2
+    assert scan(str(SAMPLE), "--threshold", "1.5").exit_code == 2
+    assert scan(str(SAMPLE), "--format", "xml").exit_code == 2
+    assert runner.invoke(app, ["scan"]).exit_code == 2
+
+
+def test_parameters_come_from_dedupe_toml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "dedupe.toml").write_text('[dedupe]\nsource_priority = ["Expat Daily"]\nnum_perm = 64\n')
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "o.jsonl"
+    assert scan(str(SAMPLE), "-o", str(out), "-q").exit_code == 0
+    assert out.exists()
+    (tmp_path / "dedupe.toml").write_text("[dedupe]\nthreshhold = 0.4\n")
+    result = scan(str(SAMPLE), "-q")
+    assert result.exit_code == 2 and "unknown parameter(s) threshhold" in result.output
+
+
+def test_every_command_has_help() -> None:
+    top = runner.invoke(app, ["--help"])
+    assert top.exit_code == 0 and "scan" in top.output
+    help_text = runner.invoke(app, ["scan", "--help"]).output
+    for option in ("--output", "--format", "--rejects", "--threshold", "--num-perm", "--shingle-size",
+                   "--source-priority", "Exit status"):
+        assert option in help_text
+
+
+def test_python_dash_m_runs_the_real_command(tmp_path: Path) -> None:
+    out = tmp_path / "c.jsonl"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "dedupe", "scan", str(SAMPLE), "-o", str(out)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 19
+    assert "2 stories" in done.stdout and done.stderr == ""  # no progress bar when not a terminal

@@ -1,0 +1,129 @@
+"""The whole pipeline as a library call: roles, canonicals, order independence, no chaining."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedupe import Article, DedupeConfig, Role, find_duplicates, read_articles
+
+from conftest import SAMPLE, by_id
+
+PORT = "wire-port-terminal.txt"
+
+
+def test_sample_roles(sample_result) -> None:
+    v = by_id(sample_result)
+    assert v[PORT].role is Role.CANONICAL
+    assert v["ledger-port-terminal.txt"].role is Role.DUPLICATE        # other headline and boilerplate
+    cut = v["coastnews-port-terminal.txt"]
+    assert (cut.role, cut.missing) == (Role.TRUNCATED, "end")           # cut short
+    assert 0.3 < cut.coverage < 0.45 and cut.containment > 0.95
+    dropped = v["expatdaily-port-terminal.txt"]
+    assert (dropped.role, dropped.missing) == (Role.TRUNCATED, "middle")  # a paragraph dropped
+    assert 0.8 < dropped.coverage < 0.9
+    extended = v["northern-emirates-port-terminal.txt"]
+    assert extended.role is Role.EXTENDED and extended.missing is None  # local paragraphs added
+    assert extended.containment < 0.8
+    for member in ("ledger-port-terminal.txt", "coastnews-port-terminal.txt", "expatdaily-port-terminal.txt",
+                   "northern-emirates-port-terminal.txt"):
+        assert v[member].canonical == PORT and v[member].cluster == v[PORT].cluster
+
+
+def test_arabic_copies_differing_in_diacritics_and_letter_forms(sample_result) -> None:
+    v = by_id(sample_result)
+    assert v["wam-desalination-ar"].role is Role.CANONICAL
+    plain = v["alkhaleej-desalination-ar"]
+    assert plain.role is Role.DUPLICATE and plain.similarity == pytest.approx(1.0)
+    assert v["albayan-desalination-ar"].role is Role.TRUNCATED
+
+
+def test_look_alikes_digests_and_unrelated_stories_stay_unique(sample_result) -> None:
+    v = by_id(sample_result)
+    for article in ("wire-earnings-cement.txt", "wire-earnings-steel.txt", "wire-readout-kenya.txt",
+                    "wire-readout-chile.txt", "ledger-market-close-0612.txt", "ledger-market-close-0613.txt",
+                    "gulf-briefs-2025-06-15", "rail-freight-link", "museum-opening.md",
+                    "weather-dust-storm.txt", "ledger-falcons-final.txt"):
+        assert v[article].role is Role.UNIQUE, article
+        assert v[article].cluster == article and v[article].similarity is None
+
+
+def test_every_article_is_accounted_for_once(sample_result) -> None:
+    read = read_articles([SAMPLE])
+    assert sorted(v.id for v in sample_result.verdicts) == sorted(a.id for a in read.articles)
+    s = sample_result.summary
+    assert s["articles"] == sum(s[r.value] for r in Role)
+    assert s["stories"] == s["canonical"] == len(sample_result.clusters) == 2
+    story = sample_result.clusters[0]
+    assert story.canonical.id == PORT and len(story) == 5
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.permutations(read_articles([SAMPLE]).articles))
+def test_input_order_never_changes_the_result(articles) -> None:
+    shuffled = find_duplicates(articles)
+    reference = find_duplicates(sorted(articles, key=lambda a: a.id))
+    assert [v.to_record() for v in shuffled.verdicts] == [v.to_record() for v in reference.verdicts]
+
+
+def test_dicts_work_like_articles() -> None:
+    wire = (SAMPLE / PORT).read_text(encoding="utf-8").split("\n\n", 1)[1]
+    result = find_duplicates([{"id": "a", "body": wire, "publisher": "X"}, {"id": "b", "text": wire},
+                              {"title": "no id"}, {"id": "a", "text": "again"}])
+    assert [v.role for v in result.verdicts] == [Role.CANONICAL, Role.DUPLICATE]
+    assert [r.line for r in result.rejects] == [3, 4]
+    assert "duplicate id 'a'" in result.rejects[1].reason
+
+
+def body(name: str) -> str:
+    return (SAMPLE / name).read_text(encoding="utf-8").split("\n\n", 1)[1]
+
+
+def test_equal_copies_go_to_source_priority_then_earliest_then_id() -> None:
+    text = body(PORT)
+    articles = [Article("c", text, source="Late Wire", published=None),
+                Article("b", text, source="Coast", published=datetime(2025, 6, 15)),
+                Article("a", text, source="Coast", published=datetime(2025, 6, 16))]
+    assert by_id(find_duplicates(articles))["a"].canonical == "b"      # earliest published
+    config = DedupeConfig(source_priority=("Late Wire",))
+    assert by_id(find_duplicates(articles, config))["a"].canonical == "c"  # preferred source
+    undated = [replace(a, published=None, source=None) for a in articles]
+    assert by_id(find_duplicates(undated))["c"].canonical == "a"        # smallest id
+
+
+def test_the_most_complete_version_is_canonical_whatever_its_date() -> None:
+    full, cut = body(PORT), body("coastnews-port-terminal.txt")
+    early_cut = [Article("full", full, published=datetime(2025, 6, 14, 12)),
+                 Article("cut", cut, published=datetime(2025, 6, 14, 8))]
+    v = by_id(find_duplicates(early_cut, DedupeConfig(source_priority=("nobody",))))
+    assert v["full"].role is Role.CANONICAL and v["cut"].role is Role.TRUNCATED
+
+
+def test_a_digest_does_not_chain_the_stories_it_holds() -> None:
+    port, weather, museum = body(PORT), body("weather-dust-storm.txt"), body("museum-opening.md")
+    digest = "\n\n".join([body("coastnews-port-terminal.txt"), weather, museum])
+    articles = [Article("port", port), Article("port-copy", port.replace("Saturday", "Sat")),
+                Article("weather", weather), Article("weather-copy", weather),
+                Article("museum", museum), Article("digest", digest)]
+    v = by_id(find_duplicates(articles))
+    assert v["digest"].role is Role.UNIQUE
+    assert v["port"].cluster == v["port-copy"].cluster != v["weather"].cluster == v["weather-copy"].cluster
+    assert v["museum"].role is Role.UNIQUE
+
+
+def test_a_shared_quote_does_not_join_two_stories() -> None:
+    quote = ('"We designed this terminal for the trade routes of the next twenty years, not the last '
+             'twenty," the chief executive said at the ceremony on Saturday.')
+    a = body("weather-dust-storm.txt") + "\n\n" + quote
+    b = body("museum-opening.md") + "\n\n" + quote
+    result = find_duplicates([Article("a", a), Article("b", b), Article("q", quote)])
+    assert all(v.role is Role.UNIQUE for v in result.verdicts)
+
+
+def test_timings_cover_every_stage(sample_result) -> None:
+    assert set(sample_result.timings) == {"clean", "sketch", "candidates", "verify", "cluster"}
+    assert sample_result.boilerplate_lines >= 2
