@@ -9,15 +9,19 @@ Every function is idempotent: cleaning cleaned text changes nothing.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+import numpy as np
+
 __all__ = [
-    "normalize_unicode", "normalize_arabic", "strip_furniture", "drop_title_lines", "to_tokens",
-    "fact_text", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
+    "normalize_unicode", "normalize_arabic", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
+    "to_tokens",
+    "facts", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
 ]
 
 _AGENCIES = r"WAM|Reuters|REUTERS|AP|AFP|dpa|DPA|ANI|PTI|IANS|UPI|Xinhua|XINHUA|SPA|KUNA|QNA|BNA|ONA|MENA|IRNA|Bernama|AAP|Kyodo|Yonhap|TASS|EFE|ANSA"
@@ -36,31 +40,37 @@ _TAGS = re.compile(
     r"^(?:[ \t]*(?:(?:UPDATE|WRAPUP)[ \t]*\d*|CORRECTED|REFILE|RPT|REPEAT|FOCUS|EXCLUSIVE|BREAKINGVIEWS)"
     r"[ \t]*[-:\u2013\u2014][ \t]*)+", re.MULTILINE)
 
-# Whole lines that are furniture, never story text.
+# Whole lines that are furniture, never story text; removed from the whole text in one pass. The
+# pattern starts with a newline (one is put before the text) rather than "^": a literal first
+# character lets the regex engine skip from line to line instead of trying every position.
 _FURNITURE_LINES = re.compile(
-    r"^[ \t]*(?:"
+    r"\n[ \t]*(?:(?i:"
     r"\(?(?:(?:additional )?reporting|writing|editing|compiled|translated) by\b[^\n]{0,200}"
     r"|(?:staff|special)[ \t]+(?:writer|correspondent|reporter)s?"
     r"|(?:the[ \t]+)?associated[ \t]+press"
-    r"|[-\u2013\u2014(]*[ \t]*(?:" + _AGENCIES + r")[ \t]*\)?[ \t.]*"  # a lone agency credit
     r"|source:[ \t]*[^\n]{0,60}"
     r"|(?:\u00a9|copyright\b|\(c\)[ \t])[^\n]{0,300}"
-    r"|[^\n]{0,200}all rights reserved[^\n]{0,200}"
     r"|(?:read more|continue reading|click here|read the full (?:story|article)|related:|see also:"
     r"|sign up\b|subscribe\b|follow us\b|share this\b)[^\n]{0,200}"
     r"|(?:advertisement|related articles?|related stories|related|comments|no comments yet\W*"
-    r"|recommended|most read|trending|share|print|email)[ \t]*"
-    r"|[^\n]{0,120}\bdownload\b[^\n]{0,120}\bapps?\b[^\n]{0,120}"   # app banners
+    r"|recommended|most read|trending|share|print|email)"
     r"|app[- ]?store[ \t]*(?:and[ \t]*)?(?:google[ \t]*)?play[- ]?store"
-    r"|(?:(?:mon|tues|wednes|thurs|fri|satur|sun)day,?[ \t]*)?"      # a date alone on a line
+    # Case matters from here on: names and months are capitalised, and matching them exactly is
+    # much cheaper than trying every case.
+    r")|(?:[-\u2013\u2014(][-\u2013\u2014( \t]*)?(?:" + _AGENCIES + r")[ \t]*\)?[ \t.]*"  # a lone credit
+    r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ \t]*)?"      # a date alone on a line
     r"(?:\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?),?"
     r"[ \t]*\d{4}(?:[ \t]*,?[ \t]*\d{1,2}:\d{2}[^\n]{0,20})?"
-    r")[ \t]*$",
-    re.MULTILINE | re.IGNORECASE)
-# "By Reuters", "By JOHN SMITH, Associated Press": case matters, so not in the pattern above.
-_BYLINE = re.compile(
-    r"[ \t]*By[ \t]+[A-Z][\w.'\u2019-]*(?:[ \t]+(?:[A-Z][\w.'\u2019-]*|and|&|de|van|von|al|bin))"
-    r"{0,6}(?:[ \t]*,[^\n]{0,60})?[ \t]*")
+    # "By Reuters", "By JOHN SMITH, Associated Press": a capital after "By".
+    r"|By[ \t]+[A-Z][\w.'\u2019-]*(?:[ \t]+(?:[A-Z][\w.'\u2019-]*|and|&|de|van|von|al|bin)){0,6}"
+    r"(?:[ \t]*,[^\n]{0,60})?"
+    r")[ \t]*(?=\n|\Z)")
+# Furniture recognised by a phrase anywhere in a short line: rights notices and app banners. The
+# phrase is looked for in the whole text first, which is cheap, and lines only where it occurs.
+_PHRASE = re.compile(r"all rights reserved|\bdownload", re.IGNORECASE)
+_PHRASE_LINES = re.compile(
+    r"\n[^\n]{0,200}?(?:all rights reserved|\bdownload\b[^\n]{0,120}?\bapps?\b)[^\n]{0,200}(?=\n|\Z)",
+    re.IGNORECASE)
 
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
 _ARABIC_LETTERS = str.maketrans({
@@ -71,10 +81,20 @@ _ARABIC_LETTERS = str.maketrans({
     **{chr(0x06F0 + d): str(d) for d in range(10)},                                  # Persian digits
 })
 _NON_WORD = re.compile(r"[\W_]+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-# A capitalised word after a lowercase word: a name, not the start of a sentence.
-_NAME = re.compile(r"(?<=[a-z,;] )[A-Z][\w'\u2019-]+")
-
+_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,/-](?=\d)")  # "1.75", "6,200", "7-3/4" stay one word
+# A figure as one token: "6,200", "84.3", "7-3/4" (a Reuters fraction), "2025-06-14".
+_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
+_NOT_DIGIT = re.compile(r"\D+")
+# House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
+_NUMBER_WORDS = {word: str(value) for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate(
+    "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
+_WORD = re.compile(r"[a-z]+")
+# Runs of capitalised words, and what comes before them: a lone capitalised word that opens a
+# sentence ("Revenue was ...") is no name; a run there ("Northern Trust Corp said") is.
+_NAMES = re.compile(r"(^|[.!?]\s+|\s)([A-Z][\w'\u2019-]*(?:[ \t][A-Z][\w'\u2019-]*)*)", re.MULTILINE)
 
 def normalize_unicode(text: str) -> str:
     """NFKC: one code point sequence for what looks the same (ligatures, full-width forms)."""
@@ -107,22 +127,27 @@ def strip_furniture(text: str) -> str:
 
 
 def _strip_once(text: str) -> str:
-    lines = [line for line in _TAGS.sub("", text).split("\n") if not _is_furniture(line)]
-    head = "\n".join(lines[:_DATELINE_LINES])
-    head = _DATELINE_PLACE.sub("", _DATELINE_AGENCY.sub("", head))
-    return "\n".join(head.split("\n") + lines[_DATELINE_LINES:]).strip("\n")
-
-
-def _is_furniture(line: str) -> bool:
-    return _FURNITURE_LINES.fullmatch(line) is not None or _BYLINE.fullmatch(line) is not None
+    text = _FURNITURE_LINES.sub("", "\n" + _TAGS.sub("", text))
+    if _PHRASE.search(text):
+        text = _PHRASE_LINES.sub("", text)
+    text = text[1:] if text.startswith("\n") else text
+    split = -1
+    for _ in range(_DATELINE_LINES):
+        split = text.find("\n", split + 1)
+        if split < 0:
+            split = len(text)
+            break
+    head = _DATELINE_PLACE.sub("", _DATELINE_AGENCY.sub("", text[:split]))
+    return (head + text[split:]).strip("\n")
 
 
 def to_tokens(text: str) -> str:
-    """NFKC, case folding, Arabic normalisation, punctuation → single spaces.
+    """NFKC, case folding, Arabic normalisation, punctuation → single spaces; a figure stays one
+    word ("1.75" → "175"), as :func:`facts` gives it.
 
     The result is the words of the text separated by single spaces: what sketches and scores see.
     """
-    text = normalize_arabic(normalize_unicode(text).casefold())
+    text = _DIGIT_SEPARATOR.sub("", normalize_arabic(normalize_unicode(text).casefold()))
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -138,14 +163,31 @@ def drop_title_lines(text: str, title: str | None) -> str:
     return "\n".join(line for line in text.split("\n") if _line_key(line) != key)
 
 
-def fact_text(text: str) -> str:
-    """The facts a templated story changes from one issue to the next: numbers and names.
+_SOFT_BREAK = re.compile(r"(?<=[^\s.!?:;\"\u201d\u2019')\]])\n(?=\S)|\n(?=[a-z])")
 
-    Takes furniture-stripped text; returns the facts in the token form of :func:`to_tokens`, so
-    they hash like any other word.
+
+def join_wrapped_lines(text: str) -> str:
+    """Undo hard wrapping: a line break inside a sentence becomes a space, so lines are paragraphs.
+
+    A break is soft when the line does not end a sentence, or the next line starts in lower case;
+    a blank line or an indented line always starts a new paragraph.
+
+    >>> join_wrapped_lines("Showers continued in\\nthe cocoa zone.\\n    The dry period ends.\\nNext.")
+    'Showers continued in the cocoa zone.\\n    The dry period ends.\\nNext.'
     """
-    numbers = [n.replace(",", "") for n in _NUMBER.findall(text)]
-    return to_tokens(" ".join(numbers + _NAME.findall(text)))
+    return _SOFT_BREAK.sub(" ", text)
+
+
+def facts(text: str) -> tuple[str, str]:
+    """The facts a templated story changes from one issue to the next: its figures, and its names.
+
+    Takes furniture-stripped text; returns ``(figures, names)``, each in the token form of
+    :func:`to_tokens`, so they hash like any other word.
+    """
+    figures = [_NOT_DIGIT.sub("", n) for n in _NUMBER.findall(text)]
+    figures += [_NUMBER_WORDS[w] for w in _WORD.findall(text.casefold()) if w in _NUMBER_WORDS]
+    names = [run for before, run in _NAMES.findall(text) if " " in run or before.isspace() and before]
+    return to_tokens(" ".join(figures)), to_tokens(" ".join(names))
 
 
 def _line_key(line: str) -> str:
@@ -219,17 +261,28 @@ class CleanCorpus:
 
     texts: list[str]
     """The compared texts: words separated by single spaces."""
-    facts: list[str]
-    """The numbers and names of each text, in the same form."""
+    figures: list[str]
+    """The figures of each text, in the same form."""
+    names: list[str]
+    """The names of each text, in the same form."""
+    fingerprints: np.ndarray
+    """A 64-bit hash of each text's words before learnt boilerplate was removed: two texts with
+    the same fingerprint are word for word the same, however much of them is boilerplate."""
     boilerplate: BoilerplateLearner
     """The page boilerplate learnt from this corpus."""
 
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed."""
-    stripped = [drop_title_lines(strip_furniture(normalize_unicode(text)), title)
+    stripped = [join_wrapped_lines(drop_title_lines(strip_furniture(normalize_unicode(text)), title))
                 for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs).fit(stripped)
+    fingerprints = np.fromiter((_fingerprint(to_tokens(t)) for t in stripped), dtype=np.uint64, count=len(stripped))
     if len(learner):
         stripped = [learner.strip(text) for text in stripped]
-    return CleanCorpus([to_tokens(t) for t in stripped], [fact_text(t) for t in stripped], learner)
+    figures, names = zip(*map(facts, stripped)) if stripped else ((), ())
+    return CleanCorpus([to_tokens(t) for t in stripped], list(figures), list(names), fingerprints, learner)
+
+
+def _fingerprint(tokens: str) -> int:
+    return int.from_bytes(hashlib.blake2b(tokens.encode("utf-8"), digest_size=8).digest(), "little")

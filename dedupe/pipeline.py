@@ -146,11 +146,11 @@ class Deduplicator:
                                    config.boilerplate_min_docs)
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.texts, config.shingle_size, config.num_perm, config.seed)
-            facts = hash_words(cleaned.facts)
+            figures, names = hash_words(cleaned.figures), hash_words(cleaned.names)
         with self._stage("candidates", timings):
             pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
         with self._stage("verify", timings):
-            verifier = Verifier(sketches, facts, config)
+            verifier = Verifier(sketches, figures, names, cleaned.fingerprints, config)
             matches = verifier.judge(pairs)
             digests = verifier.digests(matches)
         with self._stage("cluster", timings):

@@ -14,7 +14,8 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
 * **short**: texts under ``min_tokens`` words match only an identical text, and texts of one or
   two words match nothing;
 * **facts**: templated stories (earnings tables, market reports, protocol readouts) share their
-  wording but not their numbers and names; a pair whose facts mostly differ is no match;
+  wording but not their figures and names; a pair is no match when neither text holds two thirds
+  of the other's figures, or two thirds of its names;
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
   where it begins (a copy cut short);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
@@ -38,9 +39,13 @@ from .sketch import Sketches, unique_per_row
 __all__ = ["Decision", "Gap", "PairScores", "Verifier"]
 
 _TFIDF_FEATURES = 1 << 20
-_FACT_MIN = 3        # facts the shorter text needs before the facts guard speaks
-_FACT_SHARE = 0.5    # share of them the longer text must hold
+# The facts guard speaks when the shorter text has at least this many figures (names), and then
+# requires the longer text to hold this share of them. Copies keep their figures almost always;
+# names suffer more from edits ("His Highness Sheikh Mohamed" → "Sheikh Mohamed").
+_FIGURES_MIN, _FIGURES_SHARE = 2, 2 / 3
+_NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
+_SWAPS = 2           # facts swapped in place that make a template (one, for a partial copy)
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
@@ -60,7 +65,7 @@ class Decision(enum.IntEnum):
     FACTS_DIFFER = -3
     """Refused: the same wording with other numbers and names (a templated story)."""
     NOT_AT_LEAD = -4
-    """Refused: a small part of the longer text, not at its start (an embedded passage)."""
+    """Refused: a small part of the longer text, not its opening (an embedded passage)."""
     DIGEST = -5
     """Refused: the longer text holds several unrelated texts (a digest, news in brief)."""
 
@@ -85,7 +90,9 @@ class PairScores:
     ``*_ab`` arrays describe ``a`` as seen from ``b``: ``containment_ab`` is the share of ``a``'s
     shingles found in ``b``; ``coverage_ab`` the share of ``a``'s words that ``b`` holds;
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
-    that ``b`` holds, and ``last_ab`` the last.
+    that ``b`` holds, and ``last_ab`` the last; ``swaps_ab`` how many of ``a``'s figures and names
+    (distinct) stand where ``b`` has other words, and are nowhere among ``b``'s facts (a template filled in
+    with other facts).
     """
 
     pairs: np.ndarray
@@ -101,7 +108,10 @@ class PairScores:
     lead_ba: np.ndarray
     last_ab: np.ndarray
     last_ba: np.ndarray
-    facts_shared: np.ndarray
+    swaps_ab: np.ndarray
+    swaps_ba: np.ndarray
+    figures_shared: np.ndarray
+    names_shared: np.ndarray
     identical: np.ndarray
     decision: np.ndarray
 
@@ -126,16 +136,24 @@ class Verifier:
     ----------
     sketches:
         The corpus, as :func:`dedupe.sketch.sketch` gives it.
-    facts:
-        The corpus's fact words hashed as :func:`dedupe.sketch.hash_words` gives them.
+    figures, names:
+        The corpus's figures and names (see :func:`dedupe.clean.facts`) hashed as
+        :func:`dedupe.sketch.hash_words` gives them.
+    fingerprints:
+        One hash per article of its whole text (see :class:`dedupe.clean.CleanCorpus`): equal
+        fingerprints are identical texts.
     config:
         Thresholds and guards.
     """
 
-    def __init__(self, sketches: Sketches, facts: tuple[np.ndarray, np.ndarray], config: DedupeConfig) -> None:
+    def __init__(self, sketches: Sketches, figures: tuple[np.ndarray, np.ndarray],
+                 names: tuple[np.ndarray, np.ndarray], fingerprints: np.ndarray, config: DedupeConfig) -> None:
         self.sketches = sketches
+        self.fingerprints = fingerprints
         self.config = config
-        self.facts_ = unique_per_row(*facts)
+        self.figures_ = unique_per_row(*figures)
+        self.names_ = unique_per_row(*names)
+        self.facts_ = _merge_rows(self.figures_, self.names_)
         self.tfidf_ = _tfidf(sketches)
 
     def score(self, pairs: np.ndarray) -> PairScores:
@@ -151,21 +169,22 @@ class Verifier:
         with np.errstate(divide="ignore", invalid="ignore"):
             containment_ab = np.where(sizes[a] > 0, shared / np.maximum(sizes[a], 1), 0.0)
             containment_ba = np.where(sizes[b] > 0, shared / np.maximum(sizes[b], 1), 0.0)
-        cov_ab, gaps_ab, lead_ab, last_ab = _align(sk.shingles, sk.shingle_offsets, sk.shingle_sets,
-                                                   sk.set_offsets, sk.word_offsets, sk.shingle_size,
-                                                   pairs, cfg.min_gap_tokens)
-        swapped = pairs[:, ::-1].copy()
-        cov_ba, gaps_ba, lead_ba, last_ba = _align(sk.shingles, sk.shingle_offsets, sk.shingle_sets,
-                                                   sk.set_offsets, sk.word_offsets, sk.shingle_size,
-                                                   swapped, cfg.min_gap_tokens)
-        facts_shared = _intersections(self.facts_[0], self.facts_[1], pairs)
-        identical = _identical(sk.words, sk.word_offsets, pairs)
+        cov_ab, gaps_ab, lead_ab, last_ab, swaps_ab = self._align(pairs)
+        cov_ba, gaps_ba, lead_ba, last_ba, swaps_ba = self._align(pairs[:, ::-1].copy())
+        figures_shared = _intersections(*self.figures_, pairs)
+        names_shared = _intersections(*self.names_, pairs)
+        identical = self.fingerprints[a] == self.fingerprints[b]
         cosine = _cosine(self.tfidf_, a, b)
         scores = PairScores(pairs, cosine, shared, containment_ab, containment_ba, cov_ab, cov_ba,
-                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, facts_shared,
-                            identical, np.zeros(len(pairs), dtype=np.int8))
+                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, swaps_ab, swaps_ba,
+                            figures_shared, names_shared, identical, np.zeros(len(pairs), dtype=np.int8))
         scores.decision[:] = self._decide(scores)
         return scores
+
+    def _align(self, pairs: np.ndarray):
+        sk = self.sketches
+        return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, sk.shingle_sets,
+                      sk.set_offsets, *self.facts_, sk.shingle_size, pairs, self.config.min_gap_tokens)
 
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
@@ -202,17 +221,27 @@ class Verifier:
 
     def _decide(self, scores: PairScores) -> np.ndarray:
         cfg = self.config
-        containment, coverage, lead, _, longer_words = self._oriented(scores)
+        containment, coverage, lead, last, longer_words = self._oriented(scores)
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
         words = self.sketches.word_counts
         short = np.minimum(words[a], words[b]) < cfg.min_tokens
-        fact_counts = np.diff(self.facts_[1])
+        facts_differ = np.zeros(len(scores), dtype=bool)
+        for (_, offsets), shared, least, share in ((self.figures_, scores.figures_shared, _FIGURES_MIN, _FIGURES_SHARE),
+                                                   (self.names_, scores.names_shared, _NAMES_MIN, _NAMES_SHARE)):
+            # The side with fewer facts decides: a copy cut short, or one that dropped a
+            # passage, still holds all or most of the facts of the other side.
+            fewer = np.minimum(np.diff(offsets)[a], np.diff(offsets)[b])
+            facts_differ |= (fewer >= least) & (shared < share * fewer)
+        # Facts swapped in place: two are a template filled in anew, and one is enough in a text
+        # that holds only a small part of the other (a short template item at a longer one's lead).
         shorter, _ = self._shorter_longer(scores)
-        shorter_facts = fact_counts[shorter]
-        facts_differ = (shorter_facts >= _FACT_MIN) & (scores.facts_shared < _FACT_SHARE * shorter_facts)
-        # A copy cut short starts where the original starts; allow a dateline's worth of slack.
+        swaps = np.where(shorter == a, scores.swaps_ab, scores.swaps_ba)
+        facts_differ |= swaps >= np.where(coverage < cfg.partial_coverage, 1, _SWAPS)
+        # A copy cut short is the original's opening: what it shares starts where the original
+        # starts and ends about as far in as the copy is long; allow a dateline's worth of slack.
         slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
-        not_at_lead = (coverage < cfg.partial_coverage) & (lead > slack)
+        shorter_words = np.minimum(words[a], words[b])
+        not_at_lead = (coverage < cfg.partial_coverage) & ((lead > slack) | (last > 1.5 * shorter_words + slack))
 
         decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
         decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
@@ -271,37 +300,24 @@ def _intersections(sets, offsets, pairs):
 
 
 @numba.njit(cache=True)
-def _identical(words, offsets, pairs):
-    out = np.zeros(len(pairs), dtype=np.bool_)
-    for p in range(len(pairs)):
-        a, b = pairs[p, 0], pairs[p, 1]
-        n = offsets[a + 1] - offsets[a]
-        if n != offsets[b + 1] - offsets[b]:
-            continue
-        same = True
-        for k in range(n):
-            if words[offsets[a] + k] != words[offsets[b] + k]:
-                same = False
-                break
-        out[p] = same
-    return out
-
-
-@numba.njit(cache=True)
-def _align(shingles, shingle_offsets, sets, set_offsets, word_offsets, size, pairs, min_gap):
+def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, facts, fact_offsets,
+           size, pairs, min_gap):
     """For each pair (x, y): the share of x's words that y holds, where x's passages missing
-    from y lie (Gap flags), and the first and last word of x that y holds (-1 if none)."""
+    from y lie (Gap flags), the first and last word of x that y holds (-1 if none), and how many
+    of x's facts sit in short gaps (edits, not dropped passages) and are not among y's facts."""
     m = len(pairs)
     coverage = np.zeros(m, dtype=np.float64)
     gaps = np.zeros(m, dtype=np.int8)
     lead = np.full(m, -1, dtype=np.int64)
     last = np.full(m, -1, dtype=np.int64)
+    swaps = np.zeros(m, dtype=np.int64)
     for p in range(m):
         x, y = pairs[p, 0], pairs[p, 1]
         n_words = word_offsets[x + 1] - word_offsets[x]
         if n_words == 0:
             continue
-        covered = np.zeros(n_words, dtype=np.bool_)
+        covered = np.zeros(n_words + 1, dtype=np.bool_)
+        covered[n_words] = True  # a sentinel that closes the last run
         lo, hi = set_offsets[y], set_offsets[y + 1]
         width = min(size, n_words)
         for j in range(shingle_offsets[x + 1] - shingle_offsets[x]):
@@ -309,25 +325,61 @@ def _align(shingles, shingle_offsets, sets, set_offsets, word_offsets, size, pai
             k = np.searchsorted(sets[lo:hi], value)
             if k < hi - lo and sets[lo + k] == value:
                 covered[j:j + width] = True
+        x_facts = facts[fact_offsets[x]:fact_offsets[x + 1]]
+        y_facts = facts[fact_offsets[y]:fact_offsets[y + 1]]
+        swapped = np.empty(len(x_facts), dtype=words.dtype)  # distinct facts, each counted once
         count = 0
         run = 0
         flags = 0
-        for w in range(n_words):
+        for w in range(n_words + 1):
             if covered[w]:
-                count += 1
-                if lead[p] < 0:
-                    lead[p] = w
-                last[p] = w
+                if w < n_words:
+                    count += 1
+                    if lead[p] < 0:
+                        lead[p] = w
+                    last[p] = w
                 if run >= min_gap:
-                    flags |= 1 if run == w else 2
+                    flags |= 1 if run == w else (4 if w == n_words else 2)
+                elif 0 < run and len(x_facts) > 0:
+                    for v in range(w - run, w):
+                        word = words[word_offsets[x] + v]
+                        i = np.searchsorted(x_facts, word)
+                        j = np.searchsorted(y_facts, word)
+                        if i < len(x_facts) and x_facts[i] == word and not (j < len(y_facts) and y_facts[j] == word):
+                            seen = False
+                            for q in range(swaps[p]):
+                                seen = seen or swapped[q] == word
+                            if not seen:
+                                swapped[swaps[p]] = word
+                                swaps[p] += 1
                 run = 0
             else:
                 run += 1
-        if run >= min_gap:
-            flags |= 1 if run == n_words else 4
         coverage[p] = count / n_words
         gaps[p] = flags
-    return coverage, gaps, lead, last
+    return coverage, gaps, lead, last, swaps
+
+
+@numba.njit(cache=True)
+def _merge_rows_kernel(a, a_offsets, b, b_offsets):
+    n = len(a_offsets) - 1
+    out = np.empty(len(a) + len(b), dtype=a.dtype)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    k = 0
+    for row in range(n):
+        for i in range(a_offsets[row], a_offsets[row + 1]):
+            out[k] = a[i]
+            k += 1
+        for i in range(b_offsets[row], b_offsets[row + 1]):
+            out[k] = b[i]
+            k += 1
+        offsets[row + 1] = k
+    return out, offsets
+
+
+def _merge_rows(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Row-wise union of two CSR-like sets, sorted and distinct."""
+    return unique_per_row(*_merge_rows_kernel(a[0], a[1], b[0], b[1]))
 
 
 @numba.njit(cache=True)

@@ -126,4 +126,4 @@ def test_a_shared_quote_does_not_join_two_stories() -> None:
 
 def test_timings_cover_every_stage(sample_result) -> None:
     assert set(sample_result.timings) == {"clean", "sketch", "candidates", "verify", "cluster"}
-    assert sample_result.boilerplate_lines >= 2
+    assert sample_result.boilerplate_lines >= 1

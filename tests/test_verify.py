@@ -17,7 +17,8 @@ from conftest import SAMPLE
 
 def verifier_for(texts: list[str], config: DedupeConfig | None = None) -> Verifier:
     cleaned = clean_corpus(texts, [None] * len(texts))
-    return Verifier(sketch(cleaned.texts), hash_words(cleaned.facts), config or DedupeConfig())
+    return Verifier(sketch(cleaned.texts), hash_words(cleaned.figures), hash_words(cleaned.names),
+                    cleaned.fingerprints, config or DedupeConfig())
 
 
 @pytest.fixture(scope="module")
