@@ -11,8 +11,9 @@ in ``source_priority``, then the earliest ``published``, then the smallest id. T
 never depend on input order.
 
 A member lacking a passage of the canonical (``min_gap_tokens`` words or more) is ``truncated``;
-one carrying such a passage that the canonical lacks is ``extended``; one with both is whichever
-it has more of; one with neither is a ``duplicate``.
+one carrying substantial text that the canonical lacks (such passages adding up to a tenth of the
+canonical's length) is ``extended``; one with both is whichever it has more of; one with neither
+is a ``duplicate``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .verify import Gap, PairScores, Verifier
 __all__ = ["Ranking", "Stories", "cluster", "roles"]
 
 TOLERANCE = 0.01  # versions whose support and length are within 1% are equally complete
+EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
 
 
 @dataclass(frozen=True)
@@ -122,7 +124,8 @@ def roles(stories: Stories, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     extra = s.gaps_ab != Gap.NONE
     lacked_words = (1.0 - s.coverage_ba) * words[heads]
     extra_words = (1.0 - s.coverage_ab) * words[members]
-    extended = extra & (~lacking | (extra_words > lacked_words))
+    substantial = extra & (extra_words >= EXTENDED_SHARE * words[heads])
+    extended = substantial & (~lacking | (extra_words > lacked_words))
     truncated = lacking & ~extended
     role[members] = np.where(truncated, Role.TRUNCATED.value,
                              np.where(extended, Role.EXTENDED.value, Role.DUPLICATE.value))

@@ -32,7 +32,7 @@ def stories_table(stories: list[Story], limit: int | None = None) -> Table:
         table.add_row(str(number), Text(display_title(head.title, head.text, head.id)),
                       Text(head.source or "—"), str(len(story)), *counts)
     if limit is not None and len(stories) > limit:
-        table.caption = f"{len(stories) - limit} more stories not shown; all are in the output file"
+        table.caption = f"{len(stories) - limit} more not shown (raise --limit, or write them all with -o)"
     return table
 
 
