@@ -15,7 +15,9 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
   two words match nothing;
 * **facts**: templated stories (earnings tables, market reports, protocol readouts) share their
   wording but not their figures and names; a pair is no match when neither text holds two thirds
-  of the other's figures, or two thirds of its names;
+  of the other's figures, or two thirds of its names, or when the shorter text has other facts
+  standing where the longer one has its own (two of them; one, in a copy holding a small part
+  of the longer text);
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
   where it begins (a copy cut short);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
@@ -39,9 +41,9 @@ from .sketch import Sketches, unique_per_row
 __all__ = ["Decision", "Gap", "PairScores", "Verifier"]
 
 _TFIDF_FEATURES = 1 << 20
-# The facts guard speaks when the shorter text has at least this many figures (names), and then
-# requires the longer text to hold this share of them. Copies keep their figures almost always;
-# names suffer more from edits ("His Highness Sheikh Mohamed" → "Sheikh Mohamed").
+# The facts guard speaks when both texts have at least this many figures (names), and then
+# requires one of them to hold this share of the other's. Copies keep their figures almost
+# always, and their names through most edits ("His Highness Sheikh Mohamed" → "Sheikh Mohamed").
 _FIGURES_MIN, _FIGURES_SHARE = 2, 2 / 3
 _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
