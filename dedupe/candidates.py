@@ -28,6 +28,7 @@ from .sketch import Sketches
 __all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands"]
 
 MAX_BUCKET = 256
+LEAD_ANCHORS = 8  # a story's opening shingles are always anchors
 
 
 def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate: int = 8,
@@ -37,7 +38,7 @@ def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate:
     bands, rows = lsh_bands(lsh_threshold, num_perm)
     found = np.concatenate([
         lsh_pairs(sketches.signatures, sketches.set_sizes, bands, rows, max_bucket),
-        anchor_pairs(sketches.shingle_sets, sketches.set_offsets, anchor_rate, max_bucket),
+        anchor_pairs(sketches, anchor_rate, max_bucket),
     ])
     return _unique_pairs(found, len(sketches))
 
@@ -64,16 +65,29 @@ def lsh_pairs(signatures: np.ndarray, set_sizes: np.ndarray, bands: int, rows: i
     return _pairs_in_groups(bucket, members, max_bucket)
 
 
-def anchor_pairs(shingle_sets: np.ndarray, set_offsets: np.ndarray, anchor_rate: int,
-                 max_bucket: int = MAX_BUCKET) -> np.ndarray:
-    """Pairs of articles sharing at least two anchors, or all the anchors of the one with fewer."""
-    is_anchor = shingle_sets % np.uint32(anchor_rate) == 0
-    owners = np.repeat(np.arange(len(set_offsets) - 1, dtype=np.int64), np.diff(set_offsets))
-    anchors, docs = shingle_sets[is_anchor].astype(np.uint64), owners[is_anchor]
+def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = MAX_BUCKET) -> np.ndarray:
+    """Pairs of articles sharing at least two anchors, or all the anchors of the one with fewer.
+
+    Anchors are one shingle in ``anchor_rate``, chosen by hash, and the first ``LEAD_ANCHORS``
+    shingles of each article: a copy cut to a paragraph may hold no hash-chosen anchor, but it
+    always holds the opening of the story.
+    """
+    sets, set_offsets = sketches.shingle_sets, sketches.set_offsets
+    n = len(sketches)
+    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(set_offsets))
+    sampled = sets % np.uint32(anchor_rate) == 0
+    position = np.arange(len(sketches.shingles)) - np.repeat(sketches.shingle_offsets[:-1],
+                                                             np.diff(sketches.shingle_offsets))
+    opening = position < LEAD_ANCHORS
+    anchors = np.concatenate([sets[sampled], sketches.shingles[opening]]).astype(np.uint64)
+    docs = np.concatenate([owners[sampled],
+                           np.repeat(np.arange(n, dtype=np.int64), np.diff(sketches.shingle_offsets))[opening]])
+    # An anchor counts once per article, whichever way it was chosen.
+    _, first_seen = np.unique(np.stack([docs.astype(np.uint64), anchors], axis=1), axis=0, return_index=True)
+    anchors, docs = anchors[first_seen], docs[first_seen]
     pairs = _pairs_in_groups(anchors, docs, max_bucket, star=False)
     if len(pairs) == 0:
         return pairs
-    n = len(set_offsets) - 1
     codes, shared = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
     per_doc = np.bincount(docs, minlength=n)
     first, second = codes // n, codes % n

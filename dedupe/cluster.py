@@ -5,10 +5,11 @@ every member is checked against its story's canonical directly; members that fai
 clustered again among themselves, round after round, until every story holds.
 
 The canonical is the most complete version: the member sharing the most text with the others
-(its *support*: the shingles it shares with each other member, summed); among members within
-``TOLERANCE`` of that, the longest; among those within ``TOLERANCE`` of the longest, the earliest
-in ``source_priority``, then the earliest ``published``, then the smallest id. Ties therefore
-never depend on input order.
+(its *support*: the words it shares with each other member it was compared with, summed), and among
+members within ``TOLERANCE`` of that, the longest. Versions that differ from it only by small
+edits are equally complete: among them the canonical is the earliest in ``source_priority``,
+then the earliest ``published``, then the smallest id. Ties therefore never depend on input
+order.
 
 A member lacking a passage of the canonical (``min_gap_tokens`` words or more) is ``truncated``;
 one carrying substantial text that the canonical lacks (such passages adding up to a tenth of the
@@ -29,7 +30,7 @@ from .verify import Gap, PairScores, Verifier
 
 __all__ = ["Ranking", "Stories", "cluster", "roles"]
 
-TOLERANCE = 0.01  # versions whose support and length are within 1% are equally complete
+TOLERANCE = 0.01  # versions whose support is within 1% of the best are equally well supported
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
 
 
@@ -60,23 +61,33 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     n = len(verifier.sketches)
     canonical = np.arange(n)
     active = np.ones(n, dtype=bool)
-    edges = matches.pairs[matches.accepted]
-    weights = matches.shared[matches.accepted].astype(np.float64)
+    # Pairs link a story only when accepted, but every pair scored inside a story counts
+    # towards support: two versions that each added their own paragraphs still share the rest.
+    linked = matches.accepted & _best_partial(verifier, matches)
+    edges = matches.pairs
+    # What each side of a pair holds of the other, in words: a text's support is the sum over
+    # the pairs inside its story. Counting words, not shingles, keeps an inserted paragraph or an
+    # edited word from costing more than the words it touches.
+    words = verifier.sketches.word_counts
+    held = np.stack([matches.coverage_ab * words[matches.pairs[:, 0]],
+                     matches.coverage_ba * words[matches.pairs[:, 1]]], axis=1)
     rounds: list[PairScores] = []
     while True:
         live = active[edges[:, 0]] & active[edges[:, 1]]
-        edges, weights = edges[live], weights[live]
-        if len(edges) == 0:
+        edges, held, linked = edges[live], held[live], linked[live]
+        if not linked.any():
             break
-        graph = sp.csr_matrix((np.ones(len(edges)), (edges[:, 0], edges[:, 1])), shape=(n, n))
+        links = edges[linked]
+        graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
         _, component = connected_components(graph, directed=False)
-        support = (np.bincount(edges[:, 0], weights, n) + np.bincount(edges[:, 1], weights, n))
+        # Support counts every match inside a story, links or not.
+        inside = component[edges[:, 0]] == component[edges[:, 1]]
+        support = (np.bincount(edges[inside, 0], held[inside, 0], n)
+                   + np.bincount(edges[inside, 1], held[inside, 1], n))
         in_story = np.zeros(n, dtype=bool)
-        in_story[edges.ravel()] = True
-        chosen = _canonicals(component, in_story, support, verifier.sketches.word_counts, ranking)
-        heads = chosen[component]
-        members = np.flatnonzero(in_story & (heads != np.arange(n)))
-        checked = verifier.judge(np.stack([members, heads[members]], axis=1), digests)
+        in_story[links.ravel()] = True
+        heads, members, checked = _check(verifier, component, in_story,
+                                         _most_complete(component, in_story, support, words), ranking, digests)
         kept = checked.accepted
         rounds.append(_select(checked, kept))
         canonical[members[kept]] = heads[members[kept]]
@@ -88,21 +99,73 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     return Stories(canonical, scores)
 
 
-def _canonicals(component: np.ndarray, in_story: np.ndarray, support: np.ndarray,
-                words: np.ndarray, ranking: Ranking) -> np.ndarray:
-    """The canonical article of each component (``-1`` for components outside any story)."""
+def _best_partial(verifier: Verifier, matches: PairScores) -> np.ndarray:
+    """Keep, for each text that is a small part of several others, only its best match.
+
+    A copy cut short needs one link to join its story; linked to every text that opens the same
+    way (market reports that share a first paragraph) it would chain them all together.
+    """
+    keep = np.ones(len(matches), dtype=bool)
+    shorter, _ = verifier.shorter_longer(matches)
+    coverage = verifier.oriented(matches).coverage
+    partial = np.flatnonzero(matches.accepted & (coverage < verifier.config.partial_coverage))
+    if len(partial) == 0:
+        return keep
+    order = partial[np.lexsort((partial, -matches.cosine[partial], shorter[partial]))]
+    first = np.r_[True, shorter[order][1:] != shorter[order][:-1]]
+    keep[order[~first]] = False
+    return keep
+
+
+def _most_complete(component: np.ndarray, in_story: np.ndarray, support: np.ndarray,
+                   words: np.ndarray) -> np.ndarray:
+    """Per component, the member with the most support; among those within ``TOLERANCE`` of it,
+    the longest (``-1`` for components outside any story)."""
     count = component.max() + 1
     nodes = np.flatnonzero(in_story)
-    for measure in (support, words):  # most shared text, then most text
-        best = np.zeros(count)
-        np.maximum.at(best, component[nodes], measure[nodes])
-        nodes = nodes[measure[nodes] >= (1.0 - TOLERANCE) * best[component[nodes]]]
-    order = np.lexsort((nodes, ranking.published[nodes], ranking.priority[nodes], component[nodes]))
+    best = np.zeros(count)
+    np.maximum.at(best, component[nodes], support[nodes])
+    nodes = nodes[support[nodes] >= (1.0 - TOLERANCE) * best[component[nodes]]]
+    order = np.lexsort((nodes, -words[nodes], component[nodes]))
     nodes = nodes[order]
     first = np.r_[True, component[nodes][1:] != component[nodes][:-1]]
     chosen = np.full(count, -1, dtype=np.int64)
     chosen[component[nodes[first]]] = nodes[first]
     return chosen
+
+
+def _check(verifier: Verifier, component: np.ndarray, in_story: np.ndarray, complete: np.ndarray,
+           ranking: Ranking, digests: np.ndarray):
+    """Choose each story's canonical and check every member against it.
+
+    The most complete version has the last word only over versions that differ from it: among
+    those that are its duplicates (no passage of ``min_gap_tokens`` words either way), the one
+    preferred by ``source_priority``, then the earliest ``published``, then the smallest id is
+    the canonical. Returns each node's head, the members checked, and their scores.
+    """
+    n = len(component)
+    nodes = np.arange(n)
+    heads = complete[component]
+    members = np.flatnonzero(in_story & (heads != nodes))
+    first = verifier.judge(np.stack([members, heads[members]], axis=1), digests)
+    same = first.accepted & (first.gaps_ab == 0) & (first.gaps_ba == 0)
+    contenders = np.concatenate([complete[complete >= 0], members[same]])
+    order = np.lexsort((contenders, ranking.published[contenders], ranking.priority[contenders],
+                        component[contenders]))
+    contenders = contenders[order]
+    lead = np.r_[True, component[contenders][1:] != component[contenders][:-1]]
+    preferred = complete.copy()
+    preferred[component[contenders[lead]]] = contenders[lead]
+    moved = preferred != complete
+    if not moved.any():
+        return heads, members, first
+    # Stories whose canonical moved to a duplicate are checked again against it.
+    heads = preferred[component]
+    again = np.flatnonzero(in_story & moved[component] & (heads != nodes))
+    unchanged = ~moved[component[members]]
+    checked = PairScores.concat([_select(first, unchanged),
+                                 verifier.judge(np.stack([again, heads[again]], axis=1), digests)])
+    return heads, np.concatenate([members[unchanged], again]), checked
 
 
 def _select(scores: PairScores, mask: np.ndarray) -> PairScores:

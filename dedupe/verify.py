@@ -14,8 +14,9 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
 * **short**: texts under ``min_tokens`` words match only an identical text, and texts of one or
   two words match nothing;
 * **facts**: templated stories (earnings tables, market reports, protocol readouts) share their
-  wording but not their figures and names; a pair is no match when neither text holds two thirds
-  of the other's figures, or two thirds of its names, or when the shorter text has other facts
+  wording but not their figures and names; a pair is no match when, leaving aside passages one
+  side added or dropped, neither text holds two thirds of the other's figures, or two thirds of
+  its names, or when the shorter text has other figures
   standing where the longer one has its own (two of them; one, in a copy holding a small part
   of the longer text);
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
@@ -29,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -38,7 +40,7 @@ from sklearn.feature_extraction.text import TfidfTransformer
 from .config import DedupeConfig
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["Decision", "Gap", "PairScores", "Verifier"]
+__all__ = ["Decision", "Gap", "Oriented", "PairScores", "Verifier"]
 
 _TFIDF_FEATURES = 1 << 20
 # The facts guard speaks when both texts have at least this many figures (names), and then
@@ -47,7 +49,8 @@ _TFIDF_FEATURES = 1 << 20
 _FIGURES_MIN, _FIGURES_SHARE = 2, 2 / 3
 _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
-_SWAPS = 2           # facts swapped in place that make a template (one, for a partial copy)
+_PASSAGE = 20        # words: a run one side lacks this long is an added or dropped passage
+_SWAPS = 2           # figures swapped in place that make a template (one, for a partial copy)
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
@@ -92,9 +95,11 @@ class PairScores:
     ``*_ab`` arrays describe ``a`` as seen from ``b``: ``containment_ab`` is the share of ``a``'s
     shingles found in ``b``; ``coverage_ab`` the share of ``a``'s words that ``b`` holds;
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
-    that ``b`` holds, and ``last_ab`` the last; ``swaps_ab`` how many of ``a``'s figures and names
-    (distinct) stand where ``b`` has other words, and are nowhere among ``b``'s facts (a template filled in
-    with other facts).
+    that ``b`` holds, and ``last_ab`` the last; ``opening_ab`` how many of the words of ``a`` that
+    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s figures
+    (distinct) stand where ``b`` has other words, and are nowhere among ``b``'s figures (a
+    template filled in with other figures); ``facts_ab`` the counts of ``a``'s distinct figures
+    and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
     """
 
     pairs: np.ndarray
@@ -110,10 +115,12 @@ class PairScores:
     lead_ba: np.ndarray
     last_ab: np.ndarray
     last_ba: np.ndarray
+    opening_ab: np.ndarray
+    opening_ba: np.ndarray
     swaps_ab: np.ndarray
     swaps_ba: np.ndarray
-    figures_shared: np.ndarray
-    names_shared: np.ndarray
+    facts_ab: np.ndarray
+    facts_ba: np.ndarray
     identical: np.ndarray
     decision: np.ndarray
 
@@ -129,6 +136,23 @@ class PairScores:
         """One set of scores from several, in order."""
         return cls(**{f.name: np.concatenate([getattr(p, f.name) for p in parts])
                       for f in dataclasses.fields(cls)})
+
+
+class Oriented(NamedTuple):
+    """Scores of pairs read from the shorter article to the longer one, one entry per pair."""
+
+    containment: np.ndarray
+    """Share of the shorter's shingles found in the longer."""
+    coverage: np.ndarray
+    """Share of the longer's words that the shorter holds."""
+    lead: np.ndarray
+    """First word of the longer that the shorter holds."""
+    last: np.ndarray
+    """Last word of the longer that the shorter holds."""
+    opening: np.ndarray
+    """How many of the words the shorter holds lie in the longer's opening."""
+    longer_words: np.ndarray
+    """Words of the longer."""
 
 
 class Verifier:
@@ -155,7 +179,6 @@ class Verifier:
         self.config = config
         self.figures_ = unique_per_row(*figures)
         self.names_ = unique_per_row(*names)
-        self.facts_ = _merge_rows(self.figures_, self.names_)
         self.tfidf_ = _tfidf(sketches)
 
     def score(self, pairs: np.ndarray) -> PairScores:
@@ -171,22 +194,21 @@ class Verifier:
         with np.errstate(divide="ignore", invalid="ignore"):
             containment_ab = np.where(sizes[a] > 0, shared / np.maximum(sizes[a], 1), 0.0)
             containment_ba = np.where(sizes[b] > 0, shared / np.maximum(sizes[b], 1), 0.0)
-        cov_ab, gaps_ab, lead_ab, last_ab, swaps_ab = self._align(pairs)
-        cov_ba, gaps_ba, lead_ba, last_ba, swaps_ba = self._align(pairs[:, ::-1].copy())
-        figures_shared = _intersections(*self.figures_, pairs)
-        names_shared = _intersections(*self.names_, pairs)
+        cov_ab, gaps_ab, lead_ab, last_ab, open_ab, swaps_ab, facts_ab = self._align(pairs)
+        cov_ba, gaps_ba, lead_ba, last_ba, open_ba, swaps_ba, facts_ba = self._align(pairs[:, ::-1].copy())
         identical = self.fingerprints[a] == self.fingerprints[b]
         cosine = _cosine(self.tfidf_, a, b)
         scores = PairScores(pairs, cosine, shared, containment_ab, containment_ba, cov_ab, cov_ba,
-                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, swaps_ab, swaps_ba,
-                            figures_shared, names_shared, identical, np.zeros(len(pairs), dtype=np.int8))
+                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, swaps_ab, swaps_ba,
+                            facts_ab, facts_ba, identical, np.zeros(len(pairs), dtype=np.int8))
         scores.decision[:] = self._decide(scores)
         return scores
 
     def _align(self, pairs: np.ndarray):
         sk = self.sketches
         return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, sk.shingle_sets,
-                      sk.set_offsets, *self.facts_, sk.shingle_size, pairs, self.config.min_gap_tokens)
+                      sk.set_offsets, *self.figures_, *self.names_, sk.shingle_size, pairs,
+                      self.config.min_gap_tokens, _PASSAGE)
 
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
@@ -197,53 +219,57 @@ class Verifier:
         scores = self.score(pairs)
         if digests is None:
             digests = self.digests(scores)
-        _, longer = self._shorter_longer(scores)
-        _, coverage, _, _, _ = self._oriented(scores)
+        _, longer = self.shorter_longer(scores)
+        coverage = self.oriented(scores).coverage
         scores.decision[(coverage < _DIGEST_ITEM) & digests[longer] & scores.accepted] = Decision.DIGEST
         return scores
 
-    def _shorter_longer(self, scores: PairScores) -> tuple[np.ndarray, np.ndarray]:
+    def shorter_longer(self, scores: PairScores) -> tuple[np.ndarray, np.ndarray]:
+        """Per pair: the shorter article (by words; ties to the smaller index) and the longer."""
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
         words = self.sketches.word_counts
         a_shorter = (words[a] < words[b]) | ((words[a] == words[b]) & (a < b))
         return np.where(a_shorter, a, b), np.where(a_shorter, b, a)
 
-    def _oriented(self, scores: PairScores):
-        """Per pair: (containment of the shorter in the longer, coverage of the longer by the
-        shorter, first and last words of the longer that the shorter holds, longer's words)."""
+    def oriented(self, scores: PairScores) -> "Oriented":
+        """The scores of each pair read from the shorter article to the longer one."""
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
-        shorter, _ = self._shorter_longer(scores)
+        shorter, _ = self.shorter_longer(scores)
         a_short = shorter == a
         containment = np.where(a_short, scores.containment_ab, scores.containment_ba)
         coverage = np.where(a_short, scores.coverage_ba, scores.coverage_ab)
         lead = np.where(a_short, scores.lead_ba, scores.lead_ab)
         last = np.where(a_short, scores.last_ba, scores.last_ab)
+        opening = np.where(a_short, scores.opening_ba, scores.opening_ab)
         words = self.sketches.word_counts[np.where(a_short, b, a)]
-        return containment, coverage, lead, last, words
+        return Oriented(containment, coverage, lead, last, opening, words)
 
     def _decide(self, scores: PairScores) -> np.ndarray:
         cfg = self.config
-        containment, coverage, lead, last, longer_words = self._oriented(scores)
+        containment, coverage, lead, _, opening, longer_words = self.oriented(scores)
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
         words = self.sketches.word_counts
         short = np.minimum(words[a], words[b]) < cfg.min_tokens
         facts_differ = np.zeros(len(scores), dtype=bool)
-        for (_, offsets), shared, least, share in ((self.figures_, scores.figures_shared, _FIGURES_MIN, _FIGURES_SHARE),
-                                                   (self.names_, scores.names_shared, _NAMES_MIN, _NAMES_SHARE)):
-            # The side with fewer facts decides: a copy cut short, or one that dropped a
-            # passage, still holds all or most of the facts of the other side.
-            fewer = np.minimum(np.diff(offsets)[a], np.diff(offsets)[b])
-            facts_differ |= (fewer >= least) & (shared < share * fewer)
-        # Facts swapped in place: two are a template filled in anew, and one is enough in a text
+        for column, least, share in ((0, _FIGURES_MIN, _FIGURES_SHARE), (2, _NAMES_MIN, _NAMES_SHARE)):
+            # Facts in passages one side added or dropped do not count; of the rest, either side
+            # holding most of the other's facts is enough (a copy cut short holds all of the
+            # original's opening facts, not the other way round).
+            held_ab, kept_ab = scores.facts_ab[:, column], scores.facts_ab[:, column + 1]
+            held_ba, kept_ba = scores.facts_ba[:, column], scores.facts_ba[:, column + 1]
+            enough = (kept_ab >= share * held_ab) | (kept_ba >= share * held_ba)
+            facts_differ |= (np.minimum(held_ab, held_ba) >= least) & ~enough
+        # Figures swapped in place: two are a template filled in anew, and one is enough in a text
         # that holds only a small part of the other (a short template item at a longer one's lead).
-        shorter, _ = self._shorter_longer(scores)
+        shorter, _ = self.shorter_longer(scores)
         swaps = np.where(shorter == a, scores.swaps_ab, scores.swaps_ba)
         facts_differ |= swaps >= np.where(coverage < cfg.partial_coverage, 1, _SWAPS)
         # A copy cut short is the original's opening: what it shares starts where the original
-        # starts and ends about as far in as the copy is long; allow a dateline's worth of slack.
+        # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
+        # wrap-up quoting a shorter story holds it scattered over its length.
         slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
-        shorter_words = np.minimum(words[a], words[b])
-        not_at_lead = (coverage < cfg.partial_coverage) & ((lead > slack) | (last > 1.5 * shorter_words + slack))
+        scattered = opening < 0.8 * coverage * longer_words
+        not_at_lead = (coverage < cfg.partial_coverage) & ((lead > slack) | scattered)
 
         decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
         decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
@@ -258,8 +284,8 @@ class Verifier:
     def digests(self, scores: PairScores) -> np.ndarray:
         """A boolean per article: it holds, in separate places, several texts each of which is a
         small part of it (a digest or news-in-brief page)."""
-        containment, coverage, lead, last, _ = self._oriented(scores)
-        _, longer = self._shorter_longer(scores)
+        containment, coverage, lead, last, _, _ = self.oriented(scores)
+        _, longer = self.shorter_longer(scores)
         held = (containment >= self.config.threshold) & (coverage < _DIGEST_ITEM)
         order = np.lexsort((lead[held], longer[held]))
         return _disjoint_spans(longer[held][order], lead[held][order], last[held][order],
@@ -302,101 +328,119 @@ def _intersections(sets, offsets, pairs):
 
 
 @numba.njit(cache=True)
-def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, facts, fact_offsets,
-           size, pairs, min_gap):
-    """For each pair (x, y): the share of x's words that y holds, where x's passages missing
-    from y lie (Gap flags), the first and last word of x that y holds (-1 if none), and how many
-    of x's facts sit in short gaps (edits, not dropped passages) and are not among y's facts."""
+def _member(sorted_values, value):
+    k = np.searchsorted(sorted_values, value)
+    return k < len(sorted_values) and sorted_values[k] == value
+
+
+@numba.njit(cache=True)
+def _distinct_facts(words, inside, facts, other_facts):
+    """How many distinct facts among ``words[inside]``, and how many of them ``other_facts`` holds."""
+    found = np.empty(len(words), dtype=words.dtype)
+    count = 0
+    for w in range(len(words)):
+        if inside[w] and _member(facts, words[w]):
+            found[count] = words[w]
+            count += 1
+    found = np.unique(found[:count])
+    kept = 0
+    for value in found:
+        kept += _member(other_facts, value)
+    return len(found), kept
+
+
+@numba.njit(cache=True)
+def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, figures, figure_offsets,
+           names, name_offsets, size, pairs, min_gap, passage):
+    """For each pair (x, y), how x reads against y:
+
+    * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
+      the first and last word of x that y holds (-1 if none); how many of the words y holds lie
+      in x's opening (its first ``2 * len(y) + min_gap`` words);
+    * swaps: x's distinct figures standing in short gaps (edits, not passages) that are not
+      among y's figures. Names are not checked in place: house styles rewrite them;
+    * facts: x's distinct figures and names outside passages of ``passage`` words or more that
+      y lacks (text one side added or dropped), and how many of them y has: columns
+      (figures, figures y has, names, names y has).
+    """
     m = len(pairs)
     coverage = np.zeros(m, dtype=np.float64)
     gaps = np.zeros(m, dtype=np.int8)
     lead = np.full(m, -1, dtype=np.int64)
     last = np.full(m, -1, dtype=np.int64)
     swaps = np.zeros(m, dtype=np.int64)
+    opening = np.zeros(m, dtype=np.int64)
+    facts = np.zeros((m, 4), dtype=np.int64)
     for p in range(m):
         x, y = pairs[p, 0], pairs[p, 1]
         n_words = word_offsets[x + 1] - word_offsets[x]
         if n_words == 0:
             continue
+        opening_end = 2 * (word_offsets[y + 1] - word_offsets[y]) + min_gap
+        x_words = words[word_offsets[x]:word_offsets[x + 1]]
         covered = np.zeros(n_words + 1, dtype=np.bool_)
         covered[n_words] = True  # a sentinel that closes the last run
-        lo, hi = set_offsets[y], set_offsets[y + 1]
+        y_set = sets[set_offsets[y]:set_offsets[y + 1]]
         width = min(size, n_words)
         for j in range(shingle_offsets[x + 1] - shingle_offsets[x]):
-            value = shingles[shingle_offsets[x] + j]
-            k = np.searchsorted(sets[lo:hi], value)
-            if k < hi - lo and sets[lo + k] == value:
+            if _member(y_set, shingles[shingle_offsets[x] + j]):
                 covered[j:j + width] = True
-        x_facts = facts[fact_offsets[x]:fact_offsets[x + 1]]
-        y_facts = facts[fact_offsets[y]:fact_offsets[y + 1]]
-        swapped = np.empty(len(x_facts), dtype=words.dtype)  # distinct facts, each counted once
+        x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
+        y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
+        inside = np.ones(n_words, dtype=np.bool_)
+        swapped = np.empty(n_words, dtype=words.dtype)
         count = 0
         run = 0
         flags = 0
         for w in range(n_words + 1):
-            if covered[w]:
-                if w < n_words:
-                    count += 1
-                    if lead[p] < 0:
-                        lead[p] = w
-                    last[p] = w
-                if run >= min_gap:
-                    flags |= 1 if run == w else (4 if w == n_words else 2)
-                elif 0 < run and len(x_facts) > 0:
-                    for v in range(w - run, w):
-                        word = words[word_offsets[x] + v]
-                        i = np.searchsorted(x_facts, word)
-                        j = np.searchsorted(y_facts, word)
-                        if i < len(x_facts) and x_facts[i] == word and not (j < len(y_facts) and y_facts[j] == word):
-                            seen = False
-                            for q in range(swaps[p]):
-                                seen = seen or swapped[q] == word
-                            if not seen:
-                                swapped[swaps[p]] = word
-                                swaps[p] += 1
-                run = 0
-            else:
+            if not covered[w]:
                 run += 1
+                continue
+            if w < n_words:
+                count += 1
+                opening[p] += w < opening_end
+                if lead[p] < 0:
+                    lead[p] = w
+                last[p] = w
+            if run >= passage:
+                inside[w - run:w] = False
+            if run >= min_gap:
+                flags |= 1 if run == w else (4 if w == n_words else 2)
+            else:
+                for v in range(w - run, w):
+                    word = x_words[v]
+                    if _member(x_figures, word) and not _member(y_figures, word):
+                        swapped[swaps[p]] = word
+                        swaps[p] += 1
+            run = 0
+        swaps[p] = len(np.unique(swapped[:swaps[p]]))
         coverage[p] = count / n_words
         gaps[p] = flags
-    return coverage, gaps, lead, last, swaps
-
-
-@numba.njit(cache=True)
-def _merge_rows_kernel(a, a_offsets, b, b_offsets):
-    n = len(a_offsets) - 1
-    out = np.empty(len(a) + len(b), dtype=a.dtype)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    k = 0
-    for row in range(n):
-        for i in range(a_offsets[row], a_offsets[row + 1]):
-            out[k] = a[i]
-            k += 1
-        for i in range(b_offsets[row], b_offsets[row + 1]):
-            out[k] = b[i]
-            k += 1
-        offsets[row + 1] = k
-    return out, offsets
-
-
-def _merge_rows(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Row-wise union of two CSR-like sets, sorted and distinct."""
-    return unique_per_row(*_merge_rows_kernel(a[0], a[1], b[0], b[1]))
+        facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
+        facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, names[name_offsets[x]:name_offsets[x + 1]],
+                                                   names[name_offsets[y]:name_offsets[y + 1]])
+    return coverage, gaps, lead, last, opening, swaps, facts
 
 
 @numba.njit(cache=True)
 def _disjoint_spans(owner, start, end, n):
-    """owner sorted, then start: True for owners with two spans that barely overlap."""
+    """owner sorted, then start: True for owners holding two spans that barely overlap.
+
+    Each span is compared with the span reaching furthest before it: less than half of the
+    shorter of the two shared means two separate texts (items of a digest), where a copy cut
+    short and a fuller copy overlap almost wholly.
+    """
     out = np.zeros(n, dtype=np.bool_)
     i = 0
     while i < len(owner):
         j = i
-        reach = end[i]
+        reach_start, reach_end = start[i], end[i]
         while j + 1 < len(owner) and owner[j + 1] == owner[i]:
             j += 1
-            # Less than half of the later span overlaps what came before: a separate text.
-            if (reach - start[j]) * 2 < (end[j] - start[j]):
+            shared = min(reach_end, end[j]) - start[j]
+            if shared * 2 < min(end[j] - start[j], reach_end - reach_start):
                 out[owner[i]] = True
-            reach = max(reach, end[j])
+            if end[j] > reach_end:
+                reach_start, reach_end = start[j], end[j]
         i = j + 1
     return out

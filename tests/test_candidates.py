@@ -47,7 +47,7 @@ def test_anchors_find_the_copy_cut_short_that_lsh_misses() -> None:
     cut = frozenset(("wire-port-terminal.txt", "coastnews-port-terminal.txt"))
     bands, rows = lsh_bands(0.4, 128)
     assert cut not in pairs_of(names, lsh_pairs(sk.signatures, sk.set_sizes, bands, rows))
-    assert cut in pairs_of(names, anchor_pairs(sk.shingle_sets, sk.set_offsets, 8))
+    assert cut in pairs_of(names, anchor_pairs(sk, 8))
     assert cut in pairs_of(names, candidate_pairs(sk))
 
 

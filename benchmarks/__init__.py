@@ -1,0 +1,1 @@
+"""Benchmarks anyone can rerun: quality against labelled syndication, and (later) speed."""
