@@ -53,14 +53,15 @@ def canonical_accuracy(labels: Sequence[Labelled], canonicals: Mapping[str, str]
 
 
 def template_merges(template_ids: Sequence[str], figures: Mapping[str, frozenset], predicted: Mapping[str, str]) -> int:
-    """Pairs of templated stories with different figures that were put in one story."""
+    """Pairs of templated stories with different figures that were put in one story: each
+    reports a figure the other does not (a report sent again with a line added is the same)."""
     groups: dict[str, list[str]] = defaultdict(list)
     for article_id in template_ids:
         groups[predicted[article_id]].append(article_id)
     merges = 0
     for members in groups.values():
         for i, a in enumerate(members):
-            merges += sum(figures[a] != figures[b] for b in members[i + 1:])
+            merges += sum(bool(figures[a] - figures[b]) and bool(figures[b] - figures[a]) for b in members[i + 1:])
     return merges
 
 

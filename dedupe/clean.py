@@ -85,13 +85,15 @@ _DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,/-](?=\d)")  # "1.75", "6,200", "7-3/4
 # A figure as one token: "6,200", "84.3", "7-3/4" (a Reuters fraction), "2025-06-14".
 _NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
 _NOT_DIGIT = re.compile(r"\D+")
+_FIGURE_TOKEN = re.compile(r"\S*\d\S*")
 # House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
 _NUMBER_WORDS = {word: str(value) for value, word in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
 _NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate(
     "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
-_WORD = re.compile(r"[a-z]+")
+_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
+_NAME_NOISE = frozenset("corp corporation inc incorporated ltd limited plc llc company the".split())
 # Runs of capitalised words, and what comes before them: a lone capitalised word that opens a
 # sentence ("Revenue was ...") is no name; a run there ("Northern Trust Corp said") is.
 _NAMES = re.compile(r"(^|[.!?]\s+|\s)([A-Z][\w'\u2019-]*(?:[ \t][A-Z][\w'\u2019-]*)*)", re.MULTILINE)
@@ -143,11 +145,13 @@ def _strip_once(text: str) -> str:
 
 def to_tokens(text: str) -> str:
     """NFKC, case folding, Arabic normalisation, punctuation → single spaces; a figure stays one
-    word ("1.75" → "175"), as :func:`facts` gives it.
+    word ("1.75" → "175") and a small number spelt out becomes one ("twenty" → "20"), as
+    :func:`facts` gives them.
 
     The result is the words of the text separated by single spaces: what sketches and scores see.
     """
     text = _DIGIT_SEPARATOR.sub("", normalize_arabic(normalize_unicode(text).casefold()))
+    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(0)], text)
     return _NON_WORD.sub(" ", text).strip()
 
 
@@ -185,9 +189,17 @@ def facts(text: str) -> tuple[str, str]:
     :func:`to_tokens`, so they hash like any other word.
     """
     figures = [_NOT_DIGIT.sub("", n) for n in _NUMBER.findall(text)]
-    figures += [_NUMBER_WORDS[w] for w in _WORD.findall(text.casefold()) if w in _NUMBER_WORDS]
+    figures += [_NUMBER_WORDS[w] for w in _NUMBER_WORD.findall(text.casefold())]
     names = [run for before, run in _NAMES.findall(text) if " " in run or before.isspace() and before]
-    return to_tokens(" ".join(figures)), to_tokens(" ".join(names))
+    # House styles spell out or cut legal suffixes and initials ("Corp", "Incorporated", "U.S.");
+    # they say nothing about which company or place a story is about.
+    names = [word for word in to_tokens(" ".join(names)).split() if len(word) > 2 and word not in _NAME_NOISE]
+    return to_tokens(" ".join(figures)), " ".join(names)
+
+
+def _figure_line(key: str) -> bool:
+    """One word in five or more is a figure: a line of data, not of furniture."""
+    return 5 * len(_FIGURE_TOKEN.findall(key)) >= len(key.split())
 
 
 def _line_key(line: str) -> str:
@@ -199,7 +211,9 @@ class BoilerplateLearner:
 
     A line is boilerplate when at least ``min_docs`` articles hold it and those articles are not
     copies of one story: in a sample of them, most share less than half of their other text.
-    Lines longer than ``max_chars`` are taken for story text and never learnt.
+    Lines longer than ``max_chars`` are taken for story text and never learnt; nor are lines
+    dense with figures, which is where templated stories differ ("Pay April 15", "Shr 42 cts vs
+    35 cts"), unlike a footer that carries a year.
 
     Parameters
     ----------
@@ -229,7 +243,7 @@ class BoilerplateLearner:
                 for text in texts]
         holders: dict[str, list[int]] = defaultdict(list)
         for index, lines in enumerate(docs):
-            for key in {key for key, size in lines if size <= self.max_chars}:
+            for key in {key for key, size in lines if size <= self.max_chars and not _figure_line(key)}:
                 holders[key].append(index)
         self.lines_ = frozenset(
             key for key, where in holders.items()

@@ -50,7 +50,7 @@ _FIGURES_MIN, _FIGURES_SHARE = 2, 2 / 3
 _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
 _PASSAGE = 20        # words: a run one side lacks this long is an added or dropped passage
-_SWAPS = 2           # figures swapped in place that make a template (one, for a partial copy)
+_NAME_SWAPS = 2      # names swapped in place that make a template (one, for a partial copy)
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
@@ -96,9 +96,9 @@ class PairScores:
     shingles found in ``b``; ``coverage_ab`` the share of ``a``'s words that ``b`` holds;
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
     that ``b`` holds, and ``last_ab`` the last; ``opening_ab`` how many of the words of ``a`` that
-    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s figures
-    (distinct) stand where ``b`` has other words, and are nowhere among ``b``'s figures (a
-    template filled in with other figures); ``facts_ab`` the counts of ``a``'s distinct figures
+    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s
+    distinct figures, and names (two columns), stand in an edit where ``b`` has other facts of
+    the same kind in their place (a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
     and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
     """
 
@@ -179,6 +179,7 @@ class Verifier:
         self.config = config
         self.figures_ = unique_per_row(*figures)
         self.names_ = unique_per_row(*names)
+        self.shingle_index_ = _shingle_index(sketches)
         self.tfidf_ = _tfidf(sketches)
 
     def score(self, pairs: np.ndarray) -> PairScores:
@@ -206,9 +207,8 @@ class Verifier:
 
     def _align(self, pairs: np.ndarray):
         sk = self.sketches
-        return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, sk.shingle_sets,
-                      sk.set_offsets, *self.figures_, *self.names_, sk.shingle_size, pairs,
-                      self.config.min_gap_tokens, _PASSAGE)
+        return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, *self.shingle_index_,
+                      *self.figures_, *self.names_, sk.shingle_size, pairs, self.config.min_gap_tokens, _PASSAGE)
 
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
@@ -259,11 +259,11 @@ class Verifier:
             held_ba, kept_ba = scores.facts_ba[:, column], scores.facts_ba[:, column + 1]
             enough = (kept_ab >= share * held_ab) | (kept_ba >= share * held_ba)
             facts_differ |= (np.minimum(held_ab, held_ba) >= least) & ~enough
-        # Figures swapped in place: two are a template filled in anew, and one is enough in a text
-        # that holds only a small part of the other (a short template item at a longer one's lead).
-        shorter, _ = self.shorter_longer(scores)
-        swaps = np.where(shorter == a, scores.swaps_ab, scores.swaps_ba)
-        facts_differ |= swaps >= np.where(coverage < cfg.partial_coverage, 1, _SWAPS)
+        # Facts swapped in place: one figure is a template filled in anew; so are two names, or
+        # one in a text that holds only a small part of the other (a template item at the lead).
+        swaps = np.maximum(scores.swaps_ab, scores.swaps_ba)
+        facts_differ |= swaps[:, 0] >= 1
+        facts_differ |= swaps[:, 1] >= np.where(coverage < cfg.partial_coverage, 1, _NAME_SWAPS)
         # A copy cut short is the original's opening: what it shares starts where the original
         # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
         # wrap-up quoting a shorter story holds it scattered over its length.
@@ -290,6 +290,14 @@ class Verifier:
         order = np.lexsort((lead[held], longer[held]))
         return _disjoint_spans(longer[held][order], lead[held][order], last[held][order],
                                len(self.sketches))
+
+
+def _shingle_index(sketches: Sketches) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's shingles sorted by hash, and the position of each in its text."""
+    counts = np.diff(sketches.shingle_offsets)
+    owner = np.repeat(np.arange(len(counts)), counts)
+    order = np.lexsort((sketches.shingles, owner))
+    return sketches.shingles[order], order - sketches.shingle_offsets[owner]
 
 
 def _tfidf(sketches: Sketches) -> sp.csr_matrix:
@@ -350,25 +358,46 @@ def _distinct_facts(words, inside, facts, other_facts):
 
 
 @numba.njit(cache=True)
-def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, figures, figure_offsets,
+def _only_in(gap, facts, other_facts):
+    """Distinct facts standing in ``gap`` that the other text has nowhere."""
+    found = np.empty(len(gap), dtype=gap.dtype)
+    count = 0
+    for word in gap:
+        if _member(facts, word) and not _member(other_facts, word):
+            found[count] = word
+            count += 1
+    return len(np.unique(found[:count]))
+
+
+@numba.njit(cache=True)
+def _swapped(x_gap, y_gap, x_facts, y_facts):
+    """Facts replaced by others: as many as each side of an edit has facts the other text lacks
+    (a fact dropped or added alone, "His Highness", is no swap)."""
+    return min(_only_in(x_gap, x_facts, y_facts), _only_in(y_gap, y_facts, x_facts))
+
+
+@numba.njit(cache=True)
+def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
            names, name_offsets, size, pairs, min_gap, passage):
     """For each pair (x, y), how x reads against y:
 
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
       the first and last word of x that y holds (-1 if none); how many of the words y holds lie
       in x's opening (its first ``2 * len(y) + min_gap`` words);
-    * swaps: x's distinct figures standing in short gaps (edits, not passages) that are not
-      among y's figures. Names are not checked in place: house styles rewrite them;
+    * swaps: x's distinct figures, and names, that stand in a short gap (an edit, not a passage)
+      where y has other facts of the same kind in their place (two columns);
     * facts: x's distinct figures and names outside passages of ``passage`` words or more that
       y lacks (text one side added or dropped), and how many of them y has: columns
       (figures, figures y has, names, names y has).
+
+    ``by_hash`` holds each article's shingles sorted, ``positions`` where each stands in its text.
     """
     m = len(pairs)
     coverage = np.zeros(m, dtype=np.float64)
     gaps = np.zeros(m, dtype=np.int8)
     lead = np.full(m, -1, dtype=np.int64)
     last = np.full(m, -1, dtype=np.int64)
-    swaps = np.zeros(m, dtype=np.int64)
+    swaps = np.zeros((m, 2), dtype=np.int64)
     opening = np.zeros(m, dtype=np.int64)
     facts = np.zeros((m, 4), dtype=np.int64)
     for p in range(m):
@@ -376,19 +405,27 @@ def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, fi
         n_words = word_offsets[x + 1] - word_offsets[x]
         if n_words == 0:
             continue
-        opening_end = 2 * (word_offsets[y + 1] - word_offsets[y]) + min_gap
+        y_words = words[word_offsets[y]:word_offsets[y + 1]]
+        opening_end = 2 * len(y_words) + min_gap
         x_words = words[word_offsets[x]:word_offsets[x + 1]]
+        # Where each of x's shingles stands in y (-1: nowhere), and so which words y holds.
+        y_hashes = by_hash[shingle_offsets[y]:shingle_offsets[y + 1]]
+        n_shingles = shingle_offsets[x + 1] - shingle_offsets[x]
+        found_at = np.full(n_shingles, -1, dtype=np.int64)
         covered = np.zeros(n_words + 1, dtype=np.bool_)
         covered[n_words] = True  # a sentinel that closes the last run
-        y_set = sets[set_offsets[y]:set_offsets[y + 1]]
         width = min(size, n_words)
-        for j in range(shingle_offsets[x + 1] - shingle_offsets[x]):
-            if _member(y_set, shingles[shingle_offsets[x] + j]):
+        for j in range(n_shingles):
+            value = shingles[shingle_offsets[x] + j]
+            k = np.searchsorted(y_hashes, value)
+            if k < len(y_hashes) and y_hashes[k] == value:
+                found_at[j] = positions[shingle_offsets[y] + k]
                 covered[j:j + width] = True
         x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
         y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
+        x_names = names[name_offsets[x]:name_offsets[x + 1]]
+        y_names = names[name_offsets[y]:name_offsets[y + 1]]
         inside = np.ones(n_words, dtype=np.bool_)
-        swapped = np.empty(n_words, dtype=words.dtype)
         count = 0
         run = 0
         flags = 0
@@ -406,20 +443,49 @@ def _align(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, fi
                 inside[w - run:w] = False
             if run >= min_gap:
                 flags |= 1 if run == w else (4 if w == n_words else 2)
-            else:
-                for v in range(w - run, w):
-                    word = x_words[v]
-                    if _member(x_figures, word) and not _member(y_figures, word):
-                        swapped[swaps[p]] = word
-                        swaps[p] += 1
+            elif run > 0:
+                start = w - run
+                y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
+                if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
+                    x_gap, y_gap = x_words[start:w], y_words[y_start:y_end]
+                    swaps[p, 0] += _swapped(x_gap, y_gap, x_figures, y_figures)
+                    swaps[p, 1] += _swapped(x_gap, y_gap, x_names, y_names)
             run = 0
-        swaps[p] = len(np.unique(swapped[:swaps[p]]))
         coverage[p] = count / n_words
         gaps[p] = flags
         facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
-        facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, names[name_offsets[x]:name_offsets[x + 1]],
-                                                   names[name_offsets[y]:name_offsets[y + 1]])
+        facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
     return coverage, gaps, lead, last, opening, swaps, facts
+
+
+@numba.njit(cache=True)
+def _facing(found_at, width, start, end, n_words, n_y):
+    """The stretch of y facing x's gap ``[start, end)``: between where the words on either side of
+    the gap stand in y; where the gap reaches an edge of x, as many of y's words as the gap has
+    next to the side it shares; (-1, -1) if unknown."""
+    if start == 0 and end == n_words:
+        return -1, -1
+    y_start = 0
+    if start > 0:
+        y_start = -1
+        for j in range(max(start - width, 0), start):  # shingles that hold word start - 1
+            if found_at[j] >= 0 and j + width > start - 1:
+                y_start = found_at[j] + (start - 1 - j) + 1
+        if y_start < 0:
+            return -1, -1
+    y_end = n_y
+    if end < n_words:
+        y_end = -1
+        for j in range(min(end, len(found_at) - 1), max(end - width, -1), -1):  # shingles that hold word end
+            if found_at[j] >= 0:
+                y_end = found_at[j] + (end - j)
+        if y_end < 0:
+            return -1, -1
+    if start == 0:
+        y_start = max(y_end - (end - start), 0)
+    elif end == n_words:
+        y_end = min(y_start + (end - start), n_y)
+    return y_start, y_end
 
 
 @numba.njit(cache=True)
