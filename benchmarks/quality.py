@@ -113,6 +113,7 @@ def build_set(path: Path, split: str, seed: int):
     rng.shuffle(eligible)
     pool_ids, source_ids = eligible[:600], eligible[600:]
     pool = pool_paragraphs(stories[i] for i in pool_ids)
+    rng.shuffle(pool)
     in_half = {r["id"] for r in rows if _half(r["dup_group"] or r["id"], seed) == split}
     excluded = set(pool_ids)
 

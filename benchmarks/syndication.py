@@ -58,6 +58,8 @@ _OUTLETS = [
     ("Northern Star", []), ("Gulf Courier", ["Follow us on social media for more updates"]),
     ("Lakeside Journal", ["Lakeside Journal readers can find more business news in section B"]),
 ]
+_HEADLINES = ["Markets brace for central bank decision", "Oil steadies after volatile week",
+              "Grain exports rise on strong demand", "Airline orders new jets", "Court rules on merger"]
 _CITIES = ["NEW YORK", "LONDON", "TOKYO", "WASHINGTON", "CHICAGO", "PARIS", "FRANKFURT", "SYDNEY"]
 _BYLINES = ["By Staff Writer", "By Maria Lopez", "By JOHN CARTER, Business Desk", "By Anne Walsh and Peter Hume"]
 _CREDITS = ["(Reporting by Tom Brown; Editing by Jane Merriman)", "Reuters", "Source: Reuters",
@@ -122,8 +124,9 @@ def split_story(article_id: str, title: str, text: str, published: datetime | No
     return Story(article_id, title, tuple(paragraphs), published)
 
 
-def make_copies(story: Story, pool: Sequence[str], rng: random.Random, count: int | None = None) -> list[Copy]:
-    """The copies outlets publish of ``story``; ``pool`` holds paragraphs of unrelated text."""
+def make_copies(story: Story, pool: list[str], rng: random.Random, count: int | None = None) -> list[Copy]:
+    """The copies outlets publish of ``story``; ``pool`` holds paragraphs of unrelated text, each
+    used once (taken from the end of the list)."""
     if count is None:
         count = _draw(rng, COPIES_PER_SOURCE)
     copies = []
@@ -138,7 +141,7 @@ def make_copies(story: Story, pool: Sequence[str], rng: random.Random, count: in
         published = story.published + timedelta(minutes=rng.randint(5, 600)) if story.published else None
         copy = Copy(f"{story.id}~{k + 1}", story.id, kind, parts, _headline(story.title, rng), published,
                     outlet, kept)
-        copy.text = _render(story, copy, furniture, pool, rng)
+        copy.text = _render(story, copy, furniture, rng)
         copies.append(copy)
     return copies
 
@@ -147,7 +150,7 @@ def _draw(rng: random.Random, shares: dict) -> object:
     return rng.choices(list(shares), weights=list(shares.values()))[0]
 
 
-def _structure(story: Story, kind: str, pool: Sequence[str], rng: random.Random):
+def _structure(story: Story, kind: str, pool: list[str], rng: random.Random):
     paragraphs = [[(p, s) for s in range(len(para))] for p, para in enumerate(story.paragraphs)]
     n = len(paragraphs)
     kept = 1.0
@@ -164,12 +167,12 @@ def _structure(story: Story, kind: str, pool: Sequence[str], rng: random.Random)
         else:
             del paragraphs[rng.randrange(1, n)]
     elif kind == "extended":
-        local = [rng.choice(pool) for _ in range(rng.randint(1, 2))]
+        local = [pool.pop() for _ in range(rng.randint(1, 2))]
         at = 1 if rng.random() < 0.5 else n
         paragraphs[at:at] = [[text] for text in local]
     elif kind == "write-through":
         paragraphs[0] = [_rewrite(" ".join(story.paragraphs[0]), rng)]
-        paragraphs.append([rng.choice(pool)])
+        paragraphs.append([pool.pop()])
     return [part for para in paragraphs for part in para + ["\n"]][:-1], kept
 
 
@@ -200,7 +203,7 @@ def _headline(title: str, rng: random.Random) -> str:
                        "UPDATE 1-" + title, " ".join(words) + ": what we know"])
 
 
-def _render(story: Story, copy: Copy, furniture: list[str], pool: Sequence[str], rng: random.Random) -> str:
+def _render(story: Story, copy: Copy, furniture: list[str], rng: random.Random) -> str:
     paragraphs, current = [], []
     for part in copy.parts:
         if part == "\n":
@@ -224,7 +227,7 @@ def _render(story: Story, copy: Copy, furniture: list[str], pool: Sequence[str],
         tail.append(rng.choice(_CREDITS))
     tail += furniture
     if rng.random() < 0.4:
-        tail.append("Read more: " + rng.choice(pool).split(".")[0][:80])
+        tail.append("Read more: " + rng.choice(_HEADLINES))
     return "\n\n".join(head + paragraphs + tail)
 
 
@@ -246,7 +249,7 @@ def _noise(text: str, rng: random.Random) -> str:
     return " ".join(words)
 
 
-def expected_story(story: Story, copies: list[Copy], tolerance: float = 0.01) -> list[Labelled]:
+def expected_story(story: Story, copies: list[Copy], tolerance: float = 0.02) -> list[Labelled]:
     """Labels for a source and its copies, by the rules ``dedupe`` documents, applied to the
     units each version holds (the source's sentences, and the text each copy adds).
 

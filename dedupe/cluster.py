@@ -30,7 +30,7 @@ from .verify import Gap, PairScores, Verifier
 
 __all__ = ["Ranking", "Stories", "cluster", "roles"]
 
-TOLERANCE = 0.01  # versions whose support is within 1% of the best are equally well supported
+TOLERANCE = 0.02  # versions whose support is within 2% of the best are equally well supported
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
 
 
