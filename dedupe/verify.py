@@ -358,12 +358,12 @@ def _distinct_facts(words, inside, facts, other_facts):
 
 
 @numba.njit(cache=True)
-def _only_in(gap, facts, other_facts):
-    """Distinct facts standing in ``gap`` that the other text has nowhere."""
+def _only_in(gap, facts, absent):
+    """Distinct facts standing in ``gap`` that are not among ``absent`` (sorted, or a gap)."""
     found = np.empty(len(gap), dtype=gap.dtype)
     count = 0
     for word in gap:
-        if _member(facts, word) and not _member(other_facts, word):
+        if _member(facts, word) and not _member(absent, word):
             found[count] = word
             count += 1
     return len(np.unique(found[:count]))
@@ -371,9 +371,10 @@ def _only_in(gap, facts, other_facts):
 
 @numba.njit(cache=True)
 def _swapped(x_gap, y_gap, x_facts, y_facts):
-    """Facts replaced by others: as many as each side of an edit has facts the other text lacks
-    (a fact dropped or added alone, "His Highness", is no swap)."""
-    return min(_only_in(x_gap, x_facts, y_facts), _only_in(y_gap, y_facts, x_facts))
+    """Facts of x's edit replaced by others: x's facts that y has nowhere, as long as y's side of
+    the edit has facts x's side lacks (a fact dropped or added alone, "His Highness", is no swap;
+    "April 15" where the other has "April 10" is one, whatever else the texts hold)."""
+    return min(_only_in(x_gap, x_facts, y_facts), _only_in(y_gap, y_facts, np.sort(x_gap)))
 
 
 @numba.njit(cache=True)
@@ -426,6 +427,12 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
         x_names = names[name_offsets[x]:name_offsets[x + 1]]
         y_names = names[name_offsets[y]:name_offsets[y + 1]]
         inside = np.ones(n_words, dtype=np.bool_)
+        # Covered words before each position: an edit is read against y only between stretches
+        # of mostly shared text, not beside the scraps a stock phrase ("will be supported by a")
+        # leaves in a passage y lacks.
+        held_before = np.zeros(n_words + 1, dtype=np.int64)
+        for w in range(n_words):
+            held_before[w + 1] = held_before[w] + covered[w]
         count = 0
         run = 0
         flags = 0
@@ -443,7 +450,7 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
                 inside[w - run:w] = False
             if run >= min_gap:
                 flags |= 1 if run == w else (4 if w == n_words else 2)
-            elif run > 0:
+            elif run > 0 and _solid(held_before, w - run, w, n_words, 2 * min_gap):
                 start = w - run
                 y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
                 if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
@@ -456,6 +463,16 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
         facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
         facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
     return coverage, gaps, lead, last, opening, swaps, facts
+
+
+@numba.njit(cache=True)
+def _solid(held_before, start, end, n_words, reach):
+    """Most of the ``reach`` words on each side of ``[start, end)`` are shared (or it is the edge)."""
+    before = min(reach, start)
+    after = min(reach, n_words - end)
+    shared_before = held_before[start] - held_before[start - before]
+    shared_after = held_before[end + after] - held_before[end]
+    return 5 * shared_before >= 3 * before and 5 * shared_after >= 3 * after
 
 
 @numba.njit(cache=True)
