@@ -16,9 +16,8 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
 * **facts**: templated stories (earnings tables, market reports, protocol readouts) share their
   wording but not their figures and names; a pair is no match when, leaving aside passages one
   side added or dropped, neither text holds two thirds of the other's figures, or two thirds of
-  its names, or when the shorter text has other figures
-  standing where the longer one has its own (two of them; one, in a copy holding a small part
-  of the longer text);
+  its names, or when an edit puts other facts where one text has its own (one figure, or two
+  facts of any kind; one, in a copy holding a small part of the longer text);
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
   where it begins (a copy cut short);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
@@ -50,7 +49,7 @@ _FIGURES_MIN, _FIGURES_SHARE = 2, 2 / 3
 _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
 _PASSAGE = 20        # words: a run one side lacks this long is an added or dropped passage
-_NAME_SWAPS = 2      # names swapped in place that make a template (one, for a partial copy)
+_FACT_SWAPS = 2      # facts swapped in place that make a template (one, for a partial copy)
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
@@ -97,8 +96,8 @@ class PairScores:
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
     that ``b`` holds, and ``last_ab`` the last; ``opening_ab`` how many of the words of ``a`` that
     ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s
-    distinct figures, and names (two columns), stand in an edit where ``b`` has other facts of
-    the same kind in their place (a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
+    distinct figures stand in an edit where ``b`` has other figures in their place, and how many
+    facts of either kind (two columns: a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
     and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
     """
 
@@ -259,11 +258,12 @@ class Verifier:
             held_ba, kept_ba = scores.facts_ba[:, column], scores.facts_ba[:, column + 1]
             enough = (kept_ab >= share * held_ab) | (kept_ba >= share * held_ba)
             facts_differ |= (np.minimum(held_ab, held_ba) >= least) & ~enough
-        # Facts swapped in place: one figure is a template filled in anew; so are two names, or
-        # one in a text that holds only a small part of the other (a template item at the lead).
+        # Facts swapped in place: one figure is a template filled in anew; so are two facts of
+        # any kind, or one in a text that holds only a small part of the other (a template item
+        # at the lead).
         swaps = np.maximum(scores.swaps_ab, scores.swaps_ba)
         facts_differ |= swaps[:, 0] >= 1
-        facts_differ |= swaps[:, 1] >= np.where(coverage < cfg.partial_coverage, 1, _NAME_SWAPS)
+        facts_differ |= swaps[:, 1] >= np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS)
         # A copy cut short is the original's opening: what it shares starts where the original
         # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
         # wrap-up quoting a shorter story holds it scattered over its length.
@@ -385,8 +385,9 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
       the first and last word of x that y holds (-1 if none); how many of the words y holds lie
       in x's opening (its first ``2 * len(y) + min_gap`` words);
-    * swaps: x's distinct figures, and names, that stand in a short gap (an edit, not a passage)
-      where y has other facts of the same kind in their place (two columns);
+    * swaps: x's distinct figures that stand in a short gap (an edit, not a passage) where y has
+      other figures in their place; and the same for facts of either kind, figures and names
+      (two columns);
     * facts: x's distinct figures and names outside passages of ``passage`` words or more that
       y lacks (text one side added or dropped), and how many of them y has: columns
       (figures, figures y has, names, names y has).
@@ -456,7 +457,9 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
                 if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
                     x_gap, y_gap = x_words[start:w], y_words[y_start:y_end]
                     swaps[p, 0] += _swapped(x_gap, y_gap, x_figures, y_figures)
-                    swaps[p, 1] += _swapped(x_gap, y_gap, x_names, y_names)
+                    swaps[p, 1] += min(_only_in(x_gap, x_figures, y_figures) + _only_in(x_gap, x_names, y_names),
+                                       _only_in(y_gap, y_figures, np.sort(x_gap))
+                                       + _only_in(y_gap, y_names, np.sort(x_gap)))
             run = 0
         coverage[p] = count / n_words
         gaps[p] = flags
