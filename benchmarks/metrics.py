@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Mapping, Sequence
 
-import numpy as np
 from sklearn.metrics import adjusted_rand_score
 from sklearn.metrics.cluster import pair_confusion_matrix
 

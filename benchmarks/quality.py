@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import anchors  # noqa: E402
-from benchmarks.metrics import (KEPT_BUCKETS, canonical_accuracy, pairwise, ratio, role_accuracy,  # noqa: E402
+from benchmarks.metrics import (canonical_accuracy, pairwise, ratio, role_accuracy,  # noqa: E402
                                 template_merges, truncated_recall)
 from benchmarks.syndication import KINDS, Labelled, expected_story, make_copies, pool_paragraphs, split_story  # noqa: E402
 from dedupe import Article, find_duplicates  # noqa: E402
@@ -260,7 +260,7 @@ def _write(out: Path, rows: list[dict], stats: Counter, args, web: dict | None, 
               "| method | " + " | ".join(rows[0]["buckets"]) + " |", "|---" * (len(rows[0]["buckets"]) + 1) + "|"]
     for r in rows:
         lines.append(f"| {r['method']} | " + " | ".join(f"{v:.4f}" for v in r["buckets"].values()) + " |")
-    lines += ["", f"dedupe stage times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items())]
+    lines += ["", "dedupe stage times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items())]
     if web:
         s = web["summary"]
         lines += ["", "## Real reprints: web2018 (unlabelled)", "",

@@ -32,7 +32,7 @@ import random
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Iterable
 
 __all__ = ["Story", "Copy", "Labelled", "split_story", "make_copies", "expected_story", "KINDS"]
 

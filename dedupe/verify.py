@@ -186,7 +186,7 @@ class Verifier:
 
         The digest guard needs all pairs at once: :meth:`judge` applies it.
         """
-        sk, cfg = self.sketches, self.config
+        sk = self.sketches
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         a, b = pairs[:, 0], pairs[:, 1]
         shared = _intersections(sk.shingle_sets, sk.set_offsets, pairs)

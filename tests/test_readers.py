@@ -122,7 +122,7 @@ def test_undecodable_bytes_are_rejected_not_garbled(tmp_path: Path) -> None:
 
 
 def test_mixed_line_endings(tmp_path: Path) -> None:
-    write(tmp_path / "a.txt", f"Title: T\r\nSource: S\r\n\r\nFirst line.\rSecond line.\n".encode())
+    write(tmp_path / "a.txt", "Title: T\r\nSource: S\r\n\r\nFirst line.\rSecond line.\n".encode())
     article = read_articles([tmp_path]).articles[0]
     assert article.title == "T" and article.text == "First line.\nSecond line.\n"
 
