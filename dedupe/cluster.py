@@ -65,12 +65,13 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     # towards support: two versions that each added their own paragraphs still share the rest.
     linked = matches.accepted & _best_partial(verifier, matches)
     edges = matches.pairs
-    # What each side of a pair holds of the other, in words: a text's support is the sum over
-    # the pairs inside its story. Counting words, not shingles, keeps an inserted paragraph or an
-    # edited word from costing more than the words it touches.
+    # The words a pair shares, counted alike for both sides (the smaller of what each holds of the
+    # other: a phrase a text repeats must not count twice for it); a text's support is the sum
+    # over the pairs inside its story. Counting words, not shingles, keeps an inserted paragraph
+    # or an edited word from costing more than the words it touches.
     words = verifier.sketches.word_counts
-    held = np.stack([matches.coverage_ab * words[matches.pairs[:, 0]],
-                     matches.coverage_ba * words[matches.pairs[:, 1]]], axis=1)
+    held = np.minimum(matches.coverage_ab * words[matches.pairs[:, 0]],
+                      matches.coverage_ba * words[matches.pairs[:, 1]])
     rounds: list[PairScores] = []
     while True:
         live = active[edges[:, 0]] & active[edges[:, 1]]
@@ -82,8 +83,7 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         _, component = connected_components(graph, directed=False)
         # Support counts every match inside a story, links or not.
         inside = component[edges[:, 0]] == component[edges[:, 1]]
-        support = (np.bincount(edges[inside, 0], held[inside, 0], n)
-                   + np.bincount(edges[inside, 1], held[inside, 1], n))
+        support = np.bincount(edges[inside].ravel(), np.repeat(held[inside], 2), n)
         in_story = np.zeros(n, dtype=bool)
         in_story[links.ravel()] = True
         heads, members, checked = _check(verifier, component, in_story,
