@@ -151,8 +151,9 @@ class Deduplicator:
             pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
         with self._stage("verify", timings):
             verifier = Verifier(sketches, figures, names, cleaned.fingerprints, config)
-            matches = verifier.judge(pairs)
+            matches = verifier.score(pairs)
             digests = verifier.digests(matches)
+            verifier.refuse_digests(matches, digests)
         with self._stage("cluster", timings):
             stories = cluster(verifier, matches, digests, _ranking(accepted, config))
             role, missing = roles(stories, sketches.word_counts)

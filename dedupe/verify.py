@@ -216,12 +216,15 @@ class Verifier:
         are found among these pairs.
         """
         scores = self.score(pairs)
-        if digests is None:
-            digests = self.digests(scores)
+        self.refuse_digests(scores, self.digests(scores) if digests is None else digests)
+        return scores
+
+    def refuse_digests(self, scores: PairScores, digests: np.ndarray) -> None:
+        """Refuse, in place, the accepted pairs whose longer text is a digest holding the shorter
+        one as one of its items."""
         _, longer = self.shorter_longer(scores)
         coverage = self.oriented(scores).coverage
         scores.decision[(coverage < _DIGEST_ITEM) & digests[longer] & scores.accepted] = Decision.DIGEST
-        return scores
 
     def shorter_longer(self, scores: PairScores) -> tuple[np.ndarray, np.ndarray]:
         """Per pair: the shorter article (by words; ties to the smaller index) and the longer."""
@@ -360,13 +363,8 @@ def _distinct_facts(words, inside, facts, other_facts):
 @numba.njit(cache=True)
 def _only_in(gap, facts, absent):
     """Distinct facts standing in ``gap`` that are not among ``absent`` (sorted, or a gap)."""
-    found = np.empty(len(gap), dtype=gap.dtype)
-    count = 0
-    for word in gap:
-        if _member(facts, word) and not _member(absent, word):
-            found[count] = word
-            count += 1
-    return len(np.unique(found[:count]))
+    held, kept = _distinct_facts(gap, np.ones(len(gap), dtype=np.bool_), facts, absent)
+    return held - kept
 
 
 @numba.njit(cache=True)
