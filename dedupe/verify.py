@@ -17,7 +17,8 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
   wording but not their figures and names; a pair is no match when, leaving aside passages one
   side added or dropped, neither text holds two thirds of the other's figures, or two thirds of
   its names, or when an edit puts other facts where one text has its own (one figure, or two
-  facts of any kind; one, in a copy holding a small part of the longer text);
+  facts of any kind; one, in a copy holding a small part of the longer text), or when the
+  shorter text is a table (distinct figures are 15% of its words or more) with a figure of its own;
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
   where it begins (a copy cut short);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
@@ -50,6 +51,7 @@ _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
 _PASSAGE = 20        # words: a run one side lacks this long is an added or dropped passage
 _FACT_SWAPS = 2      # facts swapped in place that make a template (one, for a partial copy)
+_TABLE_FIGURES = 0.15  # distinct figures per word from which a text reads as a table
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
 
@@ -265,6 +267,12 @@ class Verifier:
         # any kind, or one in a text that holds only a small part of the other (a template item
         # at the lead).
         swaps = np.maximum(scores.swaps_ab, scores.swaps_ba)
+        # In a table the figures are the content: a shorter table holding any figure of its own
+        # (outside passages) is another report, however many rows it shares.
+        shorter, _ = self.shorter_longer(scores)
+        facts_short = np.where((shorter == a)[:, None], scores.facts_ab, scores.facts_ba)
+        table = facts_short[:, 0] >= _TABLE_FIGURES * words[shorter]
+        facts_differ |= table & (facts_short[:, 0] > facts_short[:, 1])
         facts_differ |= swaps[:, 0] >= 1
         facts_differ |= swaps[:, 1] >= np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS)
         # A copy cut short is the original's opening: what it shares starts where the original

@@ -122,3 +122,33 @@ def test_a_stricter_threshold_refuses_a_copy_cut_short() -> None:
     # ... and only a partial-coverage floor above its share refuses it.
     strict = verifier_for([wire, cut], DedupeConfig(partial_coverage=0.9)).judge(np.array([[0, 1]]))
     assert Decision(strict.decision[0]) is Decision.CONTAINED
+
+
+RESERVES_WEEK = """Central bank weekly reserves report - March 4
+Two weeks ended March 3, daily averages in millions
+Net free reserves 712 vs 1,204
+Bank borrowings 655 vs 433
+Seasonal loans 77 vs 51
+Excess reserves 1,118 vs 1,562
+Vault cash N.A. vs N.A.
+One week ended March 3
+Bank borrowings 598 down 142
+Float 487 down 301
+Currency 208,115 down 644
+Treasury deposits 4,377 down 58"""
+
+
+def test_a_table_with_figures_of_its_own_is_another_report() -> None:
+    # Part two of the report fills in the rows part one left blank and repeats its last section:
+    # most of its words are in part one, but it reports figures part one does not.
+    part_two = "\n".join(["Central bank weekly reserves report 2 - March 4",
+                          "Two weeks ended March 3", "Vault cash 25,911 vs 27,046",
+                          "Cash equal to required reserves 22,519 vs 24,373"]
+                         + RESERVES_WEEK.splitlines()[7:])
+    # A correction sent again: one figure changed, a row dropped.
+    corrected = RESERVES_WEEK.replace("1,118", "1,181").replace("Seasonal loans 77 vs 51\n", "")
+    # The same table cut short holds no figure of its own: a copy.
+    cut = "\n".join(RESERVES_WEEK.splitlines()[:7])
+    scores = verifier_for([RESERVES_WEEK, part_two, corrected, cut]).judge(np.array([[0, 1], [0, 2], [0, 3]]))
+    assert [Decision(d) for d in scores.decision] == [Decision.FACTS_DIFFER, Decision.FACTS_DIFFER,
+                                                      Decision.CONTAINED]
