@@ -1,27 +1,29 @@
 """Cleaning: the original text → the text that is compared.
 
-Small pure functions, composed by :func:`compare_text`: Unicode NFKC and case folding, Arabic
-normalisation, wire furniture that outlets add or drop (datelines, agency credits, bylines,
-``UPDATE 2``/``CORRECTED``/``REFILE`` tags, "Read more" tails, app banners), and page boilerplate
-learnt from the corpus itself by :class:`BoilerplateLearner`. The original text is never changed.
-Every function is idempotent: cleaning cleaned text changes nothing.
+Small pure functions, composed by :func:`clean_corpus`: Unicode NFKC, wire furniture that
+outlets add or drop (datelines, agency credits, bylines, ``UPDATE 2``/``CORRECTED``/``REFILE``
+tags, "Read more" tails, app banners), repeated headlines, hard-wrapped lines, and page
+boilerplate learnt from the corpus itself by :class:`BoilerplateLearner`; then the words are
+hashed by :func:`dedupe.tokens.tokenize`. The original text is never changed. Every function is
+idempotent: cleaning cleaned text changes nothing.
 """
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import re
 import unicodedata
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
 
+from .tokens import Lines, Tokens, hash_lines, tokenize
+
 __all__ = [
-    "normalize_unicode", "normalize_arabic", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
-    "to_tokens",
-    "facts", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
+    "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
+    "clean_article", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
 ]
 
 _AGENCIES = r"WAM|Reuters|REUTERS|AP|AFP|dpa|DPA|ANI|PTI|IANS|UPI|Xinhua|XINHUA|SPA|KUNA|QNA|BNA|ONA|MENA|IRNA|Bernama|AAP|Kyodo|Yonhap|TASS|EFE|ANSA"
@@ -67,49 +69,17 @@ _FURNITURE_LINES = re.compile(
     r")[ \t]*(?=\n|\Z)")
 # Furniture recognised by a phrase anywhere in a short line: rights notices and app banners. The
 # phrase is looked for in the whole text first, which is cheap, and lines only where it occurs.
-_PHRASE = re.compile(r"all rights reserved|\bdownload", re.IGNORECASE)
 _PHRASE_LINES = re.compile(
     r"\n[^\n]{0,200}?(?:all rights reserved|\bdownload\b[^\n]{0,120}?\bapps?\b)[^\n]{0,200}(?=\n|\Z)",
     re.IGNORECASE)
 
-_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, tatweel
-_ARABIC_LETTERS = str.maketrans({
-    "\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u0671": "\u0627",  # alef forms
-    "\u0649": "\u064a",                                                              # alef maksura → yaa
-    "\u0629": "\u0647",                                                              # taa marbuta → haa
-    **{chr(0x0660 + d): str(d) for d in range(10)},                                  # Arabic-Indic digits
-    **{chr(0x06F0 + d): str(d) for d in range(10)},                                  # Persian digits
-})
-_NON_WORD = re.compile(r"[\W_]+")
-_DIGIT_SEPARATOR = re.compile(r"(?<=\d)[.,/-](?=\d)")  # "1.75", "6,200", "7-3/4" stay one word
-# A figure as one token: "6,200", "84.3", "7-3/4" (a Reuters fraction), "2025-06-14".
-_NUMBER = re.compile(r"\d+(?:[.,/-]\d+)*")
-_NOT_DIGIT = re.compile(r"\D+")
-_FIGURE_TOKEN = re.compile(r"\S*\d\S*")
-# House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
-_NUMBER_WORDS = {word: str(value) for value, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({word: str(10 * tens) for tens, word in enumerate(
-    "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
-_NUMBER_WORD = re.compile(r"\b(?:" + "|".join(_NUMBER_WORDS) + r")\b")
-_NAME_NOISE = frozenset("corp corporation inc incorporated ltd limited plc llc company the".split())
-# Runs of capitalised words, and what comes before them: a lone capitalised word that opens a
-# sentence ("Revenue was ...") is no name; a run there ("Northern Trust Corp said") is.
-_NAMES = re.compile(r"(^|[.!?]\s+|\s)([A-Z][\w'\u2019-]*(?:[ \t][A-Z][\w'\u2019-]*)*)", re.MULTILINE)
+_FIGURE_WORD = re.compile(r"(?<!\S)[^\s\d]*\d")  # matches once in each word that holds a digit
+_PARALLEL_MIN = 2000  # articles: fewer are cleaned faster than processes start
+
 
 def normalize_unicode(text: str) -> str:
     """NFKC: one code point sequence for what looks the same (ligatures, full-width forms)."""
     return unicodedata.normalize("NFKC", text)
-
-
-def normalize_arabic(text: str) -> str:
-    """Strip harakat and tatweel; unify alef, alef maksura and taa marbuta; Western digits.
-
-    >>> normalize_arabic("\u0625\u0650\u0645\u064e\u0627\u0631\u064e\u0627\u062a \u0661\u0662") == "\u0627\u0645\u0627\u0631\u0627\u062a 12"
-    True
-    """
-    return _ARABIC_MARKS.sub("", text).translate(_ARABIC_LETTERS)
 
 
 def strip_furniture(text: str) -> str:
@@ -119,40 +89,40 @@ def strip_furniture(text: str) -> str:
     'Oil rises\\nOil rose.'
     """
     # Removing one piece can expose another (a dateline behind a byline, a tag behind a tag):
-    # repeat until nothing changes, so that cleaning cleaned text changes nothing. Each pass
-    # only deletes, so this ends.
+    # repeat until nothing changes, so that cleaning cleaned text changes nothing. After the
+    # first pass only the head can change (lines are removed whole; datelines are looked for
+    # at the top), so later passes read the head alone. Each pass only deletes, so this ends.
+    text = _strip_once(text).rstrip("\n")
     while True:
-        stripped = _strip_once(text)
-        if stripped == text:
+        split = _head_end(text)
+        head = _strip_once(text[:split])
+        if head == text[:split]:
             return text
-        text = stripped
+        text = (head + text[split:]).strip("\n")
 
 
-def _strip_once(text: str) -> str:
-    text = _FURNITURE_LINES.sub("", "\n" + _TAGS.sub("", text))
-    if _PHRASE.search(text):
-        text = _PHRASE_LINES.sub("", text)
-    text = text[1:] if text.startswith("\n") else text
+def _head_end(text: str) -> int:
+    """Where the first ``_DATELINE_LINES`` lines of ``text`` end."""
     split = -1
     for _ in range(_DATELINE_LINES):
         split = text.find("\n", split + 1)
         if split < 0:
-            split = len(text)
-            break
-    head = _DATELINE_PLACE.sub("", _DATELINE_AGENCY.sub("", text[:split]))
-    return (head + text[split:]).strip("\n")
+            return len(text)
+    return split
 
 
-def to_tokens(text: str) -> str:
-    """NFKC, case folding, Arabic normalisation, punctuation → single spaces; a figure stays one
-    word ("1.75" → "175") and a small number spelt out becomes one ("twenty" → "20"), as
-    :func:`facts` gives them.
-
-    The result is the words of the text separated by single spaces: what sketches and scores see.
-    """
-    text = _DIGIT_SEPARATOR.sub("", normalize_arabic(normalize_unicode(text).casefold()))
-    text = _NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group(0)], text)
-    return _NON_WORD.sub(" ", text).strip()
+def _strip_once(text: str) -> str:
+    text = _FURNITURE_LINES.sub("", "\n" + _TAGS.sub("", text))
+    folded = text.casefold()
+    if "all rights reserved" in folded or "download" in folded:
+        text = _PHRASE_LINES.sub("", text)
+    text = text[1:] if text.startswith("\n") else text
+    split = _head_end(text)
+    head = text[:split]
+    if "(" in head:  # an agency's credit in brackets, "(Reuters)"
+        head = _DATELINE_AGENCY.sub("", head)
+    head = _DATELINE_PLACE.sub("", head)
+    return (head + text[split:]).lstrip("\n")
 
 
 def drop_title_lines(text: str, title: str | None) -> str:
@@ -164,10 +134,14 @@ def drop_title_lines(text: str, title: str | None) -> str:
     if not title or not title.strip():
         return text
     key = _line_key(normalize_unicode(title))
+    first = key.split(" ", 1)[0]
+    if first not in text.casefold():  # cheap: most bodies never print the headline
+        return text
     return "\n".join(line for line in text.split("\n") if _line_key(line) != key)
 
 
-_SOFT_BREAK = re.compile(r"(?<=[^\s.!?:;\"\u201d\u2019')\]])\n(?=\S)|\n(?=[a-z])")
+# The newline comes first, so the regex engine jumps from one to the next.
+_SOFT_BREAK = re.compile(r"\n(?:(?<=[^\s.!?:;\"\u201d\u2019')\]]\n)(?=\S)|(?=[a-z]))")
 
 
 def join_wrapped_lines(text: str) -> str:
@@ -182,24 +156,9 @@ def join_wrapped_lines(text: str) -> str:
     return _SOFT_BREAK.sub(" ", text)
 
 
-def facts(text: str) -> tuple[str, str]:
-    """The facts a templated story changes from one issue to the next: its figures, and its names.
-
-    Takes furniture-stripped text; returns ``(figures, names)``, each in the token form of
-    :func:`to_tokens`, so they hash like any other word.
-    """
-    figures = [_NOT_DIGIT.sub("", n) for n in _NUMBER.findall(text)]
-    figures += [_NUMBER_WORDS[w] for w in _NUMBER_WORD.findall(text.casefold())]
-    names = [run for before, run in _NAMES.findall(text) if " " in run or before.isspace() and before]
-    # House styles spell out or cut legal suffixes and initials ("Corp", "Incorporated", "U.S.");
-    # they say nothing about which company or place a story is about.
-    names = [word for word in to_tokens(" ".join(names)).split() if len(word) > 2 and word not in _NAME_NOISE]
-    return to_tokens(" ".join(figures)), " ".join(names)
-
-
 def _figure_line(key: str) -> bool:
     """One word in five or more is a figure: a line of data, not of furniture."""
-    return 5 * len(_FIGURE_TOKEN.findall(key)) >= len(key.split())
+    return 5 * len(_FIGURE_WORD.findall(key)) >= len(key.split())
 
 
 def _line_key(line: str) -> str:
@@ -239,34 +198,74 @@ class BoilerplateLearner:
 
     def fit(self, texts: Sequence[str]) -> "BoilerplateLearner":
         """Learn the boilerplate lines of ``texts`` (furniture-stripped texts work best)."""
-        docs = [[(_line_key(line), len(line)) for line in text.split("\n") if line.strip()]
-                for text in texts]
-        holders: dict[str, list[int]] = defaultdict(list)
-        for index, lines in enumerate(docs):
-            for key in {key for key, size in lines if size <= self.max_chars and not _figure_line(key)}:
-                holders[key].append(index)
-        self.lines_ = frozenset(
-            key for key, where in holders.items()
-            if len(where) >= self.min_docs and self._spans_stories(key, where, docs))
+        self._fit(texts, hash_lines(texts))
         return self
 
-    def _spans_stories(self, key: str, where: list[int], docs: list[list[tuple[str, int]]]) -> bool:
-        sample = [docs[i] for i in where[: self.sample]]
-        counts = Counter(k for lines in sample for k in {k for k, _ in lines})
-        unshared = 0
-        for lines in sample:
-            total = sum(size for k, size in lines if k != key)
-            shared = sum(size for k, size in lines if k != key and counts[k] >= 2)
-            unshared += shared < 0.5 * total
-        return 2 * unshared > len(sample)
+    def fit_transform(self, texts: Sequence[str]) -> list[str]:
+        """Learn the boilerplate lines of ``texts`` and return the texts without them."""
+        lines = hash_lines(texts)
+        self._fit(texts, lines)
+        learnt = np.isin(lines.keys, self.keys_)
+        if not learnt.any():
+            return list(texts)
+        owner = np.repeat(np.arange(len(texts)), np.diff(lines.offsets))
+        out = list(texts)
+        for doc in np.unique(owner[learnt]).tolist():
+            drop = learnt[lines.offsets[doc]:lines.offsets[doc + 1]]
+            out[doc] = "\n".join(line for line, gone in zip(texts[doc].split("\n"), drop.tolist()) if not gone)
+        return out
 
     def strip(self, text: str) -> str:
         """``text`` without its learnt boilerplate lines (call :meth:`fit` first)."""
-        return "\n".join(line for line in text.split("\n") if _line_key(line) not in self.lines_)
+        learnt = np.isin(hash_lines([text]).keys, self.keys_).tolist()
+        return "\n".join(line for line, gone in zip(text.split("\n"), learnt) if not gone)
+
+    def _fit(self, texts: Sequence[str], lines: Lines) -> None:
+        owner = np.repeat(np.arange(len(texts)), np.diff(lines.offsets))
+        # Count the articles holding each short line, then look closer at the few held by enough.
+        short = ~lines.blank & (lines.sizes <= self.max_chars)
+        held = np.unique(np.stack([lines.keys[short], owner[short].astype(np.uint64)]), axis=1)
+        keys, first, counts = np.unique(held[0], return_index=True, return_counts=True)
+        learnt: dict[int, str] = {}
+        memo: dict = {}
+        for key, at, count in zip(keys.tolist(), first.tolist(), counts.tolist()):
+            if count < self.min_docs:
+                continue
+            where = held[1, at:at + count].astype(np.int64)
+            doc = int(where[0])
+            line = int(np.flatnonzero(lines.keys[lines.offsets[doc]:lines.offsets[doc + 1]] == key)[0])
+            text = _line_key(texts[doc].split("\n")[line])
+            if not _figure_line(text) and self._spans_stories(key, where[: self.sample], lines, memo):
+                learnt[key] = text
+        self.keys_ = np.array(sorted(learnt), dtype=np.uint64)
+        self.lines_ = frozenset(learnt.values())
+
+    def _spans_stories(self, key: int, sample: np.ndarray, lines: Lines, memo: dict) -> bool:
+        # The lines of a story's copies share one sample: what the sample shares is worked out once.
+        tag = sample.tobytes()
+        if tag not in memo:
+            docs = [(lines.keys[lines.offsets[i]:lines.offsets[i + 1]].tolist(),
+                     lines.sizes[lines.offsets[i]:lines.offsets[i + 1]].tolist()) for i in sample.tolist()]
+            counts = Counter(k for keys, _ in docs for k in set(keys) if k)
+            memo[tag] = [(keys, sizes, [counts[k] >= 2 for k in keys]) for keys, sizes in docs]
+        unshared = 0
+        for keys, sizes, shared in memo[tag]:
+            total = common = 0
+            for line_key, size, is_shared in zip(keys, sizes, shared):
+                if line_key and line_key != key:
+                    total += size
+                    common += size if is_shared else 0
+            unshared += common < 0.5 * total
+        return 2 * unshared > len(memo[tag])
 
     def __len__(self) -> int:
         """How many lines were learnt."""
         return len(self.lines_)
+
+
+def clean_article(text: str, title: str | None) -> str:
+    """One article's text without furniture and repeated headlines, hard-wrapped lines joined."""
+    return join_wrapped_lines(drop_title_lines(strip_furniture(normalize_unicode(text)), title))
 
 
 @dataclass(frozen=True)
@@ -274,11 +273,9 @@ class CleanCorpus:
     """What cleaning gives the later stages, one entry per article."""
 
     texts: list[str]
-    """The compared texts: words separated by single spaces."""
-    figures: list[str]
-    """The figures of each text, in the same form."""
-    names: list[str]
-    """The names of each text, in the same form."""
+    """The cleaned texts: furniture, repeated headlines and learnt boilerplate out."""
+    tokens: Tokens
+    """Their words, hashed, with their figures and names flagged."""
     fingerprints: np.ndarray
     """A 64-bit hash of each text's words before learnt boilerplate was removed: two texts with
     the same fingerprint are word for word the same, however much of them is boilerplate."""
@@ -286,17 +283,22 @@ class CleanCorpus:
     """The page boilerplate learnt from this corpus."""
 
 
-def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4) -> CleanCorpus:
-    """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed."""
-    stripped = [join_wrapped_lines(drop_title_lines(strip_furniture(normalize_unicode(text)), title))
-                for text, title in zip(texts, titles)]
-    learner = BoilerplateLearner(min_docs=boilerplate_min_docs).fit(stripped)
-    fingerprints = np.fromiter((_fingerprint(to_tokens(t)) for t in stripped), dtype=np.uint64, count=len(stripped))
+def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
+                 processes: int = 1) -> CleanCorpus:
+    """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
+
+    Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
+    """
+    if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        # Forked workers start at once and read nothing but the texts they are sent.
+        with multiprocessing.get_context("fork").Pool(processes) as pool:
+            stripped = pool.starmap(clean_article, zip(texts, titles), chunksize=-(-len(texts) // (4 * processes)))
+    else:
+        stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
+    tokens = tokenize(stripped)
+    fingerprints = tokens.fingerprints
+    learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
+    stripped = learner.fit_transform(stripped)
     if len(learner):
-        stripped = [learner.strip(text) for text in stripped]
-    figures, names = zip(*map(facts, stripped)) if stripped else ((), ())
-    return CleanCorpus([to_tokens(t) for t in stripped], list(figures), list(names), fingerprints, learner)
-
-
-def _fingerprint(tokens: str) -> int:
-    return int.from_bytes(hashlib.blake2b(tokens.encode("utf-8"), digest_size=8).digest(), "little")
+        tokens = tokenize(stripped)
+    return CleanCorpus(stripped, tokens, fingerprints, learner)

@@ -7,6 +7,7 @@ table of a ``dedupe.toml`` or the ``[tool.dedupe]`` table of a ``pyproject.toml`
 from __future__ import annotations
 
 import dataclasses
+import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,6 +59,8 @@ class DedupeConfig:
         Sources preferred as canonical when two versions are equally complete, best first.
     boilerplate_min_docs:
         A line found in at least this many articles of different stories is page boilerplate.
+    n_jobs:
+        Cores to use: ``-1`` for all of them, or a count. Results never depend on it.
     """
 
     threshold: float = 0.5
@@ -72,6 +75,7 @@ class DedupeConfig:
     partial_coverage: float = 0.4
     source_priority: tuple[str, ...] = field(default_factory=tuple)
     boilerplate_min_docs: int = 4
+    n_jobs: int = -1
 
     def __post_init__(self) -> None:
         # TOML gives lists; keep the dataclass hashable and immutable.
@@ -88,8 +92,16 @@ class DedupeConfig:
         _check_int("min_tokens", self.min_tokens, 1, 10_000)
         _check_int("min_gap_tokens", self.min_gap_tokens, 1, 10_000)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 10**9)
+        if self.n_jobs != -1:
+            _check_int("n_jobs", self.n_jobs, 1, 1024)
         if not all(isinstance(s, str) for s in self.source_priority):
             raise ConfigError("source_priority must be a list of source names (strings)")
+
+    @property
+    def cores(self) -> int:
+        """How many cores ``n_jobs`` asks for on this machine."""
+        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return available if self.n_jobs == -1 else min(self.n_jobs, available)
 
     def replace(self, **changes: Any) -> "DedupeConfig":
         """A copy with some parameters changed (validated again)."""

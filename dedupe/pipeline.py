@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
+import numba
 import numpy as np
 
 from .article import Article, Role
@@ -28,7 +29,7 @@ from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles
 from .config import DedupeConfig
 from .io.readers import Reject
-from .sketch import hash_words, sketch
+from .sketch import sketch
 from .verify import Gap, Verifier
 
 __all__ = ["Verdict", "Story", "Result", "Deduplicator", "find_duplicates"]
@@ -141,16 +142,16 @@ class Deduplicator:
         rejected = list(rejects) + rejected
         accepted.sort(key=lambda a: a.id)  # results never depend on input order
 
+        numba.set_num_threads(config.cores)
         with self._stage("clean", timings):
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
-                                   config.boilerplate_min_docs)
+                                   config.boilerplate_min_docs, config.cores)
         with self._stage("sketch", timings):
-            sketches = sketch(cleaned.texts, config.shingle_size, config.num_perm, config.seed)
-            figures, names = hash_words(cleaned.figures), hash_words(cleaned.names)
+            sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
         with self._stage("candidates", timings):
             pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
         with self._stage("verify", timings):
-            verifier = Verifier(sketches, figures, names, cleaned.fingerprints, config)
+            verifier = Verifier(sketches, cleaned, config)
             matches = verifier.score(pairs)
             digests = verifier.digests(matches)
             verifier.refuse_digests(matches, digests)

@@ -1,4 +1,4 @@
-"""Sketching: compared texts → word hashes, shingle hashes and MinHash signatures, in bulk.
+"""Sketching: hashed words → shingle hashes and MinHash signatures, in bulk.
 
 Everything is computed by numba kernels over flat arrays (one array for all articles plus
 offsets, as in a CSR matrix): no Python loop runs per word or per shingle.
@@ -7,7 +7,8 @@ Signatures use datasketch's ``affine32`` scheme and its permutations for the sam
 the same hashed shingles they are bit-identical to ``datasketch.MinHash``:
 
 >>> import datasketch, numpy as np
->>> sk = sketch(["the quick brown fox jumps over the lazy dog"], shingle_size=3, num_perm=16)
+>>> from dedupe.tokens import tokenize
+>>> sk = sketch(tokenize(["the quick brown fox jumps over the lazy dog"]), shingle_size=3, num_perm=16)
 >>> m = datasketch.MinHash(num_perm=16, seed=1, hashfunc=int)
 >>> m.update_batch(sk.shingles.tolist())
 >>> bool(np.array_equal(m.hashvalues, sk.signatures[0]))
@@ -18,17 +19,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
 
 import datasketch
 import numba
 import numpy as np
 
-__all__ = ["Sketches", "sketch", "hash_words", "shingle_hashes", "unique_per_row", "signatures"]
+from .tokens import Tokens, fmix64
 
-_SPACE = 32
-_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
-_FNV_PRIME = np.uint64(0x100000001B3)
+__all__ = ["Sketches", "sketch", "shingle_hashes", "unique_per_row", "signatures"]
+
 _MIX = np.uint64(0x9E3779B97F4A7C15)
 _MASK32 = np.uint64(0xFFFFFFFF)
 
@@ -73,61 +72,13 @@ class Sketches:
         return np.diff(self.set_offsets)
 
 
-def sketch(texts: Sequence[str], shingle_size: int = 5, num_perm: int = 128, seed: int = 1) -> Sketches:
-    """Sketch compared texts (words separated by single spaces, as :func:`dedupe.clean.to_tokens`
-    gives them)."""
-    words, word_offsets = hash_words(texts)
+def sketch(tokens: Tokens, shingle_size: int = 5, num_perm: int = 128, seed: int = 1) -> Sketches:
+    """Sketch texts from their hashed words (see :func:`dedupe.tokens.tokenize`)."""
+    words, word_offsets = tokens.words, tokens.offsets
     shingles, shingle_offsets = shingle_hashes(words, word_offsets, shingle_size)
     sets, set_offsets = unique_per_row(shingles, shingle_offsets)
     return Sketches(words, word_offsets, shingles, shingle_offsets, sets, set_offsets,
                     signatures(sets, set_offsets, num_perm, seed), shingle_size)
-
-
-def hash_words(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the space-separated words of each text, with per-text offsets."""
-    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
-    char_offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=char_offsets[1:])
-    codes = np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32)
-    return _hash_words(codes, char_offsets)
-
-
-@numba.njit(cache=True)
-def _fmix64(h):
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xFF51AFD7ED558CCD)
-    h ^= h >> np.uint64(33)
-    h *= np.uint64(0xC4CEB9FE1A85EC53)
-    h ^= h >> np.uint64(33)
-    return h
-
-
-@numba.njit(cache=True)
-def _hash_words(codes, char_offsets):
-    n = len(char_offsets) - 1
-    # At most one word per two characters, plus one per text.
-    out = np.empty(len(codes) // 2 + n + 1, dtype=np.uint64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    count = 0
-    for doc in range(n):
-        h = _FNV_OFFSET
-        in_word = False
-        for pos in range(char_offsets[doc], char_offsets[doc + 1]):
-            c = codes[pos]
-            if c == _SPACE:
-                if in_word:
-                    out[count] = _fmix64(h)
-                    count += 1
-                    h = _FNV_OFFSET
-                    in_word = False
-            else:
-                h = (h ^ np.uint64(c)) * _FNV_PRIME
-                in_word = True
-        if in_word:
-            out[count] = _fmix64(h)
-            count += 1
-        offsets[doc + 1] = count
-    return out[:count].copy(), offsets
 
 
 def shingle_hashes(words: np.ndarray, word_offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +104,7 @@ def _shingle_hashes(words, word_offsets, size):
             h = np.uint64(0)
             for w in range(width):
                 h = h * _MIX + words[start + j + w]
-            out[offsets[doc] + j] = np.uint32(_fmix64(h) & _MASK32)
+            out[offsets[doc] + j] = np.uint32(fmix64(h) & _MASK32)
     return out, offsets
 
 
@@ -198,12 +149,12 @@ def _fmix32(h):
     return h
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _signatures(shingles, offsets, a, b):
     n = len(offsets) - 1
     num_perm = len(a)
     out = np.full((n, num_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)
-    for doc in range(n):
+    for doc in numba.prange(n):
         row = out[doc]
         for j in range(offsets[doc], offsets[doc + 1]):
             v = _fmix32(shingles[j])

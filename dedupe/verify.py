@@ -37,6 +37,7 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.feature_extraction.text import TfidfTransformer
 
+from .clean import CleanCorpus
 from .config import DedupeConfig
 from .sketch import Sketches, unique_per_row
 
@@ -163,23 +164,20 @@ class Verifier:
     ----------
     sketches:
         The corpus, as :func:`dedupe.sketch.sketch` gives it.
-    figures, names:
-        The corpus's figures and names (see :func:`dedupe.clean.facts`) hashed as
-        :func:`dedupe.sketch.hash_words` gives them.
-    fingerprints:
-        One hash per article of its whole text (see :class:`dedupe.clean.CleanCorpus`): equal
-        fingerprints are identical texts.
+    cleaned:
+        The same corpus as cleaning gave it: its figures and names (see :mod:`dedupe.tokens`),
+        and the fingerprints that tell identical texts.
     config:
         Thresholds and guards.
     """
 
-    def __init__(self, sketches: Sketches, figures: tuple[np.ndarray, np.ndarray],
-                 names: tuple[np.ndarray, np.ndarray], fingerprints: np.ndarray, config: DedupeConfig) -> None:
+    def __init__(self, sketches: Sketches, cleaned: CleanCorpus, config: DedupeConfig) -> None:
         self.sketches = sketches
-        self.fingerprints = fingerprints
+        self.fingerprints = cleaned.fingerprints
         self.config = config
-        self.figures_ = unique_per_row(*figures)
-        self.names_ = unique_per_row(*names)
+        tokens = cleaned.tokens
+        self.figures_ = unique_per_row(*tokens.facts(tokens.figure))
+        self.names_ = unique_per_row(*tokens.facts(tokens.name))
         self.shingle_index_ = _shingle_index(sketches)
         self.tfidf_ = _tfidf(sketches)
 
@@ -305,10 +303,20 @@ class Verifier:
 
 def _shingle_index(sketches: Sketches) -> tuple[np.ndarray, np.ndarray]:
     """Each article's shingles sorted by hash, and the position of each in its text."""
-    counts = np.diff(sketches.shingle_offsets)
-    owner = np.repeat(np.arange(len(counts)), counts)
-    order = np.lexsort((sketches.shingles, owner))
-    return sketches.shingles[order], order - sketches.shingle_offsets[owner]
+    return _sorted_rows(sketches.shingles, sketches.shingle_offsets)
+
+
+@numba.njit(cache=True, parallel=True)
+def _sorted_rows(values, offsets):
+    by_value = np.empty_like(values)
+    positions = np.empty(len(values), dtype=np.int64)
+    for row in numba.prange(len(offsets) - 1):
+        start = offsets[row]
+        order = np.argsort(values[start:offsets[row + 1]], kind="mergesort")  # stable: first position first
+        for i in range(len(order)):
+            by_value[start + i] = values[start + order[i]]
+            positions[start + i] = order[i]
+    return by_value, positions
 
 
 def _tfidf(sketches: Sketches) -> sp.csr_matrix:
@@ -383,7 +391,7 @@ def _swapped(x_gap, y_gap, x_facts, y_facts):
     return min(_only_in(x_gap, x_facts, y_facts), _only_in(y_gap, y_facts, np.sort(x_gap)))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
            names, name_offsets, size, pairs, min_gap, passage):
     """For each pair (x, y), how x reads against y:
@@ -408,7 +416,7 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
     swaps = np.zeros((m, 2), dtype=np.int64)
     opening = np.zeros(m, dtype=np.int64)
     facts = np.zeros((m, 4), dtype=np.int64)
-    for p in range(m):
+    for p in numba.prange(m):
         x, y = pairs[p, 0], pairs[p, 1]
         n_words = word_offsets[x + 1] - word_offsets[x]
         if n_words == 0:

@@ -6,15 +6,15 @@ import datasketch
 import numpy as np
 
 from dedupe.candidates import anchor_pairs, candidate_pairs, lsh_bands, lsh_pairs
-from dedupe.clean import to_tokens
 from dedupe.sketch import sketch
+from dedupe.tokens import tokenize
 
 from conftest import SAMPLE
 
 
 def sample_texts() -> tuple[list[str], list[str]]:
     paths = sorted(SAMPLE.glob("*.txt"))
-    return [p.name for p in paths], [to_tokens(p.read_text(encoding="utf-8").split("\n\n", 1)[1]) for p in paths]
+    return [p.name for p in paths], [p.read_text(encoding="utf-8").split("\n\n", 1)[1] for p in paths]
 
 
 def pairs_of(names: list[str], pairs: np.ndarray) -> set[frozenset[str]]:
@@ -29,7 +29,7 @@ def test_bands_follow_datasketch() -> None:
 
 def test_lsh_pairs_agree_with_datasketch_lsh() -> None:
     names, texts = sample_texts()
-    sk = sketch(texts)
+    sk = sketch(tokenize(texts))
     bands, rows = lsh_bands(0.4, 128)
     ours = pairs_of(names, lsh_pairs(sk.signatures, sk.set_sizes, bands, rows))
     lsh = datasketch.MinHashLSH(num_perm=128, params=(bands, rows))
@@ -43,8 +43,8 @@ def test_lsh_pairs_agree_with_datasketch_lsh() -> None:
 
 def test_anchors_find_the_copy_cut_short_that_lsh_misses() -> None:
     wire = (SAMPLE / "wire-port-terminal.txt").read_text(encoding="utf-8").split("\n\n", 1)[1]
-    texts = [to_tokens(wire), to_tokens(wire.split("\n\n")[1])]  # the story, and its lead alone
-    sk = sketch(texts)
+    texts = [wire, wire.split("\n\n")[1]]  # the story, and its lead alone
+    sk = sketch(tokenize(texts))
     agree = float((sk.signatures[0] == sk.signatures[1]).mean())
     assert agree < 0.15  # Jaccard sees little of the lead in the whole story
     bands, rows = lsh_bands(0.4, 128)
@@ -55,12 +55,12 @@ def test_anchors_find_the_copy_cut_short_that_lsh_misses() -> None:
 
 def test_unrelated_stories_are_not_candidates() -> None:
     names, texts = sample_texts()
-    found = pairs_of(names, candidate_pairs(sketch(texts)))
+    found = pairs_of(names, candidate_pairs(sketch(tokenize(texts))))
     assert not any("museum" in n or "weather" in n for pair in found for n in pair)
-    assert all(i < j for i, j in candidate_pairs(sketch(texts)))
+    assert all(i < j for i, j in candidate_pairs(sketch(tokenize(texts))))
 
 
 def test_a_crowded_bucket_links_to_its_first_member_only() -> None:
     texts = ["the same wire story word for word again"] * 10
-    pairs = lsh_pairs(sketch(texts).signatures, np.ones(10, dtype=np.int64), 4, 32, max_bucket=5)
+    pairs = lsh_pairs(sketch(tokenize(texts)).signatures, np.ones(10, dtype=np.int64), 4, 32, max_bucket=5)
     assert set(map(tuple, pairs.tolist())) == {(0, j) for j in range(1, 10)}

@@ -6,8 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.clean import (BoilerplateLearner, clean_corpus, drop_title_lines, facts, join_wrapped_lines,
-                          normalize_arabic, strip_furniture, to_tokens)
+from dedupe.clean import BoilerplateLearner, clean_corpus, drop_title_lines, join_wrapped_lines, strip_furniture
 
 from conftest import SAMPLE
 
@@ -45,25 +44,6 @@ def test_story_text_is_kept(text: str) -> None:
 def test_datelines_are_only_looked_for_at_the_top() -> None:
     body = "\n".join(["Line."] * 10 + ["PARIS (AFP) - A quoted wire lead deep in a page."])
     assert strip_furniture(body).endswith("PARIS (AFP) - A quoted wire lead deep in a page.")
-
-
-def test_arabic_forms_and_diacritics_are_unified() -> None:
-    voweled = "أَعْلَنَتْ هيئةُ الكهرباء والمـياه إلى ١٥٠"
-    plain = "اعلنت هيئه الكهرباء والمياه الي 150"
-    assert normalize_arabic(voweled) == normalize_arabic(plain) == plain
-    assert to_tokens(voweled) == to_tokens(plain)
-
-
-def test_tokens_fold_case_width_and_punctuation() -> None:
-    assert to_tokens("Ｄｕｂａｉ’s ports—OPEN, again!") == "dubai s ports open again"
-
-
-def test_facts_are_numbers_and_names() -> None:
-    figures, names = facts("Net profit rose to 84.3 million dirhams, Emirates Cement said. Revenue was 1,412.6 "
-                           "million.\nNorthern Trust Corp raised its prime rate to 7-3/4 pct from Monday.")
-    # Figures stay whole; names are capitalised runs, or capitalised words inside a sentence.
-    assert figures.split() == ["843", "14126", "734"]
-    assert names.split() == ["emirates", "cement", "northern", "trust", "monday"]  # no legal suffixes
 
 
 def test_hard_wrapped_lines_become_paragraphs() -> None:
@@ -112,6 +92,19 @@ text_strategy = st.lists(st.sampled_from(list("abcXYZ ٠١أإةىَ\n-—,.()'�
 def test_cleaning_is_idempotent(text: str) -> None:
     once = strip_furniture(text)
     assert strip_furniture(once) == once
-    tokens = to_tokens(text)
-    assert to_tokens(tokens) == tokens
-    assert "  " not in tokens and tokens == tokens.strip()
+
+
+def whole_text_fixed_point(text: str) -> str:
+    """The specification of strip_furniture: every pass over the whole text, until none changes it."""
+    from dedupe.clean import _strip_once
+    while True:
+        stripped = _strip_once(text).strip("\n")
+        if stripped == text:
+            return text
+        text = stripped
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_strategy)
+def test_later_passes_over_the_head_alone_change_nothing(text: str) -> None:
+    assert strip_furniture(text) == whole_text_fixed_point(text)

@@ -7,8 +7,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.clean import to_tokens
-from dedupe.sketch import hash_words, shingle_hashes, signatures, sketch
+from dedupe.sketch import shingle_hashes, signatures, sketch
+from dedupe.tokens import tokenize
 
 from conftest import SAMPLE
 
@@ -20,7 +20,7 @@ words = st.lists(st.sampled_from("port terminal opened cranes dubai ميناء �
 @given(st.lists(words, min_size=1, max_size=6), st.sampled_from([16, 64, 128]), st.integers(0, 2**32 - 1),
        st.integers(1, 7))
 def test_signatures_are_bit_identical_to_datasketch(texts, num_perm, seed, size) -> None:
-    sk = sketch(texts, shingle_size=size, num_perm=num_perm, seed=seed)
+    sk = sketch(tokenize(texts), shingle_size=size, num_perm=num_perm, seed=seed)
     for i in range(len(texts)):
         shingles = sk.shingles[sk.shingle_offsets[i]:sk.shingle_offsets[i + 1]]
         expected = datasketch.MinHash(num_perm=num_perm, seed=seed, hashfunc=int)
@@ -31,8 +31,8 @@ def test_signatures_are_bit_identical_to_datasketch(texts, num_perm, seed, size)
 
 def test_real_texts_match_datasketch_and_estimate_jaccard() -> None:
     paths = sorted(SAMPLE.glob("*port-terminal.txt"))
-    texts = [to_tokens(p.read_text(encoding="utf-8")) for p in paths]
-    sk = sketch(texts, num_perm=256)
+    texts = [p.read_text(encoding="utf-8") for p in paths]
+    sk = sketch(tokenize(texts), num_perm=256)
     minhashes = []
     for i in range(len(texts)):
         m = datasketch.MinHash(num_perm=256, hashfunc=int)
@@ -49,7 +49,8 @@ def test_real_texts_match_datasketch_and_estimate_jaccard() -> None:
 
 
 def test_shingles_cover_runs_of_words_and_short_texts() -> None:
-    hashed, offsets = hash_words(["a b c d e f", "a b", "", "a b c"])
+    tokens = tokenize(["a b c d e f", "a b", "", "a b c"])
+    hashed, offsets = tokens.words, tokens.offsets
     assert offsets.tolist() == [0, 6, 8, 8, 11]
     assert hashed[0] == hashed[6] == hashed[8]            # the same word hashes the same everywhere
     shingles, s_offsets = shingle_hashes(hashed, offsets, 3)
@@ -59,7 +60,7 @@ def test_shingles_cover_runs_of_words_and_short_texts() -> None:
 
 
 def test_an_empty_text_has_an_empty_signature() -> None:
-    sk = sketch(["", "some words here to sketch"], num_perm=32)
+    sk = sketch(tokenize(["", "some words here to sketch"]), num_perm=32)
     assert (sk.signatures[0] == np.iinfo(np.uint32).max).all()
     assert sk.set_sizes.tolist() == [0, 1]
     assert np.array_equal(signatures(sk.shingle_sets, sk.set_offsets, 32), sk.signatures)

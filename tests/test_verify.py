@@ -9,7 +9,7 @@ import pytest
 
 from dedupe import DedupeConfig, read_articles
 from dedupe.clean import clean_corpus
-from dedupe.sketch import hash_words, sketch
+from dedupe.sketch import sketch
 from dedupe.verify import Decision, Gap, Verifier
 
 from conftest import SAMPLE
@@ -17,8 +17,7 @@ from conftest import SAMPLE
 
 def verifier_for(texts: list[str], config: DedupeConfig | None = None) -> Verifier:
     cleaned = clean_corpus(texts, [None] * len(texts))
-    return Verifier(sketch(cleaned.texts), hash_words(cleaned.figures), hash_words(cleaned.names),
-                    cleaned.fingerprints, config or DedupeConfig())
+    return Verifier(sketch(cleaned.tokens), cleaned, config or DedupeConfig())
 
 
 @pytest.fixture(scope="module")

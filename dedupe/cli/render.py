@@ -65,3 +65,13 @@ def print_rejects(console: Console, rejects: list[Reject]) -> None:
     """Every input that could not be read, with where and why."""
     for reject in rejects:
         console.print(Text.assemble(("rejected ", "bold red"), (str(reject), "")), soft_wrap=True)
+
+
+def timings_line(stages: dict[str, float], total: float) -> Text:
+    """``times: read 0.41 s · clean 2.10 s · ... · total 3.02 s``: the seconds of each stage."""
+    line = Text("times: ", style="dim")
+    for name, seconds in stages.items():
+        line.append(f"{name} {seconds:.2f} s", style="dim")
+        line.append(" · ", style="dim")
+    line.append(f"total {total:.2f} s", style="bold")
+    return line

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from enum import Enum
 from pathlib import Path
 from typing import Callable, List, Optional
@@ -15,7 +16,7 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
 from ..pipeline import Deduplicator
-from .render import print_rejects, stories_table, summary_line
+from .render import print_rejects, stories_table, summary_line, timings_line
 
 STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
 
@@ -42,6 +43,7 @@ def scan(
                                                              "canonical when versions are equally complete."),
     limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
+    timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took on standard error."),
 ) -> None:
     """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
 
@@ -56,6 +58,7 @@ def scan(
         err.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2)
 
+    start = time.perf_counter()
     with _progress(err) as advance:
         advance("read")
         try:
@@ -63,12 +66,17 @@ def scan(
         except InputError as error:
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2)
+        read_seconds = time.perf_counter() - start
         result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
 
+    written = time.perf_counter()
     if output is not None:
         write_results(result.verdicts, output, format.value)
     if rejects is not None:
         write_rejects(result.rejects, rejects, format.value)
+    if timings:
+        stages = {"read": read_seconds, **result.timings, "write": time.perf_counter() - written}
+        err.print(timings_line(stages, time.perf_counter() - start), soft_wrap=True)
     if not quiet and result.clusters:
         out.print(stories_table(result.clusters, limit))
     print_rejects(err, result.rejects)

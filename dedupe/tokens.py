@@ -1,0 +1,412 @@
+"""Tokens: cleaned texts → the hashed words that sketches and scores compare, with the facts
+(figures and names) that the templated-story guard reads, in one numba pass over the corpus.
+
+A text's words are its runs of letters and digits after case folding (Unicode NFKC first), with
+Arabic diacritics and tatweel removed, Arabic letter variants unified and Arabic-Indic digits
+made Western. A figure stays one word ("6,200" → ``6200``, "7-3/4" → ``734``) and a small
+number spelt out becomes its digits ("twenty" → ``20``), so house styles that write numbers
+either way give the same words.
+
+Facts: a **figure** is a word of digits; a **name** is a word (three letters or more, legal
+suffixes aside) of a run of capitalised words: two or more in a row ("Northern Trust"), or one
+inside a sentence ("... said Monday"), not the capital that opens a sentence.
+
+>>> to_tokens("Ｄｕｂａｉ’s ports—OPEN, 1,412.6 twenty-one!")
+'dubai s ports open 14126 20 1'
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Sequence
+
+import numba
+import numpy as np
+
+__all__ = ["Tokens", "tokenize", "to_tokens", "Lines", "hash_lines"]
+
+_TABLE_SIZE = 0x20000          # code points below this are looked up; above, planes 2-3 are letters
+_WORD, _ALNUM, _DIGIT, _SPACE = 1, 2, 4, 8  # classes: re's \w, letters and digits, \d, \s
+_FNV_OFFSET = np.uint64(0xCBF29CE484222325)
+_FNV_PRIME = np.uint64(0x100000001B3)
+_CHUNK_CHARS = 1 << 24         # characters tokenised at once: bounds memory on large corpora
+# House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
+_NUMBER_WORDS = {word: value for value, word in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+_NUMBER_WORDS.update({word: 10 * tens for tens, word in enumerate(
+    "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
+# Legal suffixes and articles say nothing about which company or place a story is about.
+_NAME_NOISE = "corp corporation inc incorporated ltd limited plc llc company the".split()
+_ARABIC_MARKS = {*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640}
+_ARABIC_LETTERS = {0x0623: "\u0627", 0x0625: "\u0627", 0x0622: "\u0627", 0x0671: "\u0627",  # alef forms
+                   0x0649: "\u064a",                                                      # alef maksura → yaa
+                   0x0629: "\u0647",                                                      # taa marbuta → haa
+                   **{0x0660 + d: str(d) for d in range(10)},                             # Arabic-Indic digits
+                   **{0x06F0 + d: str(d) for d in range(10)}}                             # Persian digits
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """The words of a batch of texts, hashed, as flat arrays: text ``i`` owns
+    ``words[offsets[i]:offsets[i + 1]]`` (and the same slice of ``figure`` and ``name``).
+
+    Attributes
+    ----------
+    words:
+        64-bit hash of each word, in text order.
+    offsets:
+        Where each text's words start; ``len(texts) + 1`` entries.
+    figure, name:
+        Whether each word is a figure, a name.
+    fingerprints:
+        A 64-bit hash of each text's whole word sequence: equal for texts that are word for word
+        the same.
+    """
+
+    words: np.ndarray
+    offsets: np.ndarray
+    figure: np.ndarray
+    name: np.ndarray
+    fingerprints: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Words per text."""
+        return np.diff(self.offsets)
+
+    def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
+        before = np.zeros(len(flags) + 1, dtype=np.int64)
+        np.cumsum(flags, out=before[1:])
+        return self.words[flags], before[self.offsets]
+
+
+def tokenize(texts: Sequence[str]) -> Tokens:
+    """Hash the words of ``texts`` and flag their facts (see the module documentation)."""
+    parts = []
+    for start, stop in _chunks(texts):
+        chunk = [unicodedata.normalize("NFKC", t) for t in texts[start:stop]]
+        codes, char_offsets = _code_points(chunk)
+        parts.append(_tokenize(codes, char_offsets, *_tables(), False)[:5])
+    if not parts:
+        empty = np.zeros(0, dtype=np.uint64)
+        return Tokens(empty, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), empty)
+    words = np.concatenate([p[0] for p in parts])
+    shift = np.cumsum([0] + [p[1][-1] for p in parts[:-1]])
+    offsets = np.concatenate([[0]] + [p[1][1:] + s for p, s in zip(parts, shift)])
+    return Tokens(words, offsets.astype(np.int64), np.concatenate([p[2] for p in parts]),
+                  np.concatenate([p[3] for p in parts]), np.concatenate([p[4] for p in parts]))
+
+
+def to_tokens(text: str) -> str:
+    """The words of ``text`` as :func:`tokenize` sees them, separated by single spaces."""
+    codes, char_offsets = _code_points([unicodedata.normalize("NFKC", text)])
+    chars, char_ends = _tokenize(codes, char_offsets, *_tables(), True)[5:]
+    return chars[:char_ends[1]].tobytes().decode("utf-32-le")
+
+
+@dataclass(frozen=True)
+class Lines:
+    """The lines of a batch of texts (split at ``\\n``), in order: text ``i`` owns lines
+    ``offsets[i]:offsets[i + 1]``.
+
+    Attributes
+    ----------
+    keys:
+        64-bit hash of each line's key: its characters case folded (and Arabic unified, as for
+        words), whitespace runs made one space, none at either end. Blank lines have key 0.
+    sizes:
+        Each line's length in characters, as written.
+    offsets:
+        Where each text's lines start; ``len(texts) + 1`` entries.
+    """
+
+    keys: np.ndarray
+    sizes: np.ndarray
+    offsets: np.ndarray
+
+    @property
+    def blank(self) -> np.ndarray:
+        return self.keys == 0
+
+
+def hash_lines(texts: Sequence[str]) -> Lines:
+    """Hash the key of every line of ``texts`` (see :class:`Lines`)."""
+    keys, sizes, counts = [], [], []
+    for start, stop in _chunks(texts):
+        codes, char_offsets = _code_points(texts[start:stop])
+        chunk_keys, chunk_sizes, chunk_counts = _hash_lines(codes, char_offsets, *_tables()[:3])
+        keys.append(chunk_keys)
+        sizes.append(chunk_sizes)
+        counts.append(chunk_counts)
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    if counts:
+        np.cumsum(np.concatenate(counts), out=offsets[1:])
+    empty = np.zeros(0, dtype=np.int64)
+    return Lines(np.concatenate(keys) if keys else empty.astype(np.uint64),
+                 np.concatenate(sizes) if sizes else empty, offsets)
+
+
+def _chunks(texts: Sequence[str]):
+    start, size = 0, 0
+    for i, text in enumerate(texts):
+        size += len(text)
+        if size >= _CHUNK_CHARS:
+            yield start, i + 1
+            start, size = i + 1, 0
+    if start < len(texts):
+        yield start, len(texts)
+
+
+def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    lengths = np.fromiter((len(t) for t in texts), dtype=np.int64, count=len(texts))
+    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    return np.frombuffer("".join(texts).encode("utf-32-le"), dtype=np.uint32), offsets
+
+
+@lru_cache(maxsize=1)
+def _tables():
+    """Per code point: what it becomes (case folded, Arabic unified; up to three code points),
+    and its classes. Built from Python's own ``str`` methods, so words match ``re``'s ``\\w``."""
+    expansion = np.zeros((_TABLE_SIZE, 3), dtype=np.uint32)
+    length = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    classes = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for code in range(_TABLE_SIZE):
+        char = chr(code)
+        folded = "".join(_ARABIC_LETTERS.get(ord(c), c) for c in char.casefold() if ord(c) not in _ARABIC_MARKS)
+        length[code] = len(folded)
+        expansion[code, :len(folded)] = [ord(c) for c in folded]
+        classes[code] = ((_WORD | _ALNUM) * char.isalnum() | _WORD * (char == "_")
+                         | _DIGIT * char.isdecimal() | _SPACE * char.isspace())
+    words = sorted((_pack(w), v) for w, v in _NUMBER_WORDS.items())
+    keys = np.array([k for k, _ in words], dtype=np.int64)
+    values = np.array([v for _, v in words], dtype=np.int64)
+    noise = np.sort(np.array([_fnv(w) for w in _NAME_NOISE], dtype=np.uint64))
+    return expansion, length, classes, keys, values, noise
+
+
+def _pack(word: str) -> int:
+    """A lower-case ASCII word of up to 12 letters as one integer (5 bits a letter)."""
+    packed = 0
+    for c in word:
+        packed = packed * 32 + ord(c) - 96
+    return packed
+
+
+def _fnv(word: str) -> int:
+    return int(_hash_word(np.array([ord(c) for c in word], dtype=np.uint32)))
+
+
+@numba.njit(cache=True)
+def fmix64(h):
+    """MurmurHash3's 64-bit finalizer: every input bit moves every output bit."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+@numba.njit(cache=True)
+def _hash_word(chars):
+    h = _FNV_OFFSET
+    for c in chars:
+        h = (h ^ np.uint64(c)) * _FNV_PRIME
+    return fmix64(h)
+
+
+@numba.njit(cache=True, inline="always")
+def _class(classes, code):
+    if code < _TABLE_SIZE:
+        return classes[code]
+    return (_WORD | _ALNUM) if code < 0x40000 else 0
+
+
+@numba.njit(cache=True, inline="always")
+def _upper(code):
+    return 65 <= code <= 90
+
+
+@numba.njit(cache=True)
+def _name_chars(chars, classes):
+    """Which characters lie in a name run: capitalised words ([A-Z] then word characters,
+    apostrophes, hyphens) joined by single spaces or tabs, kept when the run has two words or
+    more, or when a lone whitespace character stands before it (inside a sentence)."""
+    n = len(chars)
+    marked = np.zeros(n, dtype=np.bool_)
+    p = 0
+    while p < n:
+        start = -1
+        alone = False  # one whitespace character before the run
+        if (p == 0 or chars[p - 1] == 10) and _upper(chars[p]):
+            start = p
+        elif chars[p] == 46 or chars[p] == 33 or chars[p] == 63:  # . ! ? then whitespace
+            q = p + 1
+            while q < n and _class(classes, chars[q]) & _SPACE:
+                q += 1
+            if q > p + 1 and q < n and _upper(chars[q]):
+                start = q
+        if start < 0 and _class(classes, chars[p]) & _SPACE and p + 1 < n and _upper(chars[p + 1]):
+            start, alone = p + 1, True
+        if start < 0:
+            p += 1
+            continue
+        q = start + 1
+        several = False
+        while True:
+            while q < n and (_class(classes, chars[q]) & _WORD or chars[q] == 39 or chars[q] == 0x2019
+                             or chars[q] == 45):
+                q += 1
+            if q + 1 < n and (chars[q] == 32 or chars[q] == 9) and _upper(chars[q + 1]):
+                several |= chars[q] == 32
+                q += 2
+                continue
+            break
+        if several or alone:
+            marked[start:q] = True
+        p = q
+    return marked
+
+
+@numba.njit(cache=True)
+def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, emit):
+    n = len(char_offsets) - 1
+    words = np.empty(len(codes) + n, dtype=np.uint64)
+    figure = np.zeros(len(codes) + n, dtype=np.bool_)
+    name = np.zeros(len(codes) + n, dtype=np.bool_)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    fingerprints = np.empty(n, dtype=np.uint64)
+    chars_out = np.empty(3 * len(codes) + n if emit else 0, dtype=np.uint32)
+    char_ends = np.zeros(n + 1, dtype=np.int64)
+    longest = 0
+    for doc in range(n):
+        longest = max(longest, char_offsets[doc + 1] - char_offsets[doc])
+    folded = np.empty(3 * longest + 1, dtype=np.uint32)
+    source = np.empty(3 * longest + 1, dtype=np.int64)
+    spelt = np.empty(2, dtype=np.uint32)
+    count = 0
+    written = 0
+    for doc in range(n):
+        chars = codes[char_offsets[doc]:char_offsets[doc + 1]]
+        in_name = _name_chars(chars, classes)
+        # Case fold and unify, keeping where each folded character came from.
+        m = 0
+        for i in range(len(chars)):
+            code = chars[i]
+            if code < _TABLE_SIZE:
+                for j in range(length[code]):
+                    folded[m] = expansion[code, j]
+                    source[m] = i
+                    m += 1
+            else:
+                folded[m] = code
+                source[m] = i
+                m += 1
+        # A separator between two digits goes ("6,200", "1.75", "7-3/4" are one figure).
+        kept = 0
+        for k in range(m):
+            c = folded[k]
+            if ((c == 44 or c == 46 or c == 47 or c == 45) and 0 < k < m - 1
+                    and _class(classes, folded[k - 1]) & _DIGIT and _class(classes, folded[k + 1]) & _DIGIT):
+                continue
+            folded[kept] = c
+            source[kept] = source[k]
+            kept += 1
+        fingerprint = _FNV_OFFSET
+        k = 0
+        while k < kept:
+            if not _class(classes, folded[k]) & _ALNUM:
+                k += 1
+                continue
+            # A run of letters and digits is a word; a small number spelt out, its digits.
+            end = k
+            packed = 0
+            while end < kept and _class(classes, folded[end]) & _ALNUM:
+                c = folded[end]
+                if packed >= 0:
+                    packed = packed * 32 + (c - 96) if 97 <= c <= 122 and end - k < 12 else -1
+                end += 1
+            text = folded[k:end]
+            if packed > 0:
+                at = np.searchsorted(number_keys, packed)
+                if at < len(number_keys) and number_keys[at] == packed:
+                    number = number_values[at]
+                    spelt[0], spelt[1] = 48 + number // 10, 48 + number % 10
+                    text = spelt if number >= 10 else spelt[1:]
+            h = _FNV_OFFSET
+            digits_only = True
+            for c in text:
+                h = (h ^ np.uint64(c)) * _FNV_PRIME
+                digits_only &= (_class(classes, c) & _DIGIT) != 0
+                if emit:
+                    chars_out[written] = c
+                    written += 1
+            if emit:
+                chars_out[written] = 32
+                written += 1
+            word = fmix64(h)
+            words[count] = word
+            figure[count] = digits_only
+            if len(text) > 2 and in_name[source[k]] and in_name[source[end - 1]]:
+                at = np.searchsorted(noise, word)
+                name[count] = not (at < len(noise) and noise[at] == word)
+            fingerprint = (fingerprint ^ word) * _FNV_PRIME
+            count += 1
+            k = end
+        if emit and written > char_ends[doc]:
+            written -= 1  # no space after the last word
+        char_ends[doc + 1] = written
+        offsets[doc + 1] = count
+        fingerprints[doc] = fmix64(fingerprint)
+    return (words[:count].copy(), offsets, figure[:count].copy(), name[:count].copy(), fingerprints,
+            chars_out, char_ends)
+
+
+@numba.njit(cache=True)
+def _hash_lines(codes, char_offsets, expansion, length, classes):
+    n = len(char_offsets) - 1
+    lines = n
+    for c in codes:
+        lines += c == 10
+    keys = np.zeros(lines, dtype=np.uint64)
+    sizes = np.zeros(lines, dtype=np.int64)
+    counts = np.zeros(n, dtype=np.int64)
+    line = 0
+    for doc in range(n):
+        start = line
+        h = _FNV_OFFSET
+        chars = 0      # key characters so far
+        space = False  # whitespace seen since the last key character
+        size = 0
+        for pos in range(char_offsets[doc], char_offsets[doc + 1] + 1):
+            code = codes[pos] if pos < char_offsets[doc + 1] else 10
+            if code == 10:
+                keys[line] = fmix64(h) | np.uint64(1) if chars else np.uint64(0)
+                sizes[line] = size
+                line += 1
+                h, chars, space, size = _FNV_OFFSET, 0, False, 0
+                continue
+            size += 1
+            if _class(classes, code) & _SPACE:
+                space = True
+                continue
+            if space and chars:
+                h = (h ^ np.uint64(32)) * _FNV_PRIME
+            space = False
+            if code < _TABLE_SIZE:
+                for j in range(length[code]):
+                    h = (h ^ np.uint64(expansion[code, j])) * _FNV_PRIME
+                    chars += 1
+            else:
+                h = (h ^ np.uint64(code)) * _FNV_PRIME
+                chars += 1
+        counts[doc] = line - start
+    return keys, sizes, counts
