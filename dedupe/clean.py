@@ -295,10 +295,12 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
             stripped = pool.starmap(clean_article, zip(texts, titles), chunksize=-(-len(texts) // (4 * processes)))
     else:
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
-    tokens = tokenize(stripped)
-    fingerprints = tokens.fingerprints
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
-    stripped = learner.fit_transform(stripped)
-    if len(learner):
-        tokens = tokenize(stripped)
-    return CleanCorpus(stripped, tokens, fingerprints, learner)
+    cleaned = learner.fit_transform(stripped)
+    tokens = tokenize(cleaned)
+    # Fingerprints read the words before boilerplate went: only texts that lost some differ.
+    fingerprints = tokens.fingerprints.copy()
+    changed = [i for i, (before, after) in enumerate(zip(stripped, cleaned)) if before != after]
+    if changed:
+        fingerprints[changed] = tokenize([stripped[i] for i in changed]).fingerprints
+    return CleanCorpus(cleaned, tokens, fingerprints, learner)

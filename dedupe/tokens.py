@@ -107,8 +107,8 @@ def tokenize(texts: Sequence[str]) -> Tokens:
 def to_tokens(text: str) -> str:
     """The words of ``text`` as :func:`tokenize` sees them, separated by single spaces."""
     codes, char_offsets = _code_points([unicodedata.normalize("NFKC", text)])
-    chars, char_ends = _tokenize(codes, char_offsets, *_tables(), True)[5:]
-    return chars[:char_ends[1]].tobytes().decode("utf-32-le")
+    chars, char_counts = _tokenize(codes, char_offsets, *_tables(), True)[5:]
+    return chars[:char_counts[0]].tobytes().decode("utf-32-le")
 
 
 @dataclass(frozen=True)
@@ -276,98 +276,119 @@ def _name_chars(chars, classes):
     return marked
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, emit):
     n = len(char_offsets) - 1
-    words = np.empty(len(codes) + n, dtype=np.uint64)
-    figure = np.zeros(len(codes) + n, dtype=np.bool_)
-    name = np.zeros(len(codes) + n, dtype=np.bool_)
-    offsets = np.zeros(n + 1, dtype=np.int64)
+    # Each text writes into its own slots, so texts are tokenised in parallel: a word takes a
+    # character and a separator, so a text of c characters has at most c // 2 + 1 words.
+    slots = np.zeros(n + 1, dtype=np.int64)
+    for doc in range(n):
+        slots[doc + 1] = slots[doc] + (char_offsets[doc + 1] - char_offsets[doc]) // 2 + 1
+    words = np.empty(slots[n], dtype=np.uint64)
+    figure = np.zeros(slots[n], dtype=np.bool_)
+    name = np.zeros(slots[n], dtype=np.bool_)
+    counts = np.zeros(n, dtype=np.int64)
     fingerprints = np.empty(n, dtype=np.uint64)
     chars_out = np.empty(3 * len(codes) + n if emit else 0, dtype=np.uint32)
-    char_ends = np.zeros(n + 1, dtype=np.int64)
-    longest = 0
-    for doc in range(n):
-        longest = max(longest, char_offsets[doc + 1] - char_offsets[doc])
-    folded = np.empty(3 * longest + 1, dtype=np.uint32)
-    source = np.empty(3 * longest + 1, dtype=np.int64)
-    spelt = np.empty(2, dtype=np.uint32)
-    count = 0
-    written = 0
-    for doc in range(n):
+    char_counts = np.zeros(n, dtype=np.int64)
+    for doc in numba.prange(n):
         chars = codes[char_offsets[doc]:char_offsets[doc + 1]]
-        in_name = _name_chars(chars, classes)
-        # Case fold and unify, keeping where each folded character came from.
-        m = 0
-        for i in range(len(chars)):
-            code = chars[i]
-            if code < _TABLE_SIZE:
-                for j in range(length[code]):
-                    folded[m] = expansion[code, j]
-                    source[m] = i
-                    m += 1
-            else:
-                folded[m] = code
+        out = words[slots[doc]:slots[doc + 1]]
+        text_out = chars_out[3 * char_offsets[doc] + doc:3 * char_offsets[doc + 1] + doc + 1] if emit else chars_out
+        counts[doc], char_counts[doc], fingerprints[doc] = _tokenize_text(
+            chars, expansion, length, classes, number_keys, number_values, noise, emit,
+            out, figure[slots[doc]:slots[doc + 1]], name[slots[doc]:slots[doc + 1]], text_out)
+    # Gather the words of every text, in order.
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    for doc in range(n):
+        offsets[doc + 1] = offsets[doc] + counts[doc]
+    packed_words = np.empty(offsets[n], dtype=np.uint64)
+    packed_figure = np.empty(offsets[n], dtype=np.bool_)
+    packed_name = np.empty(offsets[n], dtype=np.bool_)
+    for doc in numba.prange(n):
+        for i in range(counts[doc]):
+            packed_words[offsets[doc] + i] = words[slots[doc] + i]
+            packed_figure[offsets[doc] + i] = figure[slots[doc] + i]
+            packed_name[offsets[doc] + i] = name[slots[doc] + i]
+    return packed_words, offsets, packed_figure, packed_name, fingerprints, chars_out, char_counts
+
+
+@numba.njit(cache=True)
+def _tokenize_text(chars, expansion, length, classes, number_keys, number_values, noise, emit,
+                   words, figure, name, chars_out):
+    """Tokenise one text into ``words`` (and its flags); returns how many words, how many
+    characters went to ``chars_out`` (when ``emit``), and the text's fingerprint."""
+    in_name = _name_chars(chars, classes)
+    folded = np.empty(3 * len(chars) + 1, dtype=np.uint32)
+    source = np.empty(3 * len(chars) + 1, dtype=np.int64)
+    spelt = np.empty(2, dtype=np.uint32)
+    # Case fold and unify, keeping where each folded character came from.
+    m = 0
+    for i in range(len(chars)):
+        code = chars[i]
+        if code < _TABLE_SIZE:
+            for j in range(length[code]):
+                folded[m] = expansion[code, j]
                 source[m] = i
                 m += 1
-        # A separator between two digits goes ("6,200", "1.75", "7-3/4" are one figure).
-        kept = 0
-        for k in range(m):
-            c = folded[k]
-            if ((c == 44 or c == 46 or c == 47 or c == 45) and 0 < k < m - 1
-                    and _class(classes, folded[k - 1]) & _DIGIT and _class(classes, folded[k + 1]) & _DIGIT):
-                continue
-            folded[kept] = c
-            source[kept] = source[k]
-            kept += 1
-        fingerprint = _FNV_OFFSET
-        k = 0
-        while k < kept:
-            if not _class(classes, folded[k]) & _ALNUM:
-                k += 1
-                continue
-            # A run of letters and digits is a word; a small number spelt out, its digits.
-            end = k
-            packed = 0
-            while end < kept and _class(classes, folded[end]) & _ALNUM:
-                c = folded[end]
-                if packed >= 0:
-                    packed = packed * 32 + (c - 96) if 97 <= c <= 122 and end - k < 12 else -1
-                end += 1
-            text = folded[k:end]
-            if packed > 0:
-                at = np.searchsorted(number_keys, packed)
-                if at < len(number_keys) and number_keys[at] == packed:
-                    number = number_values[at]
-                    spelt[0], spelt[1] = 48 + number // 10, 48 + number % 10
-                    text = spelt if number >= 10 else spelt[1:]
-            h = _FNV_OFFSET
-            digits_only = True
-            for c in text:
-                h = (h ^ np.uint64(c)) * _FNV_PRIME
-                digits_only &= (_class(classes, c) & _DIGIT) != 0
-                if emit:
-                    chars_out[written] = c
-                    written += 1
+        else:
+            folded[m] = code
+            source[m] = i
+            m += 1
+    # A separator between two digits goes ("6,200", "1.75", "7-3/4" are one figure).
+    kept = 0
+    for k in range(m):
+        c = folded[k]
+        if ((c == 44 or c == 46 or c == 47 or c == 45) and 0 < k < m - 1
+                and _class(classes, folded[k - 1]) & _DIGIT and _class(classes, folded[k + 1]) & _DIGIT):
+            continue
+        folded[kept] = c
+        source[kept] = source[k]
+        kept += 1
+    fingerprint = _FNV_OFFSET
+    count = 0
+    written = 0
+    k = 0
+    while k < kept:
+        if not _class(classes, folded[k]) & _ALNUM:
+            k += 1
+            continue
+        # A run of letters and digits is a word; a small number spelt out, its digits.
+        end = k
+        packed = 0
+        while end < kept and _class(classes, folded[end]) & _ALNUM:
+            c = folded[end]
+            if packed >= 0:
+                packed = packed * 32 + (c - 96) if 97 <= c <= 122 and end - k < 12 else -1
+            end += 1
+        text = folded[k:end]
+        if packed > 0:
+            at = np.searchsorted(number_keys, packed)
+            if at < len(number_keys) and number_keys[at] == packed:
+                number = number_values[at]
+                spelt[0], spelt[1] = 48 + number // 10, 48 + number % 10
+                text = spelt if number >= 10 else spelt[1:]
+        h = _FNV_OFFSET
+        digits_only = True
+        for c in text:
+            h = (h ^ np.uint64(c)) * _FNV_PRIME
+            digits_only &= (_class(classes, c) & _DIGIT) != 0
             if emit:
-                chars_out[written] = 32
+                chars_out[written] = c
                 written += 1
-            word = fmix64(h)
-            words[count] = word
-            figure[count] = digits_only
-            if len(text) > 2 and in_name[source[k]] and in_name[source[end - 1]]:
-                at = np.searchsorted(noise, word)
-                name[count] = not (at < len(noise) and noise[at] == word)
-            fingerprint = (fingerprint ^ word) * _FNV_PRIME
-            count += 1
-            k = end
-        if emit and written > char_ends[doc]:
-            written -= 1  # no space after the last word
-        char_ends[doc + 1] = written
-        offsets[doc + 1] = count
-        fingerprints[doc] = fmix64(fingerprint)
-    return (words[:count].copy(), offsets, figure[:count].copy(), name[:count].copy(), fingerprints,
-            chars_out, char_ends)
+        if emit:
+            chars_out[written] = 32
+            written += 1
+        word = fmix64(h)
+        words[count] = word
+        figure[count] = digits_only
+        if len(text) > 2 and in_name[source[k]] and in_name[source[end - 1]]:
+            at = np.searchsorted(noise, word)
+            name[count] = not (at < len(noise) and noise[at] == word)
+        fingerprint = (fingerprint ^ word) * _FNV_PRIME
+        count += 1
+        k = end
+    return count, max(written - 1, 0), fmix64(fingerprint)
 
 
 @numba.njit(cache=True)

@@ -417,69 +417,78 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
     opening = np.zeros(m, dtype=np.int64)
     facts = np.zeros((m, 4), dtype=np.int64)
     for p in numba.prange(m):
-        x, y = pairs[p, 0], pairs[p, 1]
-        n_words = word_offsets[x + 1] - word_offsets[x]
-        if n_words == 0:
-            continue
-        y_words = words[word_offsets[y]:word_offsets[y + 1]]
-        opening_end = 2 * len(y_words) + min_gap
-        x_words = words[word_offsets[x]:word_offsets[x + 1]]
-        # Where each of x's shingles stands in y (-1: nowhere), and so which words y holds.
-        y_hashes = by_hash[shingle_offsets[y]:shingle_offsets[y + 1]]
-        n_shingles = shingle_offsets[x + 1] - shingle_offsets[x]
-        found_at = np.full(n_shingles, -1, dtype=np.int64)
-        covered = np.zeros(n_words + 1, dtype=np.bool_)
-        covered[n_words] = True  # a sentinel that closes the last run
-        width = min(size, n_words)
-        for j in range(n_shingles):
-            value = shingles[shingle_offsets[x] + j]
-            k = np.searchsorted(y_hashes, value)
-            if k < len(y_hashes) and y_hashes[k] == value:
-                found_at[j] = positions[shingle_offsets[y] + k]
-                covered[j:j + width] = True
-        x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
-        y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
-        x_names = names[name_offsets[x]:name_offsets[x + 1]]
-        y_names = names[name_offsets[y]:name_offsets[y + 1]]
-        inside = np.ones(n_words, dtype=np.bool_)
-        # Covered words before each position: an edit is read against y only between stretches
-        # of mostly shared text, not beside the scraps a stock phrase ("will be supported by a")
-        # leaves in a passage y lacks.
-        held_before = np.zeros(n_words + 1, dtype=np.int64)
-        for w in range(n_words):
-            held_before[w + 1] = held_before[w] + covered[w]
-        count = 0
-        run = 0
-        flags = 0
-        for w in range(n_words + 1):
-            if not covered[w]:
-                run += 1
-                continue
-            if w < n_words:
-                count += 1
-                opening[p] += w < opening_end
-                if lead[p] < 0:
-                    lead[p] = w
-                last[p] = w
-            if run >= passage:
-                inside[w - run:w] = False
-            if run >= min_gap:
-                flags |= 1 if run == w else (4 if w == n_words else 2)
-            elif run > 0 and _solid(held_before, w - run, w, n_words, 2 * min_gap):
-                start = w - run
-                y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
-                if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
-                    x_gap, y_gap = x_words[start:w], y_words[y_start:y_end]
-                    swaps[p, 0] += _swapped(x_gap, y_gap, x_figures, y_figures)
-                    swaps[p, 1] += min(_only_in(x_gap, x_figures, y_figures) + _only_in(x_gap, x_names, y_names),
-                                       _only_in(y_gap, y_figures, np.sort(x_gap))
-                                       + _only_in(y_gap, y_names, np.sort(x_gap)))
-            run = 0
-        coverage[p] = count / n_words
-        gaps[p] = flags
-        facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
-        facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
+        # One pair per call: the body stays out of the parallel loop's own transformations.
+        _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
+                    names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps,
+                    facts)
     return coverage, gaps, lead, last, opening, swaps, facts
+
+
+@numba.njit(cache=True)
+def _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
+                names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps, facts):
+    x, y = pairs[p, 0], pairs[p, 1]
+    n_words = word_offsets[x + 1] - word_offsets[x]
+    if n_words == 0:
+        return
+    y_words = words[word_offsets[y]:word_offsets[y + 1]]
+    opening_end = 2 * len(y_words) + min_gap
+    x_words = words[word_offsets[x]:word_offsets[x + 1]]
+    # Where each of x's shingles stands in y (-1: nowhere), and so which words y holds.
+    y_hashes = by_hash[shingle_offsets[y]:shingle_offsets[y + 1]]
+    n_shingles = shingle_offsets[x + 1] - shingle_offsets[x]
+    found_at = np.full(n_shingles, -1, dtype=np.int64)
+    covered = np.zeros(n_words + 1, dtype=np.bool_)
+    covered[n_words] = True  # a sentinel that closes the last run
+    width = min(size, n_words)
+    for j in range(n_shingles):
+        value = shingles[shingle_offsets[x] + j]
+        k = np.searchsorted(y_hashes, value)
+        if k < len(y_hashes) and y_hashes[k] == value:
+            found_at[j] = positions[shingle_offsets[y] + k]
+            covered[j:j + width] = True
+    x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
+    y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
+    x_names = names[name_offsets[x]:name_offsets[x + 1]]
+    y_names = names[name_offsets[y]:name_offsets[y + 1]]
+    inside = np.ones(n_words, dtype=np.bool_)
+    # Covered words before each position: an edit is read against y only between stretches
+    # of mostly shared text, not beside the scraps a stock phrase ("will be supported by a")
+    # leaves in a passage y lacks.
+    held_before = np.zeros(n_words + 1, dtype=np.int64)
+    for w in range(n_words):
+        held_before[w + 1] = held_before[w] + covered[w]
+    count = 0
+    run = 0
+    flags = 0
+    for w in range(n_words + 1):
+        if not covered[w]:
+            run += 1
+            continue
+        if w < n_words:
+            count += 1
+            opening[p] += w < opening_end
+            if lead[p] < 0:
+                lead[p] = w
+            last[p] = w
+        if run >= passage:
+            inside[w - run:w] = False
+        if run >= min_gap:
+            flags |= 1 if run == w else (4 if w == n_words else 2)
+        elif run > 0 and _solid(held_before, w - run, w, n_words, 2 * min_gap):
+            start = w - run
+            y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
+            if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
+                x_gap, y_gap = x_words[start:w], y_words[y_start:y_end]
+                swaps[p, 0] += _swapped(x_gap, y_gap, x_figures, y_figures)
+                swaps[p, 1] += min(_only_in(x_gap, x_figures, y_figures) + _only_in(x_gap, x_names, y_names),
+                                   _only_in(y_gap, y_figures, np.sort(x_gap))
+                                   + _only_in(y_gap, y_names, np.sort(x_gap)))
+        run = 0
+    coverage[p] = count / n_words
+    gaps[p] = flags
+    facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
+    facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
 
 
 @numba.njit(cache=True)
@@ -502,7 +511,7 @@ def _facing(found_at, width, start, end, n_words, n_y):
     y_start = 0
     if start > 0:
         y_start = -1
-        for j in range(max(start - width, 0), start):  # shingles that hold word start - 1
+        for j in range(max(start - width, 0), min(start, len(found_at))):  # shingles that hold word start - 1
             if found_at[j] >= 0 and j + width > start - 1:
                 y_start = found_at[j] + (start - 1 - j) + 1
         if y_start < 0:
