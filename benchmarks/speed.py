@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[20_000, 80_000, 320_000],
                         help="corpus sizes; every method runs on the first, dedupe on all")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each method per size (medians are quoted)")
+    parser.add_argument("--no-anchors", action="store_true", help="run dedupe only")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "wire-dedupe-speed",
                         help="where the generated corpora are kept between runs")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "speed.md")
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     runs: dict[tuple[str, int], list[dict]] = {}
     for round_ in range(args.rounds):
         for n in sizes:
-            methods = [_DEDUPE] + ([m for m in RUNNERS] if n == sizes[0] else [])
+            methods = [_DEDUPE] + ([m for m in RUNNERS] if n == sizes[0] and not args.no_anchors else [])
             for method in methods:
                 record = measure(method, corpora[n], args.work)
                 runs.setdefault((method, n), []).append(record)
@@ -109,15 +110,17 @@ def corpus_file(reuters: Path, size: int, work: Path) -> Path:
 
 def _renamed(record: dict, repetition: int) -> dict:
     """The record in repetition ``repetition``: lower-case words of five letters or more carry
-    the repetition's mark, so repetitions are other stories of the same shape (the furniture,
-    capitalised and short, is left as it is)."""
+    the repetition's mark and digits are permuted, so repetitions are other stories of the same
+    shape (a templated table reports other figures); the furniture, capitalised and short, is
+    left as it is."""
     if repetition == 0:
         return record
-    mark = "".join(chr(ord("a") + int(d)) for d in str(repetition))
-    renamed = dict(record, id=f"{record['id']}~{repetition}")
+    mark = "q" + "".join(chr(ord("a") + int(d)) for d in str(repetition))
+    digits = str.maketrans("0123456789", "".join(random.Random(f"digits:{repetition}").sample("0123456789", 10)))
+    renamed = dict(record, id=f"{record['id']}@{repetition}")
     for field in ("title", "text"):
         if renamed[field]:
-            renamed[field] = _LOWER_WORD.sub(lambda m: m.group(0) + "q" + mark, renamed[field])
+            renamed[field] = _LOWER_WORD.sub(lambda m: m.group(0) + mark, renamed[field]).translate(digits)
     return renamed
 
 

@@ -69,9 +69,8 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     # other: a phrase a text repeats must not count twice for it); a text's support is the sum
     # over the pairs inside its story. Counting words, not shingles, keeps an inserted paragraph
     # or an edited word from costing more than the words it touches.
+    held = np.where(matches.aligned, _shared_words(verifier, matches), np.nan)
     words = verifier.sketches.word_counts
-    held = np.minimum(matches.coverage_ab * words[matches.pairs[:, 0]],
-                      matches.coverage_ba * words[matches.pairs[:, 1]])
     rounds: list[PairScores] = []
     while True:
         live = active[edges[:, 0]] & active[edges[:, 1]]
@@ -83,6 +82,9 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         _, component = connected_components(graph, directed=False)
         # Support counts every match inside a story, links or not.
         inside = component[edges[:, 0]] == component[edges[:, 1]]
+        unknown = inside & np.isnan(held)  # pairs left unaligned when scored: align them now
+        if unknown.any():
+            held[unknown] = _shared_words(verifier, verifier.score(edges[unknown], align_all=True))
         support = np.bincount(edges[inside].ravel(), np.repeat(held[inside], 2), n)
         in_story = np.zeros(n, dtype=bool)
         in_story[links.ravel()] = True
@@ -97,6 +99,11 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         active[np.unique(heads[members])] = False
     scores = PairScores.concat(rounds) if rounds else verifier.score(np.empty((0, 2), dtype=np.int64))
     return Stories(canonical, scores)
+
+
+def _shared_words(verifier: Verifier, scores: PairScores) -> np.ndarray:
+    words = verifier.sketches.word_counts
+    return np.minimum(scores.coverage_ab * words[scores.pairs[:, 0]], scores.coverage_ba * words[scores.pairs[:, 1]])
 
 
 def _best_partial(verifier: Verifier, matches: PairScores) -> np.ndarray:

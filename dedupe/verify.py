@@ -102,6 +102,9 @@ class PairScores:
     distinct figures stand in an edit where ``b`` has other figures in their place, and how many
     facts of either kind (two columns: a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
     and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
+
+    ``aligned`` says which pairs were aligned word by word: the others could match by no rule
+    (see :meth:`Verifier.score`) and hold zeros in the alignment's arrays.
     """
 
     pairs: np.ndarray
@@ -124,6 +127,7 @@ class PairScores:
     facts_ab: np.ndarray
     facts_ba: np.ndarray
     identical: np.ndarray
+    aligned: np.ndarray
     decision: np.ndarray
 
     def __len__(self) -> int:
@@ -181,12 +185,14 @@ class Verifier:
         self.shingle_index_ = _shingle_index(sketches)
         self.tfidf_ = _tfidf(sketches)
 
-    def score(self, pairs: np.ndarray) -> PairScores:
+    def score(self, pairs: np.ndarray, align_all: bool = False) -> PairScores:
         """Score ``pairs`` (an ``(m, 2)`` array of article indices) and judge each one alone.
 
-        The digest guard needs all pairs at once: :meth:`judge` applies it.
+        Word alignment is the costly score: it is skipped, unless ``align_all``, for pairs that
+        no rule could accept (neither text mostly in the other, vocabularies apart, not
+        identical). The digest guard needs all pairs at once: :meth:`judge` applies it.
         """
-        sk = self.sketches
+        sk, cfg = self.sketches, self.config
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         a, b = pairs[:, 0], pairs[:, 1]
         shared = _intersections(sk.shingle_sets, sk.set_offsets, pairs)
@@ -194,20 +200,25 @@ class Verifier:
         with np.errstate(divide="ignore", invalid="ignore"):
             containment_ab = np.where(sizes[a] > 0, shared / np.maximum(sizes[a], 1), 0.0)
             containment_ba = np.where(sizes[b] > 0, shared / np.maximum(sizes[b], 1), 0.0)
-        cov_ab, gaps_ab, lead_ab, last_ab, open_ab, swaps_ab, facts_ab = self._align(pairs)
-        cov_ba, gaps_ba, lead_ba, last_ba, open_ba, swaps_ba, facts_ba = self._align(pairs[:, ::-1].copy())
         identical = self.fingerprints[a] == self.fingerprints[b]
         cosine = _cosine(self.tfidf_, a, b)
+        aligned = (align_all | identical | (cosine >= cfg.similarity_threshold)
+                   | (np.maximum(containment_ab, containment_ba) >= cfg.threshold))
+        ab = self._align(pairs, aligned)
+        ba = self._align(pairs[:, ::-1].copy(), aligned)
+        (cov_ab, gaps_ab, lead_ab, last_ab, open_ab, swaps_ab, facts_ab), \
+            (cov_ba, gaps_ba, lead_ba, last_ba, open_ba, swaps_ba, facts_ba) = ab, ba
         scores = PairScores(pairs, cosine, shared, containment_ab, containment_ba, cov_ab, cov_ba,
                             gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, swaps_ab, swaps_ba,
-                            facts_ab, facts_ba, identical, np.zeros(len(pairs), dtype=np.int8))
+                            facts_ab, facts_ba, identical, aligned, np.zeros(len(pairs), dtype=np.int8))
         scores.decision[:] = self._decide(scores)
         return scores
 
-    def _align(self, pairs: np.ndarray):
+    def _align(self, pairs: np.ndarray, which: np.ndarray):
         sk = self.sketches
         return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, *self.shingle_index_,
-                      *self.figures_, *self.names_, sk.shingle_size, pairs, self.config.min_gap_tokens, _PASSAGE)
+                      *self.figures_, *self.names_, sk.shingle_size, pairs, which, self.config.min_gap_tokens,
+                      _PASSAGE)
 
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
@@ -325,13 +336,39 @@ def _tfidf(sketches: Sketches) -> sp.csr_matrix:
     counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
                            shape=(len(sketches), _TFIDF_FEATURES))
     counts.sum_duplicates()
-    return TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+    tfidf.sort_indices()
+    return tfidf
 
 
 def _cosine(tfidf: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    if len(a) == 0:
-        return np.zeros(0)
-    return np.asarray(tfidf[a].multiply(tfidf[b]).sum(axis=1)).ravel()
+    # Rows are unit vectors: the cosine is their dot product, merged row against row rather
+    # than by gathering the rows of every pair into new matrices.
+    return _row_dots(tfidf.indptr, tfidf.indices, tfidf.data, a, b)
+
+
+@numba.njit(cache=True, parallel=True)
+def _row_dots(indptr, indices, data, a, b):
+    out = np.zeros(len(a))
+    for p in numba.prange(len(a)):
+        out[p] = _row_dot(indptr, indices, data, a[p], b[p])
+    return out
+
+
+@numba.njit(cache=True)
+def _row_dot(indptr, indices, data, x, y):
+    i, i_end, j, j_end = indptr[x], indptr[x + 1], indptr[y], indptr[y + 1]
+    total = 0.0
+    while i < i_end and j < j_end:
+        if indices[i] == indices[j]:
+            total += data[i] * data[j]
+            i += 1
+            j += 1
+        elif indices[i] < indices[j]:
+            i += 1
+        else:
+            j += 1
+    return total
 
 
 @numba.njit(cache=True)
@@ -393,7 +430,7 @@ def _swapped(x_gap, y_gap, x_facts, y_facts):
 
 @numba.njit(cache=True, parallel=True)
 def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
-           names, name_offsets, size, pairs, min_gap, passage):
+           names, name_offsets, size, pairs, which, min_gap, passage):
     """For each pair (x, y), how x reads against y:
 
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
@@ -407,6 +444,7 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
       (figures, figures y has, names, names y has).
 
     ``by_hash`` holds each article's shingles sorted, ``positions`` where each stands in its text.
+    Only the pairs flagged in ``which`` are aligned; the others keep zeros (and -1 for lead, last).
     """
     m = len(pairs)
     coverage = np.zeros(m, dtype=np.float64)
@@ -417,6 +455,8 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
     opening = np.zeros(m, dtype=np.int64)
     facts = np.zeros((m, 4), dtype=np.int64)
     for p in numba.prange(m):
+        if not which[p]:
+            continue
         # One pair per call: the body stays out of the parallel loop's own transformations.
         _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
                     names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps,

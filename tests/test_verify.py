@@ -161,3 +161,15 @@ def test_an_edit_in_the_last_words_is_read_against_the_other_text() -> None:
     for _ in range(3):
         scores = verifier.score(np.array([[0, 1], [1, 0]]))
         assert scores.swaps_ab[:, 1].tolist() == [1, 1]
+
+
+def test_pairs_left_unaligned_are_those_no_rule_accepts() -> None:
+    articles = sorted(read_articles([SAMPLE]).articles, key=lambda a: a.id)
+    verifier = verifier_for([a.text for a in articles])
+    pairs = np.array(list(itertools.combinations(range(len(articles)), 2)))
+    quick, full = verifier.score(pairs), verifier.score(pairs, align_all=True)
+    assert np.array_equal(quick.decision, full.decision)
+    assert 0 < quick.aligned.sum() < len(pairs) and full.aligned.all()
+    aligned = quick.aligned
+    for name in ("coverage_ab", "coverage_ba", "gaps_ab", "lead_ba", "swaps_ab", "facts_ba"):
+        assert np.array_equal(getattr(quick, name)[aligned], getattr(full, name)[aligned]), name
