@@ -241,21 +241,23 @@ class BoilerplateLearner:
         self.lines_ = frozenset(learnt.values())
 
     def _spans_stories(self, key: int, sample: np.ndarray, lines: Lines, memo: dict) -> bool:
-        # The lines of a story's copies share one sample: what the sample shares is worked out once.
+        # The lines of a story's copies share one sample: what its articles share is worked out
+        # once, as each one's total and shared length and the length of each of its lines.
         tag = sample.tobytes()
         if tag not in memo:
             docs = [(lines.keys[lines.offsets[i]:lines.offsets[i + 1]].tolist(),
                      lines.sizes[lines.offsets[i]:lines.offsets[i + 1]].tolist()) for i in sample.tolist()]
-            counts = Counter(k for keys, _ in docs for k in set(keys) if k)
-            memo[tag] = [(keys, sizes, [counts[k] >= 2 for k in keys]) for keys, sizes in docs]
-        unshared = 0
-        for keys, sizes, shared in memo[tag]:
-            total = common = 0
-            for line_key, size, is_shared in zip(keys, sizes, shared):
-                if line_key and line_key != key:
-                    total += size
-                    common += size if is_shared else 0
-            unshared += common < 0.5 * total
+            holders = Counter(k for keys, _ in docs for k in set(keys) if k)
+            memo[tag] = []
+            for keys, sizes in docs:
+                by_key = Counter()
+                for line_key, size in zip(keys, sizes):
+                    if line_key:
+                        by_key[line_key] += size
+                shared = sum(size for line_key, size in by_key.items() if holders[line_key] >= 2)
+                memo[tag].append((sum(by_key.values()), shared, by_key))
+        # Every article of the sample holds the line itself, so it counts as shared: take it out.
+        unshared = sum(shared - by_key[key] < 0.5 * (total - by_key[key]) for total, shared, by_key in memo[tag])
         return 2 * unshared > len(memo[tag])
 
     def __len__(self) -> int:
