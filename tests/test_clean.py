@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -108,3 +109,47 @@ def whole_text_fixed_point(text: str) -> str:
 @given(text_strategy)
 def test_later_passes_over_the_head_alone_change_nothing(text: str) -> None:
     assert strip_furniture(text) == whole_text_fixed_point(text)
+
+
+def reference_boilerplate(texts: list[str], min_docs: int = 4, max_chars: int = 300, sample: int = 8) -> set[str]:
+    """The specification of BoilerplateLearner, on line strings."""
+    from collections import Counter, defaultdict
+
+    from dedupe.clean import _figure_line, _line_key
+    docs = [[(_line_key(line), len(line)) for line in text.split("\n") if line.strip()] for text in texts]
+    holders = defaultdict(list)
+    for index, lines in enumerate(docs):
+        for key in {key for key, size in lines if size <= max_chars}:
+            holders[key].append(index)
+    learnt = set()
+    for key, where in holders.items():
+        if len(where) < min_docs or _figure_line(key):
+            continue
+        picked = [docs[i] for i in where[:sample]]
+        counts = Counter(k for lines in picked for k in {k for k, _ in lines})
+        unshared = sum(sum(s for k, s in lines if k != key and counts[k] >= 2) < 0.5 * sum(s for k, s in lines if k != key)
+                       for lines in picked)
+        if 2 * unshared > len(picked):
+            learnt.add(key)
+    return learnt
+
+
+lines_strategy = st.sampled_from(["Subscribe to our newsletter", "Share this article", "Markets rose on Monday.",
+                                  "Oil fell 2 pct.", "", "  ", "The Gulf Ledger | News since 1998", "Pay April 15"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.one_of(lines_strategy, st.text("abcdef XY.", max_size=30)), max_size=8), max_size=14))
+def test_boilerplate_learnt_on_line_hashes_follows_the_specification(docs: list[list[str]]) -> None:
+    texts = ["\n".join(lines) for lines in docs]
+    assert BoilerplateLearner(min_docs=3).fit(texts).lines_ == reference_boilerplate(texts, min_docs=3)
+
+
+def test_cleaning_in_processes_gives_the_same_corpus() -> None:
+    texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
+    corpus = [f"{text}\n\nStory number {i} of the feed." for i in range(160) for text in texts]
+    alone = clean_corpus(corpus, [None] * len(corpus), processes=1)
+    shared = clean_corpus(corpus, [None] * len(corpus), processes=2)
+    assert len(corpus) >= 2000 and alone.texts == shared.texts
+    assert np.array_equal(alone.tokens.words, shared.tokens.words)
+    assert np.array_equal(alone.fingerprints, shared.fingerprints)
