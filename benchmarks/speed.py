@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import re
 import statistics
@@ -211,7 +210,7 @@ def table(rows: list[dict], first: int) -> Table:
 def write(out: Path, rows: list[dict], runs: dict, sizes: list[int], args) -> None:
     versions = ", ".join(f"{p} {version(p)}" for p in ("wire-dedupe", "datasketch", "rensa", "numpy", "numba"))
     lines = [f"# Speed benchmark: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-             f"Machine: {_machine()}; {os.cpu_count()} cores; Python {platform.python_version()}", "",
+             f"Machine: {_machine()}", "",
              f"Versions: {versions}", "",
              f"Command: `python benchmarks/speed.py --rounds {args.rounds} --sizes {' '.join(map(str, sizes))}`", "",
              "| method | articles | articles/s | × datasketch update | peak MB | stage seconds |",
