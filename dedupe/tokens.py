@@ -82,9 +82,8 @@ class Tokens:
 
     def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
-        before = np.zeros(len(flags) + 1, dtype=np.int64)
-        np.cumsum(flags, out=before[1:])
-        return self.words[flags], before[self.offsets]
+        where = np.flatnonzero(flags)
+        return self.words[where], np.searchsorted(where, self.offsets).astype(np.int64)
 
 
 def tokenize(texts: Sequence[str]) -> Tokens:

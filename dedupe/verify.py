@@ -331,14 +331,55 @@ def _sorted_rows(values, offsets):
 
 
 def _tfidf(sketches: Sketches) -> sp.csr_matrix:
-    rows = np.repeat(np.arange(len(sketches)), sketches.word_counts)
-    cols = (sketches.words % np.uint64(_TFIDF_FEATURES)).astype(np.int64)
-    counts = sp.csr_matrix((np.ones(len(cols), dtype=np.float64), (rows, cols)),
-                           shape=(len(sketches), _TFIDF_FEATURES))
-    counts.sum_duplicates()
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(counts).tocsr()
+    indptr, indices, counts = _term_counts(sketches.words, sketches.word_offsets, _TFIDF_FEATURES)
+    matrix = sp.csr_matrix((counts, indices, indptr), shape=(len(sketches), _TFIDF_FEATURES))
+    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(matrix).tocsr()
     tfidf.sort_indices()
     return tfidf
+
+
+@numba.njit(cache=True, parallel=True)
+def _term_counts(words, offsets, features):
+    """Each text's hashed words as a CSR row: sorted distinct columns and their counts."""
+    n = len(offsets) - 1
+    columns = np.empty(len(words), dtype=np.int64)
+    sizes = np.zeros(n, dtype=np.int64)
+    for doc in numba.prange(n):
+        sizes[doc] = _distinct_sorted(words[offsets[doc]:offsets[doc + 1]] % np.uint64(features),
+                                      columns[offsets[doc]:offsets[doc + 1]])
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    for doc in range(n):
+        indptr[doc + 1] = indptr[doc] + sizes[doc]
+    indices = np.empty(indptr[n], dtype=np.int32)
+    counts = np.empty(indptr[n], dtype=np.float64)
+    for doc in numba.prange(n):
+        start = offsets[doc]
+        k = indptr[doc]
+        for i in range(sizes[doc]):
+            indices[k] = columns[start + i]
+            k += 1
+        _count_runs(words[start:offsets[doc + 1]] % np.uint64(features), columns[start:start + sizes[doc]],
+                    counts[indptr[doc]:indptr[doc + 1]])
+    return indptr, indices, counts
+
+
+@numba.njit(cache=True)
+def _distinct_sorted(values, out):
+    """Write the sorted distinct ``values`` to the start of ``out``; how many there are."""
+    ordered = np.sort(values)
+    count = 0
+    for i in range(len(ordered)):
+        if i == 0 or ordered[i] != ordered[i - 1]:
+            out[count] = ordered[i]
+            count += 1
+    return count
+
+
+@numba.njit(cache=True)
+def _count_runs(values, distinct, out):
+    out[:] = 0.0
+    for value in values:
+        out[np.searchsorted(distinct, value)] += 1.0
 
 
 def _cosine(tfidf: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -371,24 +412,28 @@ def _row_dot(indptr, indices, data, x, y):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def _intersections(sets, offsets, pairs):
     out = np.zeros(len(pairs), dtype=np.int64)
-    for p in range(len(pairs)):
-        i, j = offsets[pairs[p, 0]], offsets[pairs[p, 1]]
-        i_end, j_end = offsets[pairs[p, 0] + 1], offsets[pairs[p, 1] + 1]
-        count = 0
-        while i < i_end and j < j_end:
-            if sets[i] == sets[j]:
-                count += 1
-                i += 1
-                j += 1
-            elif sets[i] < sets[j]:
-                i += 1
-            else:
-                j += 1
-        out[p] = count
+    for p in numba.prange(len(pairs)):
+        out[p] = _intersection(sets, offsets, pairs[p, 0], pairs[p, 1])
     return out
+
+
+@numba.njit(cache=True)
+def _intersection(sets, offsets, x, y):
+    i, j, i_end, j_end = offsets[x], offsets[y], offsets[x + 1], offsets[y + 1]
+    count = 0
+    while i < i_end and j < j_end:
+        if sets[i] == sets[j]:
+            count += 1
+            i += 1
+            j += 1
+        elif sets[i] < sets[j]:
+            i += 1
+        else:
+            j += 1
+    return count
 
 
 @numba.njit(cache=True)
