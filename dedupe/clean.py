@@ -31,16 +31,19 @@ _DASH = r"(?:--?|\u2013|\u2014|:)"
 
 # "ABU DHABI, 14th June, 2025 (WAM) --", "LONDON, July 15 (Reuters) -", "Dubai (AFP) -"
 _DATELINE_AGENCY = re.compile(
-    rf"^[ \t]*[^\n()]{{0,60}}?\((?:{_AGENCIES}|[A-Z]{{2,6}})\)[ \t]*{_DASH}[ \t]*", re.MULTILINE)
+    rf"\n[ \t]*[^\n()]{{0,60}}?\((?:{_AGENCIES}|[A-Z]{{2,6}})\)[ \t]*{_DASH}[ \t]*")
 # "SALVADOR, Feb 26 -", "NEW YORK -", "TURNBERRY/GLASGOW, Scotland —": a capitalised place first.
 _DATELINE_PLACE = re.compile(
-    rf"^[ \t]*[A-Z][A-Z.'\u2019/& -]{{1,40}}[A-Z.](?:,[ \t]*[A-Za-z0-9 .,]{{1,30}}?)?[ \t]+{_DASH}[ \t]+"
-    "(?=[A-Z\"\u201c'\u2018])", re.MULTILINE)
-# Datelines open a story: only the first few lines are looked at.
+    rf"\n[ \t]*[A-Z][A-Z.'\u2019/& -]{{1,40}}[A-Z.](?:,[ \t]*[A-Za-z0-9 .,]{{1,30}}?)?[ \t]+{_DASH}[ \t]+"
+    "(?=[A-Z\"\u201c'\u2018])")
+# Datelines open a story: only the first few lines are looked at, each after a newline (one is
+# put before the text), which the regex engine finds fast.
 _DATELINE_LINES = 6
+# Tags at the start of a line; read after a newline (one is put before the text), which the regex
+# engine finds fast, as for the furniture lines below.
 _TAGS = re.compile(
-    r"^(?:[ \t]*(?:(?:UPDATE|WRAPUP)[ \t]*\d*|CORRECTED|REFILE|RPT|REPEAT|FOCUS|EXCLUSIVE|BREAKINGVIEWS)"
-    r"[ \t]*[-:\u2013\u2014][ \t]*)+", re.MULTILINE)
+    r"\n(?:[ \t]*(?:(?:UPDATE|WRAPUP)[ \t]*\d*|CORRECTED|REFILE|RPT|REPEAT|FOCUS|EXCLUSIVE|BREAKINGVIEWS)"
+    r"[ \t]*[-:\u2013\u2014][ \t]*)+")
 
 # Whole lines that are furniture, never story text; removed from the whole text in one pass. The
 # pattern starts with a newline (one is put before the text) rather than "^": a literal first
@@ -88,17 +91,18 @@ def strip_furniture(text: str) -> str:
     >>> strip_furniture("UPDATE 2-Oil rises\\nLONDON, July 15 (Reuters) - Oil rose.\\nRead more: x")
     'Oil rises\\nOil rose.'
     """
-    # Removing one piece can expose another (a dateline behind a byline, a tag behind a tag):
-    # repeat until nothing changes, so that cleaning cleaned text changes nothing. After the
-    # first pass only the head can change (lines are removed whole; datelines are looked for
-    # at the top), so later passes read the head alone. Each pass only deletes, so this ends.
-    text = _strip_once(text).rstrip("\n")
-    while True:
+    # Removing one piece can expose another: a dateline cut from a line can leave furniture or
+    # another dateline. Only datelines change a line rather than remove it, so a pass that cut
+    # none leaves nothing for the next; later passes read the head alone (lines are removed
+    # whole, datelines are looked for at the top), so that cleaning cleaned text changes nothing.
+    text, again = _strip_once(text)
+    text = text.rstrip("\n")
+    while again:
         split = _head_end(text)
-        head = _strip_once(text[:split])
-        if head == text[:split]:
-            return text
+        head = _strip_once(text[:split])[0]
+        again = head != text[:split]
         text = (head + text[split:]).strip("\n")
+    return text
 
 
 def _head_end(text: str) -> int:
@@ -111,18 +115,19 @@ def _head_end(text: str) -> int:
     return split
 
 
-def _strip_once(text: str) -> str:
-    text = _FURNITURE_LINES.sub("", "\n" + _TAGS.sub("", text))
+def _strip_once(text: str) -> tuple[str, bool]:
+    """One pass over ``text``; whether it cut a dateline."""
+    text = _FURNITURE_LINES.sub("", _TAGS.sub("\n", "\n" + text))
     folded = text.casefold()
     if "all rights reserved" in folded or "download" in folded:
         text = _PHRASE_LINES.sub("", text)
-    text = text[1:] if text.startswith("\n") else text
+    text = text.lstrip("\n")
     split = _head_end(text)
-    head = text[:split]
+    head, cut = "\n" + text[:split], 0
     if "(" in head:  # an agency's credit in brackets, "(Reuters)"
-        head = _DATELINE_AGENCY.sub("", head)
-    head = _DATELINE_PLACE.sub("", head)
-    return (head + text[split:]).lstrip("\n")
+        head, cut = _DATELINE_AGENCY.subn("\n", head)
+    head, cut_place = _DATELINE_PLACE.subn("\n", head)
+    return (head + text[split:]).lstrip("\n"), cut + cut_place > 0
 
 
 def drop_title_lines(text: str, title: str | None) -> str:

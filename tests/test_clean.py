@@ -99,7 +99,7 @@ def whole_text_fixed_point(text: str) -> str:
     """The specification of strip_furniture: every pass over the whole text, until none changes it."""
     from dedupe.clean import _strip_once
     while True:
-        stripped = _strip_once(text).strip("\n")
+        stripped = _strip_once(text)[0].strip("\n")
         if stripped == text:
             return text
         text = stripped
