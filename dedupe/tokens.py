@@ -17,6 +17,7 @@ inside a sentence ("... said Monday"), not the capital that opens a sentence.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,7 +32,7 @@ _TABLE_SIZE = 0x20000          # code points below this are looked up; above, pl
 _WORD, _ALNUM, _DIGIT, _SPACE = 1, 2, 4, 8  # classes: re's \w, letters and digits, \d, \s
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
-_CHUNK_CHARS = 1 << 24         # characters tokenised at once: bounds memory on large corpora
+_CHUNK_CHARS = 1 << 22         # characters tokenised at once: bounds memory on large corpora
 # House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
 _NUMBER_WORDS = {word: value for value, word in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -173,21 +174,29 @@ def _code_points(texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
 @lru_cache(maxsize=1)
 def _tables():
     """Per code point: what it becomes (case folded, Arabic unified; up to three code points),
-    and its classes. Built from Python's own ``str`` methods, so words match ``re``'s ``\\w``."""
+    and its classes. Built from Python's own ``str`` methods and ``re`` classes, so words match
+    ``re``'s ``\\w``."""
     expansion = np.zeros((_TABLE_SIZE, 3), dtype=np.uint32)
-    length = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-    classes = np.zeros(_TABLE_SIZE, dtype=np.uint8)
-    for code in range(_TABLE_SIZE):
-        char = chr(code)
-        folded = "".join(_ARABIC_LETTERS.get(ord(c), c) for c in char.casefold() if ord(c) not in _ARABIC_MARKS)
+    expansion[:, 0] = np.arange(_TABLE_SIZE, dtype=np.uint32)
+    length = np.ones(_TABLE_SIZE, dtype=np.uint8)
+    # Most code points stand for themselves: only those that fold or unify are written out.
+    every = "".join(map(chr, range(_TABLE_SIZE)))
+    changed = {i for i, c in enumerate(every) if c.casefold() != c} | set(_ARABIC_LETTERS) | _ARABIC_MARKS
+    for code in changed:
+        folded = "".join(_ARABIC_LETTERS.get(ord(c), c) for c in chr(code).casefold() if ord(c) not in _ARABIC_MARKS)
         length[code] = len(folded)
-        expansion[code, :len(folded)] = [ord(c) for c in folded]
-        classes[code] = ((_WORD | _ALNUM) * char.isalnum() | _WORD * (char == "_")
-                         | _DIGIT * char.isdecimal() | _SPACE * char.isspace())
+        expansion[code] = [ord(c) for c in folded] + [0] * (3 - len(folded))
+    classes = np.zeros(_TABLE_SIZE, dtype=np.uint8)
+    for pattern, flags in ((r"[^\W_]", _WORD | _ALNUM), (r"_", _WORD), (r"\d", _DIGIT), (r"\s", _SPACE)):
+        where = np.array([m.start() for m in re.finditer(pattern, every)], dtype=np.int64)
+        classes[where] |= flags
     words = sorted((_pack(w), v) for w, v in _NUMBER_WORDS.items())
     keys = np.array([k for k, _ in words], dtype=np.int64)
     values = np.array([v for _, v in words], dtype=np.int64)
-    noise = np.sort(np.array([_fnv(w) for w in _NAME_NOISE], dtype=np.uint64))
+    # The noise words hashed as words: by the tokenizer itself, with no noise yet.
+    noise_codes, noise_offsets = _code_points(_NAME_NOISE)
+    noise = np.sort(_tokenize(noise_codes, noise_offsets, expansion, length, classes, keys, values,
+                              np.zeros(0, dtype=np.uint64), False)[0])
     return expansion, length, classes, keys, values, noise
 
 
@@ -199,10 +208,6 @@ def _pack(word: str) -> int:
     return packed
 
 
-def _fnv(word: str) -> int:
-    return int(_hash_word(np.array([ord(c) for c in word], dtype=np.uint32)))
-
-
 @numba.njit(cache=True)
 def fmix64(h):
     """MurmurHash3's 64-bit finalizer: every input bit moves every output bit."""
@@ -212,14 +217,6 @@ def fmix64(h):
     h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
     return h
-
-
-@numba.njit(cache=True)
-def _hash_word(chars):
-    h = _FNV_OFFSET
-    for c in chars:
-        h = (h ^ np.uint64(c)) * _FNV_PRIME
-    return fmix64(h)
 
 
 @numba.njit(cache=True, inline="always")
@@ -278,11 +275,12 @@ def _name_chars(chars, classes):
 @numba.njit(cache=True, parallel=True)
 def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, emit):
     n = len(char_offsets) - 1
-    # Each text writes into its own slots, so texts are tokenised in parallel: a word takes a
-    # character and a separator, so a text of c characters has at most c // 2 + 1 words.
+    # Each text writes into its own slots, so texts are tokenised in parallel. Case folding turns
+    # a character into three at most ("İ" is "i" and a combining dot, which separates words), and
+    # a word takes a character and a separator: c characters make at most (3c + 1) // 2 words.
     slots = np.zeros(n + 1, dtype=np.int64)
     for doc in range(n):
-        slots[doc + 1] = slots[doc] + (char_offsets[doc + 1] - char_offsets[doc]) // 2 + 1
+        slots[doc + 1] = slots[doc] + (3 * (char_offsets[doc + 1] - char_offsets[doc]) + 1) // 2 + 1
     words = np.empty(slots[n], dtype=np.uint64)
     figure = np.zeros(slots[n], dtype=np.bool_)
     name = np.zeros(slots[n], dtype=np.bool_)

@@ -106,3 +106,14 @@ def test_identical_words_share_a_fingerprint() -> None:
     tokens = tokenize(["The port opened.", "THE PORT — OPENED!", "The port closed.", "", "  "])
     assert tokens.fingerprints[0] == tokens.fingerprints[1] != tokens.fingerprints[2]
     assert tokens.fingerprints[3] == tokens.fingerprints[4]
+
+
+def test_letters_that_fold_into_several_stay_in_their_own_text() -> None:
+    # "İ" folds to "i" and a combining dot, which separates words: three characters, three words.
+    texts = ["İİİ" * 50, "Ports Reopen In Dubai", "ǅİİ ßİ", "Sheikh Mohamed said"] * 20
+    for _ in range(5):
+        tokens = tokenize(texts)
+        for i, text in enumerate(texts):
+            words = tokens.words[tokens.offsets[i]:tokens.offsets[i + 1]]
+            assert np.array_equal(words, tokenize([" ".join(spec_tokens(text))]).words)
+        assert not tokens.name[tokens.offsets[0]:tokens.offsets[1]].any()
