@@ -150,8 +150,10 @@ class Deduplicator:
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
         with self._stage("candidates", timings):
             pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
+        boilerplate_lines = len(cleaned.boilerplate)
         with self._stage("verify", timings):
             verifier = Verifier(sketches, cleaned, config)
+            del cleaned  # the cleaned texts are not needed past here: free them before scoring
             matches = verifier.score(pairs)
             digests = verifier.digests(matches)
             verifier.refuse_digests(matches, digests)
@@ -160,7 +162,7 @@ class Deduplicator:
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
         return Result(*_order(verdicts), rejects=rejected,
-                      boilerplate_lines=len(cleaned.boilerplate), timings=timings)
+                      boilerplate_lines=boilerplate_lines, timings=timings)
 
     @contextmanager
     def _stage(self, name: str, timings: dict[str, float]) -> Iterator[None]:
