@@ -64,3 +64,13 @@ def test_a_crowded_bucket_links_to_its_first_member_only() -> None:
     texts = ["the same wire story word for word again"] * 10
     pairs = lsh_pairs(sketch(tokenize(texts)).signatures, np.ones(10, dtype=np.int64), 4, 32, max_bucket=5)
     assert set(map(tuple, pairs.tolist())) == {(0, j) for j in range(1, 10)}
+
+
+def test_an_anchor_held_by_many_links_them_to_its_first_holder() -> None:
+    # Eighty copies of one story and its lead cut short: the anchors are held by 81 articles, more
+    # than a bucket takes, so pairs grow with the copies rather than with their square.
+    wire = (SAMPLE / "wire-port-terminal.txt").read_text(encoding="utf-8").split("\n\n", 1)[1]
+    texts = [wire] * 80 + [wire.split("\n\n")[1]]
+    pairs = anchor_pairs(sketch(tokenize(texts)), 8)
+    assert [0, 80] in pairs.tolist()
+    assert len(pairs) == 80
