@@ -51,10 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
 
-    reuters = args.data / "reuters21578" / "articles.jsonl"
-    if not reuters.is_file():
-        console.print(f"[red]Reuters-21578 not found at {reuters}[/]: pass --data, the folder that holds "
-                      "reuters21578/articles.jsonl (see ../shared/data/README.md)")
+    reuters = reuters_file(args.data, console)
+    if reuters is None:
         return 2
     corpus, labels, templates, stats = build_set(reuters, args.split, args.seed)
     console.print(f"{args.split} half: {stats['sources']} source stories, {stats['copies']} copies, "
@@ -97,6 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     _write(args.out, rows, stats, args, web, result)
     console.print(f"[dim]wrote {args.out}[/]")
     return 0
+
+
+def reuters_file(data: Path, console: Console) -> Path | None:
+    """``data``'s Reuters-21578 JSONL, or ``None`` after saying where it was looked for."""
+    reuters = data / "reuters21578" / "articles.jsonl"
+    if reuters.is_file():
+        return reuters
+    console.print(f"[red]Reuters-21578 not found at {reuters}[/]: pass --data, the folder that holds "
+                  "reuters21578/articles.jsonl (see ../shared/data/README.md)")
+    return None
 
 
 def build_set(path: Path, split: str, seed: int):

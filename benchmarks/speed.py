@@ -28,7 +28,7 @@ from rich.table import Table
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.quality import DEFAULT_DATA, _machine, build_set  # noqa: E402
+from benchmarks.quality import DEFAULT_DATA, _machine, build_set, reuters_file  # noqa: E402
 from benchmarks.speed_runners import RUNNERS  # noqa: E402
 
 BASELINE = "datasketch-update"
@@ -51,10 +51,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     console = Console()
 
-    reuters = args.data / "reuters21578" / "articles.jsonl"
-    if not reuters.is_file():
-        console.print(f"[red]Reuters-21578 not found at {reuters}[/]: pass --data, the folder that holds "
-                      "reuters21578/articles.jsonl (see ../shared/data/README.md)")
+    reuters = reuters_file(args.data, console)
+    if reuters is None:
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = sorted(args.sizes)

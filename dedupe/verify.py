@@ -392,48 +392,34 @@ def _cosine(tfidf: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _row_dots(indptr, indices, data, a, b):
     out = np.zeros(len(a))
     for p in numba.prange(len(a)):
-        out[p] = _row_dot(indptr, indices, data, a[p], b[p])
+        out[p] = _overlap(indices, indptr, data, a[p], b[p])
     return out
-
-
-@numba.njit(cache=True)
-def _row_dot(indptr, indices, data, x, y):
-    i, i_end, j, j_end = indptr[x], indptr[x + 1], indptr[y], indptr[y + 1]
-    total = 0.0
-    while i < i_end and j < j_end:
-        if indices[i] == indices[j]:
-            total += data[i] * data[j]
-            i += 1
-            j += 1
-        elif indices[i] < indices[j]:
-            i += 1
-        else:
-            j += 1
-    return total
 
 
 @numba.njit(cache=True, parallel=True)
 def _intersections(sets, offsets, pairs):
     out = np.zeros(len(pairs), dtype=np.int64)
     for p in numba.prange(len(pairs)):
-        out[p] = _intersection(sets, offsets, pairs[p, 0], pairs[p, 1])
+        out[p] = int(_overlap(sets, offsets, None, pairs[p, 0], pairs[p, 1]))
     return out
 
 
 @numba.njit(cache=True)
-def _intersection(sets, offsets, x, y):
+def _overlap(keys, offsets, weights, x, y):
+    """Rows ``x`` and ``y`` of sorted ``keys``: the sum over the keys they share of the product of
+    their ``weights`` (a dot product), or without weights how many keys they share."""
     i, j, i_end, j_end = offsets[x], offsets[y], offsets[x + 1], offsets[y + 1]
-    count = 0
+    total = 0.0
     while i < i_end and j < j_end:
-        if sets[i] == sets[j]:
-            count += 1
+        if keys[i] == keys[j]:
+            total += 1.0 if weights is None else weights[i] * weights[j]
             i += 1
             j += 1
-        elif sets[i] < sets[j]:
+        elif keys[i] < keys[j]:
             i += 1
         else:
             j += 1
-    return count
+    return total
 
 
 @numba.njit(cache=True)
