@@ -142,7 +142,7 @@ class Deduplicator:
         rejected = list(rejects) + rejected
         accepted.sort(key=lambda a: a.id)  # results never depend on input order
 
-        numba.set_num_threads(config.cores)
+        numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
         with self._stage("clean", timings):
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
                                    config.boilerplate_min_docs, config.cores)
