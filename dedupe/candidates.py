@@ -76,19 +76,9 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
     shingles of each article: a copy cut to a paragraph may hold no hash-chosen anchor, but it
     always holds the opening of the story.
     """
-    sets, set_offsets = sketches.shingle_sets, sketches.set_offsets
     n = len(sketches)
-    owners = np.repeat(np.arange(n, dtype=np.int64), np.diff(set_offsets))
-    sampled = sets % np.uint32(anchor_rate) == 0
-    position = np.arange(len(sketches.shingles)) - np.repeat(sketches.shingle_offsets[:-1],
-                                                             np.diff(sketches.shingle_offsets))
-    opening = position < LEAD_ANCHORS
-    anchors = np.concatenate([sets[sampled], sketches.shingles[opening]]).astype(np.uint64)
-    docs = np.concatenate([owners[sampled],
-                           np.repeat(np.arange(n, dtype=np.int64), np.diff(sketches.shingle_offsets))[opening]])
-    # An anchor counts once per article, whichever way it was chosen.
-    _, first_seen = np.unique(np.stack([docs.astype(np.uint64), anchors], axis=1), axis=0, return_index=True)
-    anchors, docs = anchors[first_seen], docs[first_seen]
+    anchors, docs = _anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
+                             sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS)
     pairs = _pairs_in_groups(anchors, docs, max_bucket)
     if len(pairs) == 0:
         return pairs
@@ -98,6 +88,39 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
     fewest = np.minimum(per_doc[first], per_doc[second])
     keep = shared >= np.minimum(2, fewest)
     return np.stack([first[keep], second[keep]], axis=1)
+
+
+@numba.njit(cache=True)
+def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
+    """Each article's anchors, once each: the shingles of its set chosen by hash, and its first
+    ``lead`` shingles; sorted by article, then anchor. Returns (anchors, articles)."""
+    n = len(set_offsets) - 1
+    total = 0
+    for doc in range(n):
+        for j in range(set_offsets[doc], set_offsets[doc + 1]):
+            total += sets[j] % rate == 0
+        total += min(lead, shingle_offsets[doc + 1] - shingle_offsets[doc])
+    anchors = np.empty(total, dtype=np.uint64)
+    docs = np.empty(total, dtype=np.int64)
+    count = 0
+    for doc in range(n):
+        start = count
+        for j in range(set_offsets[doc], set_offsets[doc + 1]):
+            if sets[j] % rate == 0:
+                anchors[count] = sets[j]
+                count += 1
+        for j in range(shingle_offsets[doc], min(shingle_offsets[doc] + lead, shingle_offsets[doc + 1])):
+            anchors[count] = shingles[j]
+            count += 1
+        # An anchor counts once per article, whichever way it was chosen.
+        mine = np.sort(anchors[start:count])
+        count = start
+        for i in range(len(mine)):
+            if i == 0 or mine[i] != mine[i - 1]:
+                anchors[count] = mine[i]
+                docs[count] = doc
+                count += 1
+    return anchors[:count].copy(), docs[:count].copy()
 
 
 def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
