@@ -14,6 +14,7 @@ verified pairs → stories with canonicals and roles.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -146,14 +147,14 @@ class Deduplicator:
         with self._stage("clean", timings):
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
                                    config.boilerplate_min_docs, config.cores)
+            # Later stages read the tokens, not the cleaned texts: free them on large corpora.
+            cleaned = dataclasses.replace(cleaned, texts=[])
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
         with self._stage("candidates", timings):
             pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
-        boilerplate_lines = len(cleaned.boilerplate)
         with self._stage("verify", timings):
             verifier = Verifier(sketches, cleaned, config)
-            del cleaned  # the cleaned texts are not needed past here: free them before scoring
             matches = verifier.score(pairs)
             digests = verifier.digests(matches)
             verifier.refuse_digests(matches, digests)
@@ -162,7 +163,7 @@ class Deduplicator:
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
         return Result(*_order(verdicts), rejects=rejected,
-                      boilerplate_lines=boilerplate_lines, timings=timings)
+                      boilerplate_lines=len(cleaned.boilerplate), timings=timings)
 
     @contextmanager
     def _stage(self, name: str, timings: dict[str, float]) -> Iterator[None]:

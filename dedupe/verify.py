@@ -320,7 +320,7 @@ def _shingle_index(sketches: Sketches) -> tuple[np.ndarray, np.ndarray]:
 @numba.njit(cache=True, parallel=True)
 def _sorted_rows(values, offsets):
     by_value = np.empty_like(values)
-    positions = np.empty(len(values), dtype=np.int64)
+    positions = np.empty(len(values), dtype=np.int32)  # a word's place in its text
     for row in numba.prange(len(offsets) - 1):
         start = offsets[row]
         order = np.argsort(values[start:offsets[row + 1]], kind="mergesort")  # stable: first position first
