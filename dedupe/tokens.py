@@ -76,11 +76,6 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    @property
-    def counts(self) -> np.ndarray:
-        """Words per text."""
-        return np.diff(self.offsets)
-
     def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
         where = np.flatnonzero(flags)
