@@ -23,7 +23,7 @@ import datasketch
 import numba
 import numpy as np
 
-from .sketch import Sketches
+from .sketch import Sketches, unique_per_row
 
 __all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands"]
 
@@ -77,8 +77,10 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
     always holds the opening of the story.
     """
     n = len(sketches)
-    anchors, docs = _anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
-                             sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS)
+    # An anchor counts once per article, whichever way it was chosen.
+    anchors, offsets = unique_per_row(*_anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
+                                                sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS))
+    docs = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
     pairs = _pairs_in_groups(anchors, docs, max_bucket)
     if len(pairs) == 0:
         return pairs
@@ -92,19 +94,18 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
 
 @numba.njit(cache=True)
 def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
-    """Each article's anchors, once each: the shingles of its set chosen by hash, and its first
-    ``lead`` shingles; sorted by article, then anchor. Returns (anchors, articles)."""
+    """Each article's anchors, as rows: the shingles of its set chosen by hash, then its first
+    ``lead`` shingles (an anchor chosen both ways stands twice). Returns (anchors, offsets)."""
     n = len(set_offsets) - 1
-    total = 0
+    offsets = np.zeros(n + 1, dtype=np.int64)
     for doc in range(n):
+        chosen = 0
         for j in range(set_offsets[doc], set_offsets[doc + 1]):
-            total += sets[j] % rate == 0
-        total += min(lead, shingle_offsets[doc + 1] - shingle_offsets[doc])
-    anchors = np.empty(total, dtype=np.uint64)
-    docs = np.empty(total, dtype=np.int64)
-    count = 0
+            chosen += sets[j] % rate == 0
+        offsets[doc + 1] = offsets[doc] + chosen + min(lead, shingle_offsets[doc + 1] - shingle_offsets[doc])
+    anchors = np.empty(offsets[n], dtype=np.uint64)
     for doc in range(n):
-        start = count
+        count = offsets[doc]
         for j in range(set_offsets[doc], set_offsets[doc + 1]):
             if sets[j] % rate == 0:
                 anchors[count] = sets[j]
@@ -112,15 +113,7 @@ def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
         for j in range(shingle_offsets[doc], min(shingle_offsets[doc] + lead, shingle_offsets[doc + 1])):
             anchors[count] = shingles[j]
             count += 1
-        # An anchor counts once per article, whichever way it was chosen.
-        mine = np.sort(anchors[start:count])
-        count = start
-        for i in range(len(mine)):
-            if i == 0 or mine[i] != mine[i - 1]:
-                anchors[count] = mine[i]
-                docs[count] = doc
-                count += 1
-    return anchors[:count].copy(), docs[:count].copy()
+    return anchors, offsets
 
 
 def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

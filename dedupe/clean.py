@@ -211,22 +211,17 @@ class BoilerplateLearner:
         lines = hash_lines(texts)
         self._fit(texts, lines)
         learnt = np.isin(lines.keys, self.keys_)
-        if not learnt.any():
-            return list(texts)
-        owner = np.repeat(np.arange(len(texts)), np.diff(lines.offsets))
         out = list(texts)
-        for doc in np.unique(owner[learnt]).tolist():
-            drop = learnt[lines.offsets[doc]:lines.offsets[doc + 1]]
-            out[doc] = "\n".join(line for line, gone in zip(texts[doc].split("\n"), drop.tolist()) if not gone)
+        for doc in np.unique(lines.owner[learnt]).tolist():
+            out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
         return out
 
     def strip(self, text: str) -> str:
         """``text`` without its learnt boilerplate lines (call :meth:`fit` first)."""
-        learnt = np.isin(hash_lines([text]).keys, self.keys_).tolist()
-        return "\n".join(line for line, gone in zip(text.split("\n"), learnt) if not gone)
+        return _without(text, np.isin(hash_lines([text]).keys, self.keys_))
 
     def _fit(self, texts: Sequence[str], lines: Lines) -> None:
-        owner = np.repeat(np.arange(len(texts)), np.diff(lines.offsets))
+        owner = lines.owner
         # Count the articles holding each short line, then look closer at the few held by enough.
         short = ~lines.blank & (lines.sizes <= self.max_chars)
         held = np.unique(np.stack([lines.keys[short], owner[short].astype(np.uint64)]), axis=1)
@@ -268,6 +263,11 @@ class BoilerplateLearner:
     def __len__(self) -> int:
         """How many lines were learnt."""
         return len(self.lines_)
+
+
+def _without(text: str, gone: np.ndarray) -> str:
+    """``text`` without the lines flagged in ``gone`` (one flag per line)."""
+    return "\n".join(line for line, drop in zip(text.split("\n"), gone.tolist()) if not drop)
 
 
 def clean_article(text: str, title: str | None) -> str:

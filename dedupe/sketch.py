@@ -108,21 +108,29 @@ def _shingle_hashes(words, word_offsets, size):
     return out, offsets
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, parallel=True)
 def unique_per_row(values, offsets):
     """Sorted distinct values of each row of a CSR-like ``(values, offsets)`` pair."""
     n = len(offsets) - 1
-    out = np.empty_like(values)
-    new_offsets = np.zeros(n + 1, dtype=np.int64)
-    count = 0
-    for row in range(n):
+    # Each row sorts in its own place (rows in parallel), then rows are packed together.
+    spread = np.empty_like(values)
+    sizes = np.zeros(n, dtype=np.int64)
+    for row in numba.prange(n):
         segment = np.sort(values[offsets[row]:offsets[row + 1]])
+        count = 0
         for i in range(len(segment)):
             if i == 0 or segment[i] != segment[i - 1]:
-                out[count] = segment[i]
+                spread[offsets[row] + count] = segment[i]
                 count += 1
-        new_offsets[row + 1] = count
-    return out[:count].copy(), new_offsets
+        sizes[row] = count
+    new_offsets = np.zeros(n + 1, dtype=np.int64)
+    for row in range(n):
+        new_offsets[row + 1] = new_offsets[row] + sizes[row]
+    out = np.empty(new_offsets[n], dtype=values.dtype)
+    for row in numba.prange(n):
+        for i in range(sizes[row]):
+            out[new_offsets[row] + i] = spread[offsets[row] + i]
+    return out, new_offsets
 
 
 @lru_cache(maxsize=8)

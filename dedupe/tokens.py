@@ -130,6 +130,11 @@ class Lines:
     def blank(self) -> np.ndarray:
         return self.keys == 0
 
+    @property
+    def owner(self) -> np.ndarray:
+        """The text each line belongs to."""
+        return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
 
 def hash_lines(texts: Sequence[str]) -> Lines:
     """Hash the key of every line of ``texts`` (see :class:`Lines`)."""

@@ -331,55 +331,24 @@ def _sorted_rows(values, offsets):
 
 
 def _tfidf(sketches: Sketches) -> sp.csr_matrix:
-    indptr, indices, counts = _term_counts(sketches.words, sketches.word_offsets, _TFIDF_FEATURES)
-    matrix = sp.csr_matrix((counts, indices, indptr), shape=(len(sketches), _TFIDF_FEATURES))
+    columns = sketches.words % np.uint64(_TFIDF_FEATURES)
+    indices, indptr = unique_per_row(columns, sketches.word_offsets)
+    counts = _row_counts(columns, sketches.word_offsets, indices, indptr)
+    matrix = sp.csr_matrix((counts, indices.astype(np.int32), indptr), shape=(len(sketches), _TFIDF_FEATURES))
     tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(matrix).tocsr()
     tfidf.sort_indices()
     return tfidf
 
 
 @numba.njit(cache=True, parallel=True)
-def _term_counts(words, offsets, features):
-    """Each text's hashed words as a CSR row: sorted distinct columns and their counts."""
-    n = len(offsets) - 1
-    columns = np.empty(len(words), dtype=np.int64)
-    sizes = np.zeros(n, dtype=np.int64)
-    for doc in numba.prange(n):
-        sizes[doc] = _distinct_sorted(words[offsets[doc]:offsets[doc + 1]] % np.uint64(features),
-                                      columns[offsets[doc]:offsets[doc + 1]])
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    for doc in range(n):
-        indptr[doc + 1] = indptr[doc] + sizes[doc]
-    indices = np.empty(indptr[n], dtype=np.int32)
-    counts = np.empty(indptr[n], dtype=np.float64)
-    for doc in numba.prange(n):
-        start = offsets[doc]
-        k = indptr[doc]
-        for i in range(sizes[doc]):
-            indices[k] = columns[start + i]
-            k += 1
-        _count_runs(words[start:offsets[doc + 1]] % np.uint64(features), columns[start:start + sizes[doc]],
-                    counts[indptr[doc]:indptr[doc + 1]])
-    return indptr, indices, counts
-
-
-@numba.njit(cache=True)
-def _distinct_sorted(values, out):
-    """Write the sorted distinct ``values`` to the start of ``out``; how many there are."""
-    ordered = np.sort(values)
-    count = 0
-    for i in range(len(ordered)):
-        if i == 0 or ordered[i] != ordered[i - 1]:
-            out[count] = ordered[i]
-            count += 1
-    return count
-
-
-@numba.njit(cache=True)
-def _count_runs(values, distinct, out):
-    out[:] = 0.0
-    for value in values:
-        out[np.searchsorted(distinct, value)] += 1.0
+def _row_counts(values, offsets, distinct, distinct_offsets):
+    """How often each of a row's ``distinct`` values (sorted) stands in its ``values``."""
+    counts = np.zeros(len(distinct), dtype=np.float64)
+    for row in numba.prange(len(offsets) - 1):
+        mine = distinct[distinct_offsets[row]:distinct_offsets[row + 1]]
+        for value in values[offsets[row]:offsets[row + 1]]:
+            counts[distinct_offsets[row] + np.searchsorted(mine, value)] += 1.0
+    return counts
 
 
 def _cosine(tfidf: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
