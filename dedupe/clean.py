@@ -13,13 +13,13 @@ from __future__ import annotations
 import multiprocessing
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
 from typing import Sequence
 
+import numba
 import numpy as np
 
-from .tokens import Lines, Tokens, hash_lines, tokenize
+from .tokens import Lines, Tokens, tokenize, tokenize_lines
 
 __all__ = [
     "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
@@ -76,7 +76,6 @@ _PHRASE_LINES = re.compile(
     r"\n[^\n]{0,200}?(?:all rights reserved|\bdownload\b[^\n]{0,120}?\bapps?\b)[^\n]{0,200}(?=\n|\Z)",
     re.IGNORECASE)
 
-_FIGURE_WORD = re.compile(r"(?<!\S)[^\s\d]*\d")  # matches once in each word that holds a digit
 _PARALLEL_MIN = 2000  # articles: fewer are cleaned faster than processes start
 
 
@@ -161,11 +160,6 @@ def join_wrapped_lines(text: str) -> str:
     return _SOFT_BREAK.sub(" ", text)
 
 
-def _figure_line(key: str) -> bool:
-    """One word in five or more is a figure: a line of data, not of furniture."""
-    return 5 * len(_FIGURE_WORD.findall(key)) >= len(key.split())
-
-
 def _line_key(line: str) -> str:
     return " ".join(line.casefold().split())
 
@@ -203,66 +197,102 @@ class BoilerplateLearner:
 
     def fit(self, texts: Sequence[str]) -> "BoilerplateLearner":
         """Learn the boilerplate lines of ``texts`` (furniture-stripped texts work best)."""
-        self._fit(texts, hash_lines(texts))
+        self._fit(texts, tokenize_lines(texts)[1])
         return self
 
     def fit_transform(self, texts: Sequence[str]) -> list[str]:
         """Learn the boilerplate lines of ``texts`` and return the texts without them."""
-        lines = hash_lines(texts)
-        self._fit(texts, lines)
-        learnt = np.isin(lines.keys, self.keys_)
-        out = list(texts)
-        for doc in np.unique(lines.owner[learnt]).tolist():
-            out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
-        return out
+        return self._fit_transform(texts, tokenize_lines(texts)[1])[0]
 
     def strip(self, text: str) -> str:
         """``text`` without its learnt boilerplate lines (call :meth:`fit` first)."""
-        return _without(text, np.isin(hash_lines([text]).keys, self.keys_))
+        return _without(text, np.isin(tokenize_lines([text])[1].keys, self.keys_))
+
+    def _fit_transform(self, texts: Sequence[str], lines: Lines) -> tuple[list[str], np.ndarray]:
+        """The texts without their boilerplate, and which ones lost some (ascending)."""
+        self._fit(texts, lines)
+        learnt = np.isin(lines.keys, self.keys_)
+        changed = np.unique(lines.owner[learnt])
+        out = list(texts)
+        for doc in changed.tolist():
+            out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
+        return out, changed
 
     def _fit(self, texts: Sequence[str], lines: Lines) -> None:
-        owner = lines.owner
-        # Count the articles holding each short line, then look closer at the few held by enough.
-        short = ~lines.blank & (lines.sizes <= self.max_chars)
-        held = np.unique(np.stack([lines.keys[short], owner[short].astype(np.uint64)]), axis=1)
-        keys, first, counts = np.unique(held[0], return_index=True, return_counts=True)
-        learnt: dict[int, str] = {}
-        memo: dict = {}
-        for key, at, count in zip(keys.tolist(), first.tolist(), counts.tolist()):
-            if count < self.min_docs:
-                continue
-            where = held[1, at:at + count].astype(np.int64)
-            doc = int(where[0])
+        # The articles holding each short line that is not data, in order; the lines held by
+        # enough are candidates, and a sample of each one's articles is looked at closer.
+        short = ~lines.blank & (lines.sizes <= self.max_chars) & ~lines.data
+        keys, holders = lines.keys[short], lines.owner[short]
+        order = np.lexsort((holders, keys))
+        keys, holders = keys[order], holders[order]
+        distinct = np.ones(len(keys), dtype=bool)
+        distinct[1:] = (keys[1:] != keys[:-1]) | (holders[1:] != holders[:-1])
+        keys, holders = keys[distinct], holders[distinct]
+        starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+        counts = np.diff(np.r_[starts, len(keys)])
+        starts, counts = starts[counts >= self.min_docs], counts[counts >= self.min_docs]
+        learnt = _spans_stories(keys[starts], starts, np.minimum(counts, self.sample), holders,
+                                lines.keys, lines.sizes, lines.offsets)
+        self.keys_ = keys[starts[learnt]]  # sorted, as the keys are
+        texts_ = []
+        for key, doc in zip(self.keys_.tolist(), holders[starts[learnt]].tolist()):
             line = int(np.flatnonzero(lines.keys[lines.offsets[doc]:lines.offsets[doc + 1]] == key)[0])
-            text = _line_key(texts[doc].split("\n")[line])
-            if not _figure_line(text) and self._spans_stories(key, where[: self.sample], lines, memo):
-                learnt[key] = text
-        self.keys_ = np.array(sorted(learnt), dtype=np.uint64)
-        self.lines_ = frozenset(learnt.values())
-
-    def _spans_stories(self, key: int, sample: np.ndarray, lines: Lines, memo: dict) -> bool:
-        # The lines of a story's copies share one sample: what its articles share is worked out
-        # once, as each one's total and shared length and the length of each of its lines.
-        tag = sample.tobytes()
-        if tag not in memo:
-            docs = [(lines.keys[lines.offsets[i]:lines.offsets[i + 1]].tolist(),
-                     lines.sizes[lines.offsets[i]:lines.offsets[i + 1]].tolist()) for i in sample.tolist()]
-            holders = Counter(k for keys, _ in docs for k in set(keys) if k)
-            memo[tag] = []
-            for keys, sizes in docs:
-                by_key = Counter()
-                for line_key, size in zip(keys, sizes):
-                    if line_key:
-                        by_key[line_key] += size
-                shared = sum(size for line_key, size in by_key.items() if holders[line_key] >= 2)
-                memo[tag].append((sum(by_key.values()), shared, by_key))
-        # Every article of the sample holds the line itself, so it counts as shared: take it out.
-        unshared = sum(shared - by_key[key] < 0.5 * (total - by_key[key]) for total, shared, by_key in memo[tag])
-        return 2 * unshared > len(memo[tag])
+            texts_.append(_line_key(texts[doc].split("\n")[line]))
+        self.lines_ = frozenset(texts_)
 
     def __len__(self) -> int:
         """How many lines were learnt."""
         return len(self.lines_)
+
+
+@numba.njit(cache=True, parallel=True)
+def _spans_stories(candidates, starts, counts, holders, keys, sizes, offsets):
+    """Whether each candidate line spans stories: of a sample of the articles holding it
+    (``holders[starts[c]:starts[c] + counts[c]]``), most share less than half of their other
+    text with the rest of the sample."""
+    spans = np.zeros(len(candidates), dtype=np.bool_)
+    for c in numba.prange(len(candidates)):
+        sample = holders[starts[c]:starts[c] + counts[c]]
+        m = len(sample)
+        n = 0
+        for doc in sample:
+            n += offsets[doc + 1] - offsets[doc]
+        line_keys = np.empty(n, dtype=np.uint64)
+        line_sizes = np.empty(n, dtype=np.int64)
+        owner = np.empty(n, dtype=np.int64)
+        n = 0
+        for w in range(m):
+            for line in range(offsets[sample[w]], offsets[sample[w] + 1]):
+                line_keys[n], line_sizes[n], owner[n] = keys[line], sizes[line], w
+                n += 1
+        order = np.argsort(line_keys)
+        total = np.zeros(m, dtype=np.float64)   # each article's text, its shared text, and the line itself
+        shared = np.zeros(m, dtype=np.float64)
+        own = np.zeros(m, dtype=np.float64)
+        seen = np.zeros(m, dtype=np.bool_)
+        i = 0
+        while i < n:
+            key = line_keys[order[i]]
+            j = i
+            seen[:] = False
+            held = 0  # articles of the sample holding this line
+            while j < n and line_keys[order[j]] == key:
+                held += not seen[owner[order[j]]]
+                seen[owner[order[j]]] = True
+                j += 1
+            if key != 0:  # blank lines count for nothing
+                for t in range(i, j):
+                    w, size = owner[order[t]], line_sizes[order[t]]
+                    total[w] += size
+                    shared[w] += size if held >= 2 else 0
+                    own[w] += size if key == candidates[c] else 0
+            i = j
+        # Every article of the sample holds the line itself, so it counts as shared: take it out.
+        unshared = 0
+        for w in range(m):
+            unshared += shared[w] - own[w] < 0.5 * (total[w] - own[w])
+        spans[c] = 2 * unshared > m
+    return spans
 
 
 def _without(text: str, gone: np.ndarray) -> str:
@@ -303,11 +333,11 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     else:
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
-    cleaned = learner.fit_transform(stripped)
-    tokens = tokenize(cleaned)
-    # Fingerprints read the words before boilerplate went: only texts that lost some differ.
-    fingerprints = tokens.fingerprints.copy()
-    changed = [i for i, (before, after) in enumerate(zip(stripped, cleaned)) if before != after]
-    if changed:
-        fingerprints[changed] = tokenize([stripped[i] for i in changed]).fingerprints
+    tokens, lines = tokenize_lines(stripped)
+    cleaned, changed = learner._fit_transform(stripped, lines)
+    # Fingerprints read the words before boilerplate went; only the texts that lost some are
+    # tokenised again.
+    fingerprints = tokens.fingerprints
+    if len(changed):
+        tokens = tokens.with_texts(changed, tokenize([cleaned[i] for i in changed.tolist()]))
     return CleanCorpus(cleaned, tokens, fingerprints, learner)

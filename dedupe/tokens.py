@@ -26,7 +26,7 @@ from typing import Sequence
 import numba
 import numpy as np
 
-__all__ = ["Tokens", "tokenize", "to_tokens", "Lines", "hash_lines"]
+__all__ = ["Tokens", "tokenize", "tokenize_lines", "to_tokens", "Lines"]
 
 _TABLE_SIZE = 0x20000          # code points below this are looked up; above, planes 2-3 are letters
 _WORD, _ALNUM, _DIGIT, _SPACE = 1, 2, 4, 8  # classes: re's \w, letters and digits, \d, \s
@@ -76,6 +76,26 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
+    def with_texts(self, rows: np.ndarray, other: "Tokens") -> "Tokens":
+        """These tokens with the texts ``rows`` (ascending) replaced by the texts of ``other``."""
+        counts = np.diff(self.offsets)
+        replaced = np.zeros(len(counts), dtype=bool)
+        replaced[rows] = True
+        counts[rows] = np.diff(other.offsets)
+        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
+        np.cumsum(counts, out=offsets[1:])
+        kept = ~np.repeat(replaced, np.diff(self.offsets))  # this corpus's words that stay
+        new = np.repeat(replaced, counts)                    # where the other's words go
+        arrays = []
+        for mine, theirs in ((self.words, other.words), (self.figure, other.figure), (self.name, other.name)):
+            merged = np.empty(offsets[-1], dtype=mine.dtype)
+            merged[~new] = mine[kept]
+            merged[new] = theirs
+            arrays.append(merged)
+        fingerprints = self.fingerprints.copy()
+        fingerprints[rows] = other.fingerprints
+        return Tokens(arrays[0], offsets, arrays[1], arrays[2], fingerprints)
+
     def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
         where = np.flatnonzero(flags)
@@ -84,25 +104,39 @@ class Tokens:
 
 def tokenize(texts: Sequence[str]) -> Tokens:
     """Hash the words of ``texts`` and flag their facts (see the module documentation)."""
+    return tokenize_lines(texts)[0]
+
+
+def tokenize_lines(texts: Sequence[str]) -> tuple[Tokens, "Lines"]:
+    """:func:`tokenize`, and hash the lines of ``texts`` (see :class:`Lines`) in the same pass."""
     parts = []
     for start, stop in _chunks(texts):
         chunk = [unicodedata.normalize("NFKC", t) for t in texts[start:stop]]
         codes, char_offsets = _code_points(chunk)
-        parts.append(_tokenize(codes, char_offsets, *_tables(), False)[:5])
+        parts.append(_tokenize(codes, char_offsets, *_tables(), False))
     if not parts:
         empty = np.zeros(0, dtype=np.uint64)
-        return Tokens(empty, np.zeros(1, dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool), empty)
-    words = np.concatenate([p[0] for p in parts])
-    shift = np.cumsum([0] + [p[1][-1] for p in parts[:-1]])
-    offsets = np.concatenate([[0]] + [p[1][1:] + s for p, s in zip(parts, shift)])
-    return Tokens(words, offsets.astype(np.int64), np.concatenate([p[2] for p in parts]),
-                  np.concatenate([p[3] for p in parts]), np.concatenate([p[4] for p in parts]))
+        nothing = np.zeros(0, dtype=bool)
+        return (Tokens(empty, np.zeros(1, dtype=np.int64), nothing, nothing, empty),
+                Lines(empty, np.zeros(0, dtype=np.int64), nothing, np.zeros(1, dtype=np.int64)))
+    tokens = Tokens(np.concatenate([p[0] for p in parts]), _joined_offsets([p[1] for p in parts]),
+                    np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
+                    np.concatenate([p[4] for p in parts]))
+    lines = Lines(np.concatenate([p[7] for p in parts]), np.concatenate([p[8] for p in parts]),
+                  np.concatenate([p[9] for p in parts]), _joined_offsets([p[10] for p in parts]))
+    return tokens, lines
+
+
+def _joined_offsets(offsets: list[np.ndarray]) -> np.ndarray:
+    """The offsets of consecutive chunks, each starting at 0, as offsets of the whole."""
+    shift = np.cumsum([0] + [o[-1] for o in offsets[:-1]])
+    return np.concatenate([[0]] + [o[1:] + s for o, s in zip(offsets, shift)]).astype(np.int64)
 
 
 def to_tokens(text: str) -> str:
     """The words of ``text`` as :func:`tokenize` sees them, separated by single spaces."""
     codes, char_offsets = _code_points([unicodedata.normalize("NFKC", text)])
-    chars, char_counts = _tokenize(codes, char_offsets, *_tables(), True)[5:]
+    chars, char_counts = _tokenize(codes, char_offsets, *_tables(), True)[5:7]
     return chars[:char_counts[0]].tobytes().decode("utf-32-le")
 
 
@@ -118,12 +152,16 @@ class Lines:
         words), whitespace runs made one space, none at either end. Blank lines have key 0.
     sizes:
         Each line's length in characters, as written.
+    data:
+        Whether one of the line's words (split at whitespace) in five or more holds a digit: a
+        line of data, such as a table row.
     offsets:
         Where each text's lines start; ``len(texts) + 1`` entries.
     """
 
     keys: np.ndarray
     sizes: np.ndarray
+    data: np.ndarray
     offsets: np.ndarray
 
     @property
@@ -134,23 +172,6 @@ class Lines:
     def owner(self) -> np.ndarray:
         """The text each line belongs to."""
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
-
-
-def hash_lines(texts: Sequence[str]) -> Lines:
-    """Hash the key of every line of ``texts`` (see :class:`Lines`)."""
-    keys, sizes, counts = [], [], []
-    for start, stop in _chunks(texts):
-        codes, char_offsets = _code_points(texts[start:stop])
-        chunk_keys, chunk_sizes, chunk_counts = _hash_lines(codes, char_offsets, *_tables()[:3])
-        keys.append(chunk_keys)
-        sizes.append(chunk_sizes)
-        counts.append(chunk_counts)
-    offsets = np.zeros(len(texts) + 1, dtype=np.int64)
-    if counts:
-        np.cumsum(np.concatenate(counts), out=offsets[1:])
-    empty = np.zeros(0, dtype=np.int64)
-    return Lines(np.concatenate(keys) if keys else empty.astype(np.uint64),
-                 np.concatenate(sizes) if sizes else empty, offsets)
 
 
 def _chunks(texts: Sequence[str]):
@@ -279,8 +300,13 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
     # a character into three at most ("İ" is "i" and a combining dot, which separates words), and
     # a word takes a character and a separator: c characters make at most (3c + 1) // 2 words.
     slots = np.zeros(n + 1, dtype=np.int64)
+    line_counts = np.zeros(n, dtype=np.int64)
+    for doc in numba.prange(n):
+        line_counts[doc] = 1 + np.sum(codes[char_offsets[doc]:char_offsets[doc + 1]] == 10)
+    line_offsets = np.zeros(n + 1, dtype=np.int64)
     for doc in range(n):
         slots[doc + 1] = slots[doc] + (3 * (char_offsets[doc + 1] - char_offsets[doc]) + 1) // 2 + 1
+        line_offsets[doc + 1] = line_offsets[doc] + line_counts[doc]
     words = np.empty(slots[n], dtype=np.uint64)
     figure = np.zeros(slots[n], dtype=np.bool_)
     name = np.zeros(slots[n], dtype=np.bool_)
@@ -288,6 +314,9 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
     fingerprints = np.empty(n, dtype=np.uint64)
     chars_out = np.empty(3 * len(codes) + n if emit else 0, dtype=np.uint32)
     char_counts = np.zeros(n, dtype=np.int64)
+    line_keys = np.empty(line_offsets[n], dtype=np.uint64)
+    line_sizes = np.empty(line_offsets[n], dtype=np.int64)
+    line_data = np.empty(line_offsets[n], dtype=np.bool_)
     for doc in numba.prange(n):
         chars = codes[char_offsets[doc]:char_offsets[doc + 1]]
         out = words[slots[doc]:slots[doc + 1]]
@@ -295,6 +324,8 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
         counts[doc], char_counts[doc], fingerprints[doc] = _tokenize_text(
             chars, expansion, length, classes, number_keys, number_values, noise, emit,
             out, figure[slots[doc]:slots[doc + 1]], name[slots[doc]:slots[doc + 1]], text_out)
+        lines = slice(line_offsets[doc], line_offsets[doc + 1])
+        _hash_lines(chars, expansion, length, classes, line_keys[lines], line_sizes[lines], line_data[lines])
     # Gather the words of every text, in order.
     offsets = np.zeros(n + 1, dtype=np.int64)
     for doc in range(n):
@@ -307,7 +338,8 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
             packed_words[offsets[doc] + i] = words[slots[doc] + i]
             packed_figure[offsets[doc] + i] = figure[slots[doc] + i]
             packed_name[offsets[doc] + i] = name[slots[doc] + i]
-    return packed_words, offsets, packed_figure, packed_name, fingerprints, chars_out, char_counts
+    return (packed_words, offsets, packed_figure, packed_name, fingerprints, chars_out, char_counts,
+            line_keys, line_sizes, line_data, line_offsets)
 
 
 @numba.njit(cache=True)
@@ -389,42 +421,44 @@ def _tokenize_text(chars, expansion, length, classes, number_keys, number_values
 
 
 @numba.njit(cache=True)
-def _hash_lines(codes, char_offsets, expansion, length, classes):
-    n = len(char_offsets) - 1
-    lines = n
-    for c in codes:
-        lines += c == 10
-    keys = np.zeros(lines, dtype=np.uint64)
-    sizes = np.zeros(lines, dtype=np.int64)
-    counts = np.zeros(n, dtype=np.int64)
+def _hash_lines(chars, expansion, length, classes, keys, sizes, data):
+    """Hash the key of each line of one text into ``keys`` (see :class:`Lines`), with its
+    length and whether it is a line of data."""
     line = 0
-    for doc in range(n):
-        start = line
-        h = _FNV_OFFSET
-        chars = 0      # key characters so far
-        space = False  # whitespace seen since the last key character
-        size = 0
-        for pos in range(char_offsets[doc], char_offsets[doc + 1] + 1):
-            code = codes[pos] if pos < char_offsets[doc + 1] else 10
-            if code == 10:
-                keys[line] = fmix64(h) | np.uint64(1) if chars else np.uint64(0)
-                sizes[line] = size
-                line += 1
-                h, chars, space, size = _FNV_OFFSET, 0, False, 0
-                continue
-            size += 1
-            if _class(classes, code) & _SPACE:
-                space = True
-                continue
-            if space and chars:
+    h = _FNV_OFFSET
+    key_chars = 0     # key characters so far
+    space = True      # whitespace seen since the last key character (or the line's start)
+    size = 0
+    words = 0         # words split at whitespace, and those holding a digit
+    figures = 0
+    has_digit = False
+    for pos in range(len(chars) + 1):
+        code = chars[pos] if pos < len(chars) else 10
+        if code == 10:
+            figures += has_digit
+            keys[line] = fmix64(h) | np.uint64(1) if key_chars else np.uint64(0)
+            sizes[line] = size
+            data[line] = words > 0 and 5 * figures >= words
+            line += 1
+            h, key_chars, space, size, words, figures, has_digit = _FNV_OFFSET, 0, True, 0, 0, 0, False
+            continue
+        size += 1
+        kind = _class(classes, code)
+        if kind & _SPACE:
+            figures += has_digit
+            has_digit = False
+            space = True
+            continue
+        if space:
+            words += 1
+            if key_chars:
                 h = (h ^ np.uint64(32)) * _FNV_PRIME
-            space = False
-            if code < _TABLE_SIZE:
-                for j in range(length[code]):
-                    h = (h ^ np.uint64(expansion[code, j])) * _FNV_PRIME
-                    chars += 1
-            else:
-                h = (h ^ np.uint64(code)) * _FNV_PRIME
-                chars += 1
-        counts[doc] = line - start
-    return keys, sizes, counts
+        space = False
+        has_digit |= (kind & _DIGIT) != 0
+        if code < _TABLE_SIZE:
+            for j in range(length[code]):
+                h = (h ^ np.uint64(expansion[code, j])) * _FNV_PRIME
+                key_chars += 1
+        else:
+            h = (h ^ np.uint64(code)) * _FNV_PRIME
+            key_chars += 1

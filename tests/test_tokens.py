@@ -117,3 +117,15 @@ def test_letters_that_fold_into_several_stay_in_their_own_text() -> None:
             words = tokens.words[tokens.offsets[i]:tokens.offsets[i + 1]]
             assert np.array_equal(words, tokenize([" ".join(spec_tokens(text))]).words)
         assert not tokens.name[tokens.offsets[0]:tokens.offsets[1]].any()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(pieces, st.none() | pieces), max_size=12))
+def test_replacing_texts_gives_the_tokens_of_the_new_corpus(edits: list[tuple[str, str | None]]) -> None:
+    before = [old for old, _ in edits]
+    after = [old if new is None else new for old, new in edits]
+    rows = np.array([i for i, (_, new) in enumerate(edits) if new is not None], dtype=np.int64)
+    spliced = tokenize(before).with_texts(rows, tokenize([after[i] for i in rows.tolist()]))
+    whole = tokenize(after)
+    for field in ("words", "offsets", "figure", "name", "fingerprints"):
+        assert np.array_equal(getattr(spliced, field), getattr(whole, field)), field
