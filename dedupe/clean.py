@@ -138,8 +138,9 @@ def drop_title_lines(text: str, title: str | None) -> str:
     if not title or not title.strip():
         return text
     key = _line_key(normalize_unicode(title))
-    first = key.split(" ", 1)[0]
-    if first not in text.casefold():  # cheap: most bodies never print the headline
+    # Cheap tests first: most bodies never print the headline, and lack one of its longer words.
+    folded = text.casefold()
+    if any(word not in folded for word in sorted(key.split(), key=len, reverse=True)[:3]) or key not in _line_key(text):
         return text
     return "\n".join(line for line in text.split("\n") if _line_key(line) != key)
 
@@ -339,5 +340,5 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     # tokenised again.
     fingerprints = tokens.fingerprints
     if len(changed):
-        tokens = tokens.with_texts(changed, tokenize([cleaned[i] for i in changed.tolist()]))
+        tokens = tokens.shortened(changed, tokenize([cleaned[i] for i in changed.tolist()]))
     return CleanCorpus(cleaned, tokens, fingerprints, learner)

@@ -76,25 +76,20 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def with_texts(self, rows: np.ndarray, other: "Tokens") -> "Tokens":
-        """These tokens with the texts ``rows`` (ascending) replaced by the texts of ``other``."""
-        counts = np.diff(self.offsets)
-        replaced = np.zeros(len(counts), dtype=bool)
-        replaced[rows] = True
-        counts[rows] = np.diff(other.offsets)
-        offsets = np.zeros(len(counts) + 1, dtype=np.int64)
-        np.cumsum(counts, out=offsets[1:])
-        kept = ~np.repeat(replaced, np.diff(self.offsets))  # this corpus's words that stay
-        new = np.repeat(replaced, counts)                    # where the other's words go
-        arrays = []
-        for mine, theirs in ((self.words, other.words), (self.figure, other.figure), (self.name, other.name)):
-            merged = np.empty(offsets[-1], dtype=mine.dtype)
-            merged[~new] = mine[kept]
-            merged[new] = theirs
-            arrays.append(merged)
+    def shortened(self, rows: np.ndarray, other: "Tokens") -> "Tokens":
+        """These tokens with the texts ``rows`` (ascending) replaced by the texts of ``other``,
+        each of which holds no more words than the text it replaces (the same text with lines
+        taken out, say). The arrays are rewritten in place, which spares a copy of the corpus:
+        only the tokens returned may be used afterwards."""
+        rows = np.asarray(rows, dtype=np.int64)
+        if np.any(np.diff(other.offsets) > np.diff(self.offsets)[rows]):
+            raise ValueError("a replacement text holds more words than the text it replaces")
+        offsets = _shorten(self.words, self.figure, self.name, self.offsets, rows,
+                           other.words, other.figure, other.name, other.offsets)
         fingerprints = self.fingerprints.copy()
         fingerprints[rows] = other.fingerprints
-        return Tokens(arrays[0], offsets, arrays[1], arrays[2], fingerprints)
+        end = offsets[-1]
+        return Tokens(self.words[:end], offsets, self.figure[:end], self.name[:end], fingerprints)
 
     def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
@@ -227,6 +222,29 @@ def _pack(word: str) -> int:
     for c in word:
         packed = packed * 32 + ord(c) - 96
     return packed
+
+
+@numba.njit(cache=True)
+def _shorten(words, figure, name, offsets, rows, new_words, new_figure, new_name, new_offsets):
+    # Rows move towards the start, never past words not yet moved: each is no longer than before.
+    shortened = np.zeros(len(offsets), dtype=np.int64)
+    r = 0
+    for doc in range(len(offsets) - 1):
+        start = shortened[doc]
+        if r < len(rows) and rows[r] == doc:
+            source, first, count = 1, new_offsets[r], new_offsets[r + 1] - new_offsets[r]
+            r += 1
+        else:
+            source, first, count = 0, offsets[doc], offsets[doc + 1] - offsets[doc]
+        for i in range(count):
+            if source:
+                words[start + i], figure[start + i], name[start + i] = \
+                    new_words[first + i], new_figure[first + i], new_name[first + i]
+            else:
+                words[start + i], figure[start + i], name[start + i] = \
+                    words[first + i], figure[first + i], name[first + i]
+        shortened[doc + 1] = start + count
+    return shortened
 
 
 @numba.njit(cache=True)

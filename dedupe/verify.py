@@ -449,11 +449,11 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
     m = len(pairs)
     coverage = np.zeros(m, dtype=np.float64)
     gaps = np.zeros(m, dtype=np.int8)
-    lead = np.full(m, -1, dtype=np.int64)
-    last = np.full(m, -1, dtype=np.int64)
-    swaps = np.zeros((m, 2), dtype=np.int64)
-    opening = np.zeros(m, dtype=np.int64)
-    facts = np.zeros((m, 4), dtype=np.int64)
+    lead = np.full(m, -1, dtype=np.int32)  # word positions and counts: 32 bits hold any text
+    last = np.full(m, -1, dtype=np.int32)
+    swaps = np.zeros((m, 2), dtype=np.int32)
+    opening = np.zeros(m, dtype=np.int32)
+    facts = np.zeros((m, 4), dtype=np.int32)
     for p in numba.prange(m):
         if not which[p]:
             continue

@@ -142,3 +142,35 @@ def test_every_sample_file_is_read() -> None:
     assert not result.rejects
     files = [p for p in SAMPLE.rglob("*") if p.is_file()]
     assert len({a.path for a in result.articles}) == len(files)
+
+
+@pytest.mark.parametrize("text, encoding", [
+    (ARABIC, "cp1256"), (FRENCH, "latin-1"), (ARABIC, "utf-16"), (FRENCH, "utf-8-sig"), (ARABIC, "utf-8"),
+])
+def test_jsonl_is_read_line_by_line_in_any_accepted_encoding(text: str, encoding: str, tmp_path: Path) -> None:
+    # An ASCII line first: a legacy encoding shows only at the second line.
+    lines = [json.dumps({"id": "plain", "text": BODY}), json.dumps({"id": "x", "text": text}, ensure_ascii=False),
+             "{broken", json.dumps({"id": "last", "text": BODY})]
+    write(tmp_path / "a.jsonl", "\r\n".join(lines).encode(encoding))
+    result = read_articles([tmp_path])
+    assert [(a.id, a.text, a.line) for a in result.articles] == [("plain", BODY, 1), ("x", text, 2), ("last", BODY, 4)]
+    assert [(r.line, "invalid JSON" in r.reason) for r in result.rejects] == [(3, True)]
+
+
+def test_jsonl_lines_may_end_in_any_way(tmp_path: Path) -> None:
+    records = [json.dumps({"id": str(i), "text": BODY}) for i in range(5)]
+    write(tmp_path / "a.jsonl", (records[0] + "\r" + records[1] + "\r\n\r\n" + "{broken\n" + records[2] + "\r\r\n"
+                                 + records[3] + "\n" + records[4]).encode())
+    result = read_articles([tmp_path])
+    assert [(a.id, a.line) for a in result.articles] == [("0", 1), ("1", 2), ("2", 5), ("3", 7), ("4", 8)]
+    assert [r.line for r in result.rejects] == [4]
+
+
+def test_jsonl_that_turns_to_binary_keeps_the_lines_before(tmp_path: Path) -> None:
+    write(tmp_path / "a.jsonl", json.dumps({"id": "ok", "text": BODY}).encode() + b"\n" + bytes(range(256)) * 4)
+    result = read_articles([tmp_path])
+    assert [a.id for a in result.articles] == ["ok"]
+    # bytes(range(256)) holds a LF and a CR: lines 2 and 3 are control characters (line 3 blank),
+    # line 4 is where the bytes stop being UTF-8.
+    assert [(r.line, r.reason.split(":")[0]) for r in result.rejects] == [
+        (2, "invalid JSON"), (4, "binary data (NUL bytes), not text; nothing read from this line on")]

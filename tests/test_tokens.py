@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -120,12 +121,18 @@ def test_letters_that_fold_into_several_stay_in_their_own_text() -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(pieces, st.none() | pieces), max_size=12))
-def test_replacing_texts_gives_the_tokens_of_the_new_corpus(edits: list[tuple[str, str | None]]) -> None:
-    before = [old for old, _ in edits]
-    after = [old if new is None else new for old, new in edits]
-    rows = np.array([i for i, (_, new) in enumerate(edits) if new is not None], dtype=np.int64)
-    spliced = tokenize(before).with_texts(rows, tokenize([after[i] for i in rows.tolist()]))
+@given(st.lists(st.tuples(pieces, st.sets(st.integers(0, 9))), max_size=12))
+def test_shortened_texts_give_the_tokens_of_the_new_corpus(edits: list[tuple[str, set[int]]]) -> None:
+    # Each edit takes some lines out of a text, as boilerplate removal does.
+    before = [text for text, _ in edits]
+    after = ["\n".join(line for i, line in enumerate(text.split("\n")) if i not in gone) for text, gone in edits]
+    rows = np.array([i for i, (old, new) in enumerate(zip(before, after)) if old != new], dtype=np.int64)
+    shortened = tokenize(before).shortened(rows, tokenize([after[i] for i in rows.tolist()]))
     whole = tokenize(after)
     for field in ("words", "offsets", "figure", "name", "fingerprints"):
-        assert np.array_equal(getattr(spliced, field), getattr(whole, field)), field
+        assert np.array_equal(getattr(shortened, field), getattr(whole, field)), field
+
+
+def test_a_longer_replacement_is_refused() -> None:
+    with pytest.raises(ValueError, match="more words"):
+        tokenize(["one two", "three"]).shortened(np.array([1]), tokenize(["three four five"]))

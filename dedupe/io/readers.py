@@ -110,22 +110,26 @@ def _read_file(path: Path, root: Path) -> Iterator[Article | Reject]:
                             f"expected one of {', '.join(SUPPORTED_SUFFIXES)}")
         return
     try:
+        if suffix in JSONL_SUFFIXES:
+            yield from _jsonl_articles(path, shown, relative)
+            return
         data = path.read_bytes()
     except OSError as error:
         yield Reject(shown, f"cannot read: {error.strerror or error}")
         return
     try:
-        text = decode(data)
+        text = _newlines(decode(data))
     except ValueError as error:
         yield Reject(shown, str(error))
         return
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
     if suffix in TEXT_SUFFIXES:
         yield _text_article(text, shown, relative)
-    elif suffix in JSON_SUFFIXES:
-        yield from _json_articles(text, shown, relative)
     else:
-        yield from _jsonl_articles(text, shown, relative)
+        yield from _json_articles(text, shown, relative)
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def decode(data: bytes) -> str:
@@ -143,14 +147,18 @@ def decode(data: bytes) -> str:
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        utf8_error = error
+        return data.decode(_legacy_encoding(data, error))
+
+
+def _legacy_encoding(data: bytes, utf8_error: UnicodeDecodeError) -> str:
+    """The legacy encoding ``data`` (not UTF-8) is written in, detected with confidence."""
     if b"\x00" in data:
         raise ValueError("binary data (NUL bytes), not text")
     guess = charset_normalizer.from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
     if guess is None:
         raise ValueError(f"not valid UTF-8 (byte {utf8_error.start}) and not readable as "
                          f"{', '.join(_LEGACY_ENCODINGS)}; convert it to UTF-8")
-    return str(guess)
+    return guess.encoding
 
 
 def _text_article(text: str, shown: str, relative: str) -> Article | Reject:
@@ -199,20 +207,53 @@ def _json_articles(text: str, shown: str, relative: str) -> Iterator[Article | R
                             f"found a JSON {type(document).__name__}")
 
 
-def _jsonl_articles(text: str, shown: str, relative: str) -> Iterator[Article | Reject]:
-    number = 0
-    for line_number, line in enumerate(text.split("\n"), start=1):
-        if not line.strip():
-            continue
-        number += 1
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
-            continue
-        yield _record_article(record, shown, f"{relative}#{number}", line_number)
+def _jsonl_articles(path: Path, shown: str, relative: str) -> Iterator[Article | Reject]:
+    number = line_number = 0
+    try:
+        for line_number, line in _jsonl_lines(path):
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
+                continue
+            yield _record_article(record, shown, f"{relative}#{number}", line_number)
+    except ValueError as error:  # undecodable: nothing from here on can be read
+        yield Reject(shown, f"{error}; nothing read from this line on", line_number + 1)
 
 
+def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """The numbered lines of a JSONL file, read one at a time so that memory stays bounded.
+
+    Lines are UTF-8 (a BOM is skipped). A file that starts with a UTF-16 or UTF-32 BOM, or whose
+    bytes are not UTF-8, is decoded whole, as other files are.
+    """
+    with path.open("rb") as file:
+        if file.read(4).startswith(tuple(bom for bom, encoding in _BOMS if encoding != "utf-8")):
+            file.seek(0)
+            yield from enumerate(_newlines(decode(file.read())).split("\n"), start=1)
+            return
+        file.seek(0)
+        encoding = "utf-8"
+        number = 0
+        for raw in file:
+            if number == 0 and raw.startswith(codecs.BOM_UTF8):
+                raw = raw[len(codecs.BOM_UTF8):]
+            body = raw[:-1] if raw.endswith(b"\n") else raw
+            body = body[:-1] if body.endswith(b"\r") else body
+            # Old Mac line ends (a lone CR) end lines too: JSON strings never hold a raw CR.
+            for piece in body.split(b"\r") if b"\r" in body else (body,):
+                number += 1
+                try:
+                    line = piece.decode(encoding)
+                except UnicodeDecodeError as error:
+                    if encoding != "utf-8":
+                        raise ValueError(f"line {number} is not valid {encoding}") from None
+                    encoding = _legacy_encoding(path.read_bytes(), error)
+                    line = piece.decode(encoding)
+                yield number, line
 def _record_article(record: Any, shown: str, default_id: str, line: int | None,
                     number: int | None = None) -> Article | Reject:
     if not isinstance(record, dict):
