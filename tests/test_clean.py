@@ -159,3 +159,17 @@ def test_cleaning_in_processes_gives_the_same_corpus() -> None:
     assert len(corpus) >= 2000 and alone.texts == shared.texts
     assert np.array_equal(alone.tokens.words, shared.tokens.words)
     assert np.array_equal(alone.fingerprints, shared.fingerprints)
+
+
+any_case_lines = st.lists(st.sampled_from([
+    "\n", " ", "\t", "Read More: ", "COPYRIGHT 2024 Gulf Ledger", "Reporting by Ali; Editing by Sara", "(c) x",
+    "Associated   Press", "SHARE", "Staff Writers", "Source: WAM", "ApP StOrE and Google Play Store", "İ", "ß",
+    "related", "Related Articles", "x", "Comments"]), max_size=30).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(any_case_lines)
+def test_phrases_matched_in_lower_case_are_matched_in_any_case(text: str) -> None:
+    from dedupe.clean import _FURNITURE_ANY_CASE, _strip_any_case
+    text = "\n" + text
+    assert _strip_any_case(text) == _FURNITURE_ANY_CASE.sub("", text)
