@@ -29,6 +29,7 @@ from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles
 from .config import DedupeConfig
+from .heap import release_freed_memory
 from .io.readers import Reject
 from .sketch import sketch
 from .verify import Gap, Verifier
@@ -149,6 +150,7 @@ class Deduplicator:
                                    config.boilerplate_min_docs, config.cores)
             # Later stages read the tokens, not the cleaned texts: free them on large corpora.
             cleaned = dataclasses.replace(cleaned, texts=[])
+            release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
         with self._stage("candidates", timings):

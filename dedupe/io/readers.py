@@ -8,7 +8,6 @@ Formats: ``.txt``/``.md`` (optional ``Key: value`` header block, a blank line, t
 from __future__ import annotations
 
 import codecs
-import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import charset_normalizer
+import orjson
 
 from ..article import Article
 from ..errors import InputError
@@ -193,8 +193,8 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
 
 def _json_articles(text: str, shown: str, relative: str) -> Iterator[Article | Reject]:
     try:
-        document = json.loads(text)
-    except json.JSONDecodeError as error:
+        document = orjson.loads(text)
+    except orjson.JSONDecodeError as error:
         yield Reject(shown, f"invalid JSON: {error.msg}", error.lineno)
         return
     if isinstance(document, dict):
@@ -215,8 +215,8 @@ def _jsonl_articles(path: Path, shown: str, relative: str) -> Iterator[Article |
                 continue
             number += 1
             try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
+                record = orjson.loads(line)
+            except orjson.JSONDecodeError as error:
                 yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
                 continue
             yield _record_article(record, shown, f"{relative}#{number}", line_number)

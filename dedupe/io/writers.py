@@ -7,12 +7,13 @@ partial file never looks finished.
 from __future__ import annotations
 
 import csv
-import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterable, Iterator, Literal
+
+import orjson
 
 from .readers import Reject
 
@@ -38,23 +39,24 @@ def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str],
 def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, columns: tuple[str, ...]) -> None:
     if format not in ("jsonl", "csv"):
         raise ValueError(f"unknown format {format!r}; expected 'jsonl' or 'csv'")
+    if format == "jsonl":
+        with _atomic(Path(path), binary=True) as handle:
+            for record in records:
+                handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+        return
     with _atomic(Path(path)) as handle:
-        if format == "jsonl":
-            for record in records:
-                handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        else:
-            writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-            writer.writeheader()
-            for record in records:
-                writer.writerow({k: "" if record[k] is None else record[k] for k in columns})
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        for record in records:
+            writer.writerow({k: "" if record[k] is None else record[k] for k in columns})
 
 
 @contextmanager
-def _atomic(path: Path) -> Iterator[IO[str]]:
+def _atomic(path: Path, binary: bool = False) -> Iterator[IO]:
     folder = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             yield handle
         os.replace(temporary, path)
     except BaseException:
