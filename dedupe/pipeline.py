@@ -29,7 +29,7 @@ from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles
 from .config import DedupeConfig
-from .heap import release_freed_memory
+from .heap import no_cycle_collection, release_freed_memory
 from .io.readers import Reject
 from .sketch import sketch
 from .verify import Gap, Verifier
@@ -138,6 +138,10 @@ class Deduplicator:
     def run(self, articles: Iterable[Article | Mapping[str, Any]],
             rejects: Iterable[Reject] = ()) -> Result:
         """Deduplicate ``articles``; ``rejects`` from reading are carried into the result."""
+        with no_cycle_collection():
+            return self._run(articles, rejects)
+
+    def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject]) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
         accepted, rejected = _collect(articles)

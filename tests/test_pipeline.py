@@ -127,3 +127,24 @@ def test_a_shared_quote_does_not_join_two_stories() -> None:
 def test_timings_cover_every_stage(sample_result) -> None:
     assert set(sample_result.timings) == {"clean", "sketch", "candidates", "verify", "cluster"}
     assert sample_result.boilerplate_lines >= 1
+
+
+def test_a_run_leaves_the_cycle_collector_as_it_found_it() -> None:
+    import gc
+
+    articles = [{"id": "a", "text": "The port opened a new terminal on Saturday, its operator said."}]
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            find_duplicates(articles)
+            assert gc.isenabled() is enabled
+
+            def broken_feed():
+                yield from articles
+                raise OSError("feed went away")
+
+            with pytest.raises(OSError):
+                find_duplicates(broken_feed())  # a run that fails half way
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()

@@ -19,6 +19,7 @@ import orjson
 
 from ..article import Article
 from ..errors import InputError
+from ..heap import no_cycle_collection
 
 __all__ = ["Reject", "ReadResult", "read_articles", "SUPPORTED_SUFFIXES"]
 
@@ -70,6 +71,11 @@ def read_articles(paths: Iterable[str | os.PathLike[str]]) -> ReadResult:
     Anything wrong inside a file becomes a :class:`Reject` and the rest goes on. A repeated id
     is rejected with both places named.
     """
+    with no_cycle_collection():
+        return _read_all(paths)
+
+
+def _read_all(paths: Iterable[str | os.PathLike[str]]) -> ReadResult:
     result = ReadResult()
     first_seen: dict[str, str] = {}
     for root in paths:
