@@ -19,7 +19,7 @@ from typing import Sequence
 import numba
 import numpy as np
 
-from .tokens import Lines, Tokens, tokenize, tokenize_lines
+from .tokens import Lines, Tokens, tokenize_lines
 
 __all__ = [
     "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
@@ -228,14 +228,13 @@ class BoilerplateLearner:
         return _without(text, np.isin(tokenize_lines([text])[1].keys, self.keys_))
 
     def _fit_transform(self, texts: Sequence[str], lines: Lines) -> tuple[list[str], np.ndarray]:
-        """The texts without their boilerplate, and which ones lost some (ascending)."""
+        """The texts without their boilerplate, and which lines of ``lines`` went."""
         self._fit(texts, lines)
         learnt = np.isin(lines.keys, self.keys_)
-        changed = np.unique(lines.owner[learnt])
         out = list(texts)
-        for doc in changed.tolist():
+        for doc in np.unique(lines.owner[learnt]).tolist():
             out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
-        return out, changed
+        return out, learnt
 
     def _fit(self, texts: Sequence[str], lines: Lines) -> None:
         # The articles holding each short line that is not data, in order; the lines held by
@@ -353,10 +352,7 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
     tokens, lines = tokenize_lines(stripped)
-    cleaned, changed = learner._fit_transform(stripped, lines)
-    # Fingerprints read the words before boilerplate went; only the texts that lost some are
-    # tokenised again.
+    cleaned, learnt = learner._fit_transform(stripped, lines)
+    # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
-    if len(changed):
-        tokens = tokens.shortened(changed, tokenize([cleaned[i] for i in changed.tolist()]))
-    return CleanCorpus(cleaned, tokens, fingerprints, learner)
+    return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints, learner)

@@ -9,7 +9,7 @@ either way give the same words.
 
 Facts: a **figure** is a word of digits; a **name** is a word (three letters or more, legal
 suffixes aside) of a run of capitalised words: two or more in a row ("Northern Trust"), or one
-inside a sentence ("... said Monday"), not the capital that opens a sentence.
+inside a sentence ("... said Monday"), not the capital that opens a sentence or a line.
 
 >>> to_tokens("Ｄｕｂａｉ’s ports—OPEN, 1,412.6 twenty-one!")
 'dubai s ports open 14126 20 1'
@@ -76,18 +76,14 @@ class Tokens:
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
-    def shortened(self, rows: np.ndarray, other: "Tokens") -> "Tokens":
-        """These tokens with the texts ``rows`` (ascending) replaced by the texts of ``other``,
-        each of which holds no more words than the text it replaces (the same text with lines
-        taken out, say). The arrays are rewritten in place, which spares a copy of the corpus:
-        only the tokens returned may be used afterwards."""
-        rows = np.asarray(rows, dtype=np.int64)
-        if np.any(np.diff(other.offsets) > np.diff(self.offsets)[rows]):
-            raise ValueError("a replacement text holds more words than the text it replaces")
-        offsets = _shorten(self.words, self.figure, self.name, self.offsets, rows,
-                           other.words, other.figure, other.name, other.offsets)
-        fingerprints = self.fingerprints.copy()
-        fingerprints[rows] = other.fingerprints
+    def without_lines(self, lines: "Lines", gone: np.ndarray) -> "Tokens":
+        """These tokens without the words of the lines flagged in ``gone`` (a flag per line of
+        ``lines``, hashed in the same pass as these tokens); fingerprints are worked out anew.
+        Words never look past their line, so the result is the tokens of the texts without those
+        lines. The arrays are rewritten in place, which spares a copy of the corpus: only the
+        tokens returned may be used afterwards."""
+        offsets, fingerprints = _drop_lines(self.words, self.figure, self.name, self.offsets, lines.word_line,
+                                            lines.offsets, np.asarray(gone, dtype=np.bool_))
         end = offsets[-1]
         return Tokens(self.words[:end], offsets, self.figure[:end], self.name[:end], fingerprints)
 
@@ -113,12 +109,14 @@ def tokenize_lines(texts: Sequence[str]) -> tuple[Tokens, "Lines"]:
         empty = np.zeros(0, dtype=np.uint64)
         nothing = np.zeros(0, dtype=bool)
         return (Tokens(empty, np.zeros(1, dtype=np.int64), nothing, nothing, empty),
-                Lines(empty, np.zeros(0, dtype=np.int64), nothing, np.zeros(1, dtype=np.int64)))
+                Lines(empty, np.zeros(0, dtype=np.int64), nothing, np.zeros(0, dtype=np.int32),
+                      np.zeros(1, dtype=np.int64)))
     tokens = Tokens(np.concatenate([p[0] for p in parts]), _joined_offsets([p[1] for p in parts]),
                     np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
                     np.concatenate([p[4] for p in parts]))
     lines = Lines(np.concatenate([p[7] for p in parts]), np.concatenate([p[8] for p in parts]),
-                  np.concatenate([p[9] for p in parts]), _joined_offsets([p[10] for p in parts]))
+                  np.concatenate([p[9] for p in parts]), np.concatenate([p[11] for p in parts]),
+                  _joined_offsets([p[10] for p in parts]))
     return tokens, lines
 
 
@@ -150,6 +148,8 @@ class Lines:
     data:
         Whether one of the line's words (split at whitespace) in five or more holds a digit: a
         line of data, such as a table row.
+    word_line:
+        For each word of the tokens made in the same pass, its line's number within its text.
     offsets:
         Where each text's lines start; ``len(texts) + 1`` entries.
     """
@@ -157,6 +157,7 @@ class Lines:
     keys: np.ndarray
     sizes: np.ndarray
     data: np.ndarray
+    word_line: np.ndarray
     offsets: np.ndarray
 
     @property
@@ -225,26 +226,22 @@ def _pack(word: str) -> int:
 
 
 @numba.njit(cache=True)
-def _shorten(words, figure, name, offsets, rows, new_words, new_figure, new_name, new_offsets):
-    # Rows move towards the start, never past words not yet moved: each is no longer than before.
-    shortened = np.zeros(len(offsets), dtype=np.int64)
-    r = 0
+def _drop_lines(words, figure, name, offsets, word_line, line_offsets, gone):
+    # Kept words move towards the start, never past words not yet read.
+    kept = np.zeros(len(offsets), dtype=np.int64)
+    fingerprints = np.empty(len(offsets) - 1, dtype=np.uint64)
+    w = 0
     for doc in range(len(offsets) - 1):
-        start = shortened[doc]
-        if r < len(rows) and rows[r] == doc:
-            source, first, count = 1, new_offsets[r], new_offsets[r + 1] - new_offsets[r]
-            r += 1
-        else:
-            source, first, count = 0, offsets[doc], offsets[doc + 1] - offsets[doc]
-        for i in range(count):
-            if source:
-                words[start + i], figure[start + i], name[start + i] = \
-                    new_words[first + i], new_figure[first + i], new_name[first + i]
-            else:
-                words[start + i], figure[start + i], name[start + i] = \
-                    words[first + i], figure[first + i], name[first + i]
-        shortened[doc + 1] = start + count
-    return shortened
+        fingerprint = _FNV_OFFSET
+        for i in range(offsets[doc], offsets[doc + 1]):
+            if gone[line_offsets[doc] + word_line[i]]:
+                continue
+            words[w], figure[w], name[w] = words[i], figure[i], name[i]
+            fingerprint = (fingerprint ^ words[w]) * _FNV_PRIME
+            w += 1
+        kept[doc + 1] = w
+        fingerprints[doc] = fmix64(fingerprint)
+    return kept, fingerprints
 
 
 @numba.njit(cache=True)
@@ -274,22 +271,32 @@ def _upper(code):
 def _name_chars(chars, classes):
     """Which characters lie in a name run: capitalised words ([A-Z] then word characters,
     apostrophes, hyphens) joined by single spaces or tabs, kept when the run has two words or
-    more, or when a lone whitespace character stands before it (inside a sentence)."""
+    more, or when a lone whitespace character stands before it (inside a sentence). A line's
+    first word opens a sentence, as a word after ". " does; nothing looks past the line, so
+    taking lines out of a text leaves the flags of the others as they were."""
     n = len(chars)
     marked = np.zeros(n, dtype=np.bool_)
     p = 0
     while p < n:
         start = -1
         alone = False  # one whitespace character before the run
-        if (p == 0 or chars[p - 1] == 10) and _upper(chars[p]):
-            start = p
-        elif chars[p] == 46 or chars[p] == 33 or chars[p] == 63:  # . ! ? then whitespace
+        if p == 0 or chars[p - 1] == 10:  # a line's first word, after its indentation
+            q = p
+            while q < n and chars[q] != 10 and _class(classes, chars[q]) & _SPACE:
+                q += 1
+            if q < n and _upper(chars[q]):
+                start = q
+            elif q > p:  # the indentation is no space inside a sentence
+                p = q
+                continue
+        if start < 0 and (chars[p] == 46 or chars[p] == 33 or chars[p] == 63):  # . ! ? then spaces
             q = p + 1
-            while q < n and _class(classes, chars[q]) & _SPACE:
+            while q < n and chars[q] != 10 and _class(classes, chars[q]) & _SPACE:
                 q += 1
             if q > p + 1 and q < n and _upper(chars[q]):
                 start = q
-        if start < 0 and _class(classes, chars[p]) & _SPACE and p + 1 < n and _upper(chars[p + 1]):
+        if (start < 0 and chars[p] != 10 and _class(classes, chars[p]) & _SPACE and p + 1 < n
+                and _upper(chars[p + 1])):
             start, alone = p + 1, True
         if start < 0:
             p += 1
@@ -328,6 +335,7 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
     words = np.empty(slots[n], dtype=np.uint64)
     figure = np.zeros(slots[n], dtype=np.bool_)
     name = np.zeros(slots[n], dtype=np.bool_)
+    word_line = np.empty(slots[n], dtype=np.int32)
     counts = np.zeros(n, dtype=np.int64)
     fingerprints = np.empty(n, dtype=np.uint64)
     chars_out = np.empty(3 * len(codes) + n if emit else 0, dtype=np.uint32)
@@ -341,7 +349,8 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
         text_out = chars_out[3 * char_offsets[doc] + doc:3 * char_offsets[doc + 1] + doc + 1] if emit else chars_out
         counts[doc], char_counts[doc], fingerprints[doc] = _tokenize_text(
             chars, expansion, length, classes, number_keys, number_values, noise, emit,
-            out, figure[slots[doc]:slots[doc + 1]], name[slots[doc]:slots[doc + 1]], text_out)
+            out, figure[slots[doc]:slots[doc + 1]], name[slots[doc]:slots[doc + 1]],
+            word_line[slots[doc]:slots[doc + 1]], text_out)
         lines = slice(line_offsets[doc], line_offsets[doc + 1])
         _hash_lines(chars, expansion, length, classes, line_keys[lines], line_sizes[lines], line_data[lines])
     # Gather the words of every text, in order.
@@ -351,20 +360,22 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
     packed_words = np.empty(offsets[n], dtype=np.uint64)
     packed_figure = np.empty(offsets[n], dtype=np.bool_)
     packed_name = np.empty(offsets[n], dtype=np.bool_)
+    packed_line = np.empty(offsets[n], dtype=np.int32)
     for doc in numba.prange(n):
         for i in range(counts[doc]):
             packed_words[offsets[doc] + i] = words[slots[doc] + i]
             packed_figure[offsets[doc] + i] = figure[slots[doc] + i]
             packed_name[offsets[doc] + i] = name[slots[doc] + i]
+            packed_line[offsets[doc] + i] = word_line[slots[doc] + i]
     return (packed_words, offsets, packed_figure, packed_name, fingerprints, chars_out, char_counts,
-            line_keys, line_sizes, line_data, line_offsets)
+            line_keys, line_sizes, line_data, line_offsets, packed_line)
 
 
 @numba.njit(cache=True)
 def _tokenize_text(chars, expansion, length, classes, number_keys, number_values, noise, emit,
-                   words, figure, name, chars_out):
-    """Tokenise one text into ``words`` (and its flags); returns how many words, how many
-    characters went to ``chars_out`` (when ``emit``), and the text's fingerprint."""
+                   words, figure, name, word_line, chars_out):
+    """Tokenise one text into ``words`` (and its flags and lines); returns how many words, how
+    many characters went to ``chars_out`` (when ``emit``), and the text's fingerprint."""
     in_name = _name_chars(chars, classes)
     folded = np.empty(3 * len(chars) + 1, dtype=np.uint32)
     source = np.empty(3 * len(chars) + 1, dtype=np.int64)
@@ -396,8 +407,10 @@ def _tokenize_text(chars, expansion, length, classes, number_keys, number_values
     count = 0
     written = 0
     k = 0
+    line = 0
     while k < kept:
         if not _class(classes, folded[k]) & _ALNUM:
+            line += folded[k] == 10
             k += 1
             continue
         # A run of letters and digits is a word; a small number spelt out, its digits.
@@ -429,6 +442,7 @@ def _tokenize_text(chars, expansion, length, classes, number_keys, number_values
         word = fmix64(h)
         words[count] = word
         figure[count] = digits_only
+        word_line[count] = line
         if len(text) > 2 and in_name[source[k]] and in_name[source[end - 1]]:
             at = np.searchsorted(noise, word)
             name[count] = not (at < len(noise) and noise[at] == word)

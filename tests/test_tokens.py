@@ -6,11 +6,10 @@ import re
 import unicodedata
 
 import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.tokens import tokenize, to_tokens
+from dedupe.tokens import tokenize, tokenize_lines, to_tokens
 
 from conftest import SAMPLE
 
@@ -27,7 +26,10 @@ _NUMBERS = {w: str(v) for v, w in enumerate("zero one two three four five six se
                                              "twenty".split())}
 _NUMBERS.update({w: str(10 * t) for t, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split(), 3)})
 _NUMBER_WORD = re.compile(r"(?<![^\W_])(?:" + "|".join(_NUMBERS) + r")(?![^\W_])")  # a whole word
-_NAMES = re.compile(r"(^|[.!?]\s+|\s)([A-Z][\w'\u2019-]*(?:[ \t][A-Z][\w'\u2019-]*)*)", re.MULTILINE)
+# A line's first word (after its indentation) opens a sentence, as one after ". " does; nothing
+# looks past the line.
+_NAMES = re.compile(r"(?:^[^\S\n]*|[.!?][^\S\n]+|([^\S\n]))([A-Z][\w'\u2019-]*(?:[ \t][A-Z][\w'\u2019-]*)*)",
+                    re.MULTILINE)
 _NOISE = set("corp corporation inc incorporated ltd limited plc llc company the".split())
 
 
@@ -40,8 +42,7 @@ def spec_tokens(text: str) -> list[str]:
 
 
 def spec_names(text: str) -> set[str]:
-    runs = [run for before, run in _NAMES.findall(unicodedata.normalize("NFKC", text))
-            if " " in run or before.isspace() and before]
+    runs = [run for alone, run in _NAMES.findall(unicodedata.normalize("NFKC", text)) if " " in run or alone]
     return {w for w in spec_tokens(" ".join(runs)) if len(w) > 2 and w not in _NOISE}
 
 
@@ -120,19 +121,19 @@ def test_letters_that_fold_into_several_stay_in_their_own_text() -> None:
         assert not tokens.name[tokens.offsets[0]:tokens.offsets[1]].any()
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(st.tuples(pieces, st.sets(st.integers(0, 9))), max_size=12))
-def test_shortened_texts_give_the_tokens_of_the_new_corpus(edits: list[tuple[str, set[int]]]) -> None:
-    # Each edit takes some lines out of a text, as boilerplate removal does.
-    before = [text for text, _ in edits]
-    after = ["\n".join(line for i, line in enumerate(text.split("\n")) if i not in gone) for text, gone in edits]
-    rows = np.array([i for i, (old, new) in enumerate(zip(before, after)) if old != new], dtype=np.int64)
-    shortened = tokenize(before).shortened(rows, tokenize([after[i] for i in rows.tolist()]))
+def test_taking_lines_out_gives_the_tokens_of_the_texts_without_them(edits: list[tuple[str, set[int]]]) -> None:
+    # Words and their flags never look past their line: boilerplate removal relies on it.
+    texts = [text for text, _ in edits]
+    tokens, lines = tokenize_lines(texts)
+    gone = np.zeros(len(lines.keys), dtype=bool)
+    for doc, (_, numbers) in enumerate(edits):
+        for number in numbers:
+            if lines.offsets[doc] + number < lines.offsets[doc + 1]:
+                gone[lines.offsets[doc] + number] = True
+    after = ["\n".join(line for i, line in enumerate(text.split("\n")) if i not in numbers) for text, numbers in edits]
+    without = tokens.without_lines(lines, gone)
     whole = tokenize(after)
     for field in ("words", "offsets", "figure", "name", "fingerprints"):
-        assert np.array_equal(getattr(shortened, field), getattr(whole, field)), field
-
-
-def test_a_longer_replacement_is_refused() -> None:
-    with pytest.raises(ValueError, match="more words"):
-        tokenize(["one two", "three"]).shortened(np.array([1]), tokenize(["three four five"]))
+        assert np.array_equal(getattr(without, field), getattr(whole, field)), field
