@@ -221,20 +221,21 @@ class BoilerplateLearner:
 
     def fit_transform(self, texts: Sequence[str]) -> list[str]:
         """Learn the boilerplate lines of ``texts`` and return the texts without them."""
-        return self._fit_transform(texts, tokenize_lines(texts)[1])[0]
+        lines = tokenize_lines(texts)[1]
+        self._fit(texts, lines)
+        return self._without_learnt(texts, lines, np.isin(lines.keys, self.keys_))
 
     def strip(self, text: str) -> str:
         """``text`` without its learnt boilerplate lines (call :meth:`fit` first)."""
         return _without(text, np.isin(tokenize_lines([text])[1].keys, self.keys_))
 
-    def _fit_transform(self, texts: Sequence[str], lines: Lines) -> tuple[list[str], np.ndarray]:
-        """The texts without their boilerplate, and which lines of ``lines`` went."""
-        self._fit(texts, lines)
-        learnt = np.isin(lines.keys, self.keys_)
+    @staticmethod
+    def _without_learnt(texts: Sequence[str], lines: Lines, learnt: np.ndarray) -> list[str]:
+        """``texts`` without the lines of ``lines`` flagged in ``learnt``."""
         out = list(texts)
         for doc in np.unique(lines.owner[learnt]).tolist():
             out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
-        return out, learnt
+        return out
 
     def _fit(self, texts: Sequence[str], lines: Lines) -> None:
         # The articles holding each short line that is not data, in order; the lines held by
@@ -339,10 +340,12 @@ class CleanCorpus:
 
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
-                 processes: int = 1) -> CleanCorpus:
+                 processes: int = 1, keep_texts: bool = True) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
 
     Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
+    Without ``keep_texts`` the cleaned texts are not put together (``texts`` is empty): the
+    later stages read the tokens alone.
     """
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Forked workers start at once and read nothing but the texts they are sent.
@@ -351,8 +354,10 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     else:
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
-    tokens, lines = tokenize_lines(stripped)
-    cleaned, learnt = learner._fit_transform(stripped, lines)
+    tokens, lines = tokenize_lines(stripped, nfkc=False)  # clean_article normalised them
+    learner._fit(stripped, lines)
+    learnt = np.isin(lines.keys, learner.keys_)
+    cleaned = learner._without_learnt(stripped, lines, learnt) if keep_texts else []
     # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
     return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints, learner)

@@ -14,7 +14,6 @@ verified pairs → stories with canonicals and roles.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -150,10 +149,9 @@ class Deduplicator:
 
         numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
         with self._stage("clean", timings):
+            # Later stages read the tokens, not the cleaned texts.
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
-                                   config.boilerplate_min_docs, config.cores)
-            # Later stages read the tokens, not the cleaned texts: free them on large corpora.
-            cleaned = dataclasses.replace(cleaned, texts=[])
+                                   config.boilerplate_min_docs, config.cores, keep_texts=False)
             release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)

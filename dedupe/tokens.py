@@ -98,11 +98,16 @@ def tokenize(texts: Sequence[str]) -> Tokens:
     return tokenize_lines(texts)[0]
 
 
-def tokenize_lines(texts: Sequence[str]) -> tuple[Tokens, "Lines"]:
-    """:func:`tokenize`, and hash the lines of ``texts`` (see :class:`Lines`) in the same pass."""
+def tokenize_lines(texts: Sequence[str], nfkc: bool = True) -> tuple[Tokens, "Lines"]:
+    """:func:`tokenize`, and hash the lines of ``texts`` (see :class:`Lines`) in the same pass.
+
+    ``nfkc=False`` skips the normalisation, for texts known to be in NFKC already.
+    """
     parts = []
     for start, stop in _chunks(texts):
-        chunk = [unicodedata.normalize("NFKC", t) for t in texts[start:stop]]
+        chunk = texts[start:stop]
+        if nfkc:
+            chunk = [unicodedata.normalize("NFKC", t) for t in chunk]
         codes, char_offsets = _code_points(chunk)
         parts.append(_tokenize(codes, char_offsets, *_tables(), False))
     if not parts:
