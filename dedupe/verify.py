@@ -216,7 +216,7 @@ class Verifier:
 
     def _align(self, pairs: np.ndarray, which: np.ndarray):
         sk = self.sketches
-        return _align(sk.words, sk.word_offsets, sk.shingles, sk.shingle_offsets, *self.shingle_index_,
+        return _align(sk.words, sk.word_offsets, sk.shingle_offsets, *self.shingle_index_,
                       *self.figures_, *self.names_, sk.shingle_size, pairs, which, self.config.min_gap_tokens,
                       _PASSAGE)
 
@@ -439,7 +439,7 @@ def _swapped(x_gap, y_gap, x_facts, y_facts):
 
 
 @numba.njit(cache=True, parallel=True)
-def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
+def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
            names, name_offsets, size, pairs, which, min_gap, passage):
     """For each pair (x, y), how x reads against y:
 
@@ -468,14 +468,14 @@ def _align(words, word_offsets, shingles, shingle_offsets, by_hash, positions, f
         if not which[p]:
             continue
         # One pair per call: the body stays out of the parallel loop's own transformations.
-        _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
+        _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
                     names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps,
                     facts)
     return coverage, gaps, lead, last, opening, swaps, facts
 
 
 @numba.njit(cache=True)
-def _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, positions, figures, figure_offsets,
+def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
                 names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps, facts):
     x, y = pairs[p, 0], pairs[p, 1]
     n_words = word_offsets[x + 1] - word_offsets[x]
@@ -484,19 +484,28 @@ def _align_pair(p, words, word_offsets, shingles, shingle_offsets, by_hash, posi
     y_words = words[word_offsets[y]:word_offsets[y + 1]]
     opening_end = 2 * len(y_words) + min_gap
     x_words = words[word_offsets[x]:word_offsets[x + 1]]
-    # Where each of x's shingles stands in y (-1: nowhere), and so which words y holds.
-    y_hashes = by_hash[shingle_offsets[y]:shingle_offsets[y + 1]]
+    # Where each of x's shingles first stands in y (-1: nowhere), and so which words y holds:
+    # both texts' shingles sorted by hash are walked side by side (equal hashes in the order of
+    # their positions, so y's first comes first).
     n_shingles = shingle_offsets[x + 1] - shingle_offsets[x]
     found_at = np.full(n_shingles, -1, dtype=np.int64)
     covered = np.zeros(n_words + 1, dtype=np.bool_)
     covered[n_words] = True  # a sentinel that closes the last run
     width = min(size, n_words)
-    for j in range(n_shingles):
-        value = shingles[shingle_offsets[x] + j]
-        k = np.searchsorted(y_hashes, value)
-        if k < len(y_hashes) and y_hashes[k] == value:
-            found_at[j] = positions[shingle_offsets[y] + k]
-            covered[j:j + width] = True
+    i, i_end = shingle_offsets[x], shingle_offsets[x + 1]
+    k, k_end = shingle_offsets[y], shingle_offsets[y + 1]
+    while i < i_end and k < k_end:
+        if by_hash[i] < by_hash[k]:
+            i += 1
+        elif by_hash[i] > by_hash[k]:
+            k += 1
+        else:
+            value, at = by_hash[i], positions[k]
+            while i < i_end and by_hash[i] == value:
+                j = positions[i]
+                found_at[j] = at
+                covered[j:j + width] = True
+                i += 1
     x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
     y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
     x_names = names[name_offsets[x]:name_offsets[x + 1]]
