@@ -61,11 +61,8 @@ def lsh_pairs(signatures: np.ndarray, set_sizes: np.ndarray, bands: int, rows: i
     docs = np.flatnonzero(set_sizes > 0)  # an empty text is no one's copy
     if len(docs) < 2:
         return np.empty((0, 2), dtype=np.int64)
-    keys = _band_keys(signatures[docs], bands, rows)            # (len(docs), bands)
-    members = np.repeat(docs[None, :], bands, axis=0).ravel()
-    band_ids = np.repeat(np.arange(bands, dtype=np.uint64), len(docs))
-    # Mix the band number in so equal values in different bands never share a bucket.
-    bucket = keys.T.ravel() ^ (band_ids * np.uint64(0x9E3779B97F4A7C15))
+    bucket = _band_buckets(signatures, docs, bands, rows)  # band by band, each over docs
+    members = np.tile(docs, bands)
     return _pairs_in_groups(bucket, members, max_bucket)
 
 
@@ -116,12 +113,20 @@ def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
     return anchors, offsets
 
 
-def _band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    used = signatures[:, : bands * rows].astype(np.uint64).reshape(len(signatures), bands, rows)
-    key = np.zeros(used.shape[:2], dtype=np.uint64)
-    for r in range(rows):  # a loop over the few rows of a band, not over articles
-        key = (key ^ used[:, :, r]) * np.uint64(0x100000001B3)
-    return key
+@numba.njit(cache=True, parallel=True)
+def _band_buckets(signatures, docs, bands, rows):
+    """The bucket of each article (of ``docs``) in each band, band by band: an FNV-style hash of
+    the band's rows, with the band number mixed in so that equal values in different bands never
+    share a bucket."""
+    out = np.empty(bands * len(docs), dtype=np.uint64)
+    for i in numba.prange(len(docs)):
+        row = signatures[docs[i]]
+        for band in range(bands):
+            key = np.uint64(0)
+            for r in range(band * rows, (band + 1) * rows):
+                key = (key ^ np.uint64(row[r])) * np.uint64(0x100000001B3)
+            out[band * len(docs) + i] = key ^ (np.uint64(band) * np.uint64(0x9E3779B97F4A7C15))
+    return out
 
 
 def _pairs_in_groups(keys: np.ndarray, members: np.ndarray, max_bucket: int) -> np.ndarray:
