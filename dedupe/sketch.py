@@ -166,8 +166,7 @@ def _signatures(shingles, offsets, a, b):
         row = out[doc]
         for j in range(offsets[doc], offsets[doc + 1]):
             v = _fmix32(shingles[j])
+            # min() rather than a branch: the loop over permutations compiles to vector code.
             for p in range(num_perm):
-                h = np.uint32(a[p] * v + b[p])
-                if h < row[p]:
-                    row[p] = h
+                row[p] = min(row[p], np.uint32(a[p] * v + b[p]))
     return out
