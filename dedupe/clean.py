@@ -324,6 +324,19 @@ def clean_article(text: str, title: str | None) -> str:
     return join_wrapped_lines(drop_title_lines(strip_furniture(normalize_unicode(text)), title))
 
 
+_shared: tuple[Sequence[str], Sequence[str | None]] = ((), ())  # a cleaning worker's texts and titles
+
+
+def _share(texts: Sequence[str], titles: Sequence[str | None]) -> None:
+    global _shared
+    _shared = (texts, titles)
+
+
+def _clean_span(span: tuple[int, int]) -> list[str]:
+    texts, titles = _shared
+    return [clean_article(texts[i], titles[i]) for i in range(*span)]
+
+
 @dataclass(frozen=True)
 class CleanCorpus:
     """What cleaning gives the later stages, one entry per article."""
@@ -348,9 +361,13 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     later stages read the tokens alone.
     """
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        # Forked workers start at once and read nothing but the texts they are sent.
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            stripped = pool.starmap(clean_article, zip(texts, titles), chunksize=-(-len(texts) // (4 * processes)))
+        # Forked workers start at once and find the texts in the memory they share with this
+        # process (a forked worker's start-up arguments are not pickled): only spans of indices
+        # go to them, and only the cleaned texts come back.
+        step = -(-len(texts) // (8 * processes))
+        spans = [(start, min(start + step, len(texts))) for start in range(0, len(texts), step)]
+        with multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles)) as pool:
+            stripped = [text for part in pool.imap(_clean_span, spans) for text in part]
     else:
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
