@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datasketch
 import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedupe.candidates import anchor_pairs, candidate_pairs, lsh_bands, lsh_pairs
 from dedupe.sketch import sketch
@@ -74,3 +76,17 @@ def test_an_anchor_held_by_many_links_them_to_its_first_holder() -> None:
     pairs = anchor_pairs(sketch(tokenize(texts)), 8)
     assert [0, 80] in pairs.tolist()
     assert len(pairs) == 80
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 30), st.sampled_from([(32, 4), (25, 5), (9, 13)]), st.integers(0, 2**32 - 1))
+def test_lsh_pairs_agree_with_datasketch_on_colliding_signatures(n: int, params: tuple[int, int], seed: int) -> None:
+    # Signatures over three values: bands collide often, as they do for copies.
+    signatures = np.random.default_rng(seed).integers(0, 3, size=(n, 128)).astype(np.uint32)
+    bands, rows = params
+    ours = {frozenset(p) for p in lsh_pairs(signatures, np.ones(n, dtype=np.int64), bands, rows).tolist()}
+    lsh = datasketch.MinHashLSH(num_perm=128, params=(bands, rows))
+    minhashes = [datasketch.MinHash(num_perm=128, hashvalues=s, scheme="affine32") for s in signatures]
+    for i, m in enumerate(minhashes):
+        lsh.insert(i, m)
+    assert ours == {frozenset((i, j)) for i, m in enumerate(minhashes) for j in lsh.query(m) if i != j}

@@ -6,6 +6,8 @@ import itertools
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dedupe import DedupeConfig, read_articles
 from dedupe.clean import clean_corpus
@@ -173,3 +175,34 @@ def test_pairs_left_unaligned_are_those_no_rule_accepts() -> None:
     aligned = quick.aligned
     for name in ("coverage_ab", "coverage_ba", "gaps_ab", "lead_ba", "swaps_ab", "facts_ba"):
         assert np.array_equal(getattr(quick, name)[aligned], getattr(full, name)[aligned]), name
+
+
+def reference_alignment(verifier: Verifier, x: int, y: int) -> tuple[float, int, int]:
+    """x's words that a shingle found anywhere in y covers: their share, the first and the last."""
+    sk = verifier.sketches
+    n_words = sk.word_counts[x]
+    width = min(sk.shingle_size, n_words)
+    in_y = set(sk.shingles[sk.shingle_offsets[y]:sk.shingle_offsets[y + 1]].tolist())
+    covered = np.zeros(n_words, dtype=bool)
+    for j, value in enumerate(sk.shingles[sk.shingle_offsets[x]:sk.shingle_offsets[x + 1]].tolist()):
+        if value in in_y:
+            covered[j:j + width] = True
+    where = np.flatnonzero(covered)
+    return covered.mean(), int(where[0]) if len(where) else -1, int(where[-1]) if len(where) else -1
+
+
+word_pool = st.sampled_from("the port said oil rose fell 12 Dubai Reuters again new terminal".split())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(word_pool, min_size=1, max_size=40).map(" ".join), min_size=2, max_size=6))
+def test_alignment_covers_the_words_of_shingles_the_other_holds(texts: list[str]) -> None:
+    verifier = verifier_for(texts)
+    pairs = np.array([(x, y) for x in range(len(texts)) for y in range(len(texts)) if x != y])
+    scores = verifier.score(pairs, align_all=True)
+    for k, (x, y) in enumerate(pairs.tolist()):
+        if verifier.sketches.word_counts[x] == 0:
+            continue
+        coverage, lead, last = reference_alignment(verifier, x, y)
+        assert scores.coverage_ab[k] == pytest.approx(coverage)
+        assert (scores.lead_ab[k], scores.last_ab[k]) == (lead, last)
