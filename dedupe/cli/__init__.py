@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import typer
 
-from ..heap import map_large_blocks
 from .scan import scan
 
 app = typer.Typer(
@@ -29,5 +28,4 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 def main() -> None:
     """Entry point of the ``dedupe`` script and of ``python -m dedupe``."""
-    map_large_blocks()
     app()
