@@ -260,6 +260,8 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                     encoding = _legacy_encoding(path.read_bytes(), error)
                     line = piece.decode(encoding)
                 yield number, line
+
+
 def _record_article(record: Any, shown: str, default_id: str, line: int | None,
                     number: int | None = None) -> Article | Reject:
     if not isinstance(record, dict):
