@@ -5,7 +5,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 from .article import Article, Role
 from .config import DedupeConfig
-from .errors import ConfigError, DedupeError, InputError
+from .errors import ConfigError, DedupeError, IndexStoreError, InputError
+from .index import Added, Index, IndexVerdict
 from .io import ReadResult, Reject, read_articles
 from .pipeline import Deduplicator, Result, Story, Verdict, find_duplicates
 
@@ -17,5 +18,5 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 __all__ = [
     "Article", "Role", "DedupeConfig", "DedupeError", "InputError", "ConfigError",
     "ReadResult", "Reject", "read_articles", "Deduplicator", "Result", "Story", "Verdict",
-    "find_duplicates", "__version__",
+    "find_duplicates", "Index", "IndexVerdict", "Added", "IndexStoreError", "__version__",
 ]

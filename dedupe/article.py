@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
-__all__ = ["Article", "Role"]
+__all__ = ["Article", "Role", "parse_published", "timestamp"]
 
 
 class Role(str, enum.Enum):
@@ -139,3 +139,10 @@ def parse_published(value: Any) -> datetime | None:
         return datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"'published' is not an ISO 8601 date or datetime: {value!r}") from None
+
+
+def timestamp(moment: datetime) -> float:
+    """POSIX seconds of ``moment``; a naive time is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.timestamp()

@@ -25,7 +25,7 @@ import numpy as np
 
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands"]
+__all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands", "article_anchors", "lookup_keys"]
 
 MAX_BUCKET = 256
 # Anchors are single shingles: stock phrases reach many articles, and pairs grew faster than the
@@ -74,9 +74,7 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
     always holds the opening of the story.
     """
     n = len(sketches)
-    # An anchor counts once per article, whichever way it was chosen.
-    anchors, offsets = unique_per_row(*_anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
-                                                sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS))
+    anchors, offsets = article_anchors(sketches, anchor_rate)
     docs = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
     pairs = _pairs_in_groups(anchors, docs, max_bucket)
     if len(pairs) == 0:
@@ -87,6 +85,39 @@ def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_
     fewest = np.minimum(per_doc[first], per_doc[second])
     keep = shared >= np.minimum(2, fewest)
     return np.stack([first[keep], second[keep]], axis=1)
+
+
+def article_anchors(sketches: Sketches, anchor_rate: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's distinct anchors (see :func:`anchor_pairs`), sorted, as CSR rows."""
+    # An anchor counts once per article, whichever way it was chosen.
+    return unique_per_row(*_anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
+                                     sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS))
+
+
+def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
+                anchor_rate: int = 8) -> tuple[np.ndarray, np.ndarray]:
+    """Each article's keys for finding its candidates in a stored index, as CSR rows of uint64:
+    its LSH band buckets (top bit set) and then its anchors (32-bit shingle hashes), so that a
+    key tells its kind. An article without words has none."""
+    n = len(sketches)
+    bands, rows = lsh_bands(lsh_threshold, sketches.signatures.shape[1])
+    buckets = _band_buckets(sketches.signatures, np.arange(n), bands, rows).reshape(bands, n).T
+    buckets = buckets | BAND_KEY
+    anchors, anchor_offsets = article_anchors(sketches, anchor_rate)
+    has_words = sketches.set_sizes > 0
+    counts = np.where(has_words, bands, 0) + np.diff(anchor_offsets)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    offsets[1:] = np.cumsum(counts)
+    keys = np.empty(offsets[-1], dtype=np.uint64)
+    owner = np.repeat(np.arange(n), counts)
+    is_band = (np.arange(len(keys)) - offsets[owner]) < np.where(has_words, bands, 0)[owner]
+    keys[is_band] = buckets[has_words].ravel()
+    keys[~is_band] = anchors
+    return keys, offsets
+
+
+BAND_KEY = np.uint64(1 << 63)
+"""Set in a lookup key that is an LSH band bucket; anchors are 32-bit."""
 
 
 @numba.njit(cache=True)

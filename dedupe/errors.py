@@ -5,7 +5,7 @@ Every error says what was wrong, where, and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["DedupeError", "InputError", "ConfigError"]
+__all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError"]
 
 
 class DedupeError(Exception):
@@ -28,3 +28,8 @@ class InputError(DedupeError):
 
 class ConfigError(DedupeError):
     """A parameter has a value dedupe cannot work with."""
+
+
+class IndexStoreError(DedupeError):
+    """An index cannot be opened, read or written: a missing folder, another format or other
+    parameters, a server that cannot be reached. Nothing of the failed call was stored."""

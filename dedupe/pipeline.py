@@ -17,13 +17,12 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numba
 import numpy as np
 
-from .article import Article, Role
+from .article import Article, Role, timestamp
 from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles
@@ -33,7 +32,7 @@ from .io.readers import Reject
 from .sketch import sketch
 from .verify import Gap, Verifier
 
-__all__ = ["Verdict", "Story", "Result", "Deduplicator", "find_duplicates"]
+__all__ = ["Verdict", "Story", "Result", "Deduplicator", "find_duplicates", "collect_articles"]
 
 _MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
 
@@ -90,6 +89,11 @@ class Story:
     def count(self, role: Role) -> int:
         return sum(1 for member in self.members if member.role is role)
 
+    @classmethod
+    def of(cls, id: str, members: Iterable[Verdict]) -> "Story":
+        """The story ``id`` of these members, put in order: canonical first, then by role and id."""
+        return cls(id, tuple(sorted(members, key=lambda v: (_ROLE_ORDER[v.role], v.id))))
+
 
 @dataclass
 class Result:
@@ -143,7 +147,7 @@ class Deduplicator:
     def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject]) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
-        accepted, rejected = _collect(articles)
+        accepted, rejected = collect_articles(articles)
         rejected = list(rejects) + rejected
         accepted.sort(key=lambda a: a.id)  # results never depend on input order
 
@@ -185,7 +189,9 @@ def find_duplicates(articles: Iterable[Article | Mapping[str, Any]],
     return Deduplicator(config).run(articles)
 
 
-def _collect(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list[Reject]]:
+def collect_articles(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list[Reject]]:
+    """``Article`` objects or dicts → articles, and a reject for each record that is not an
+    article or repeats an earlier id."""
     articles: list[Article] = []
     rejects: list[Reject] = []
     seen: dict[str, str] = {}
@@ -208,16 +214,8 @@ def _collect(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article
 def _ranking(articles: list[Article], config: DedupeConfig) -> Ranking:
     rank = {source.casefold(): i for i, source in enumerate(config.source_priority)}
     priority = np.array([rank.get((a.source or "").casefold(), len(rank)) for a in articles], dtype=np.int64)
-    published = np.array([_timestamp(a.published) for a in articles], dtype=np.float64)
+    published = np.array([timestamp(a.published) if a.published else np.inf for a in articles], dtype=np.float64)
     return Ranking(priority, published)
-
-
-def _timestamp(moment: datetime | None) -> float:
-    if moment is None:
-        return float("inf")
-    if moment.tzinfo is None:  # a naive time is taken as UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.timestamp()
 
 
 def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.ndarray) -> list[Verdict]:
@@ -253,11 +251,8 @@ def _order(verdicts: list[Verdict]) -> tuple[list[Verdict], list[Story]]:
     groups: dict[str, list[Verdict]] = {}
     for v in verdicts:
         groups.setdefault(v.cluster, []).append(v)
-    for members in groups.values():
-        members.sort(key=lambda v: (_ROLE_ORDER[v.role], v.id))
-    ordered = sorted(groups.items(), key=lambda item: (-len(item[1]), item[0]))
-    stories = [Story(key, tuple(members)) for key, members in ordered if len(members) > 1]
-    return [v for _, members in ordered for v in members], stories
+    ordered = sorted((Story.of(key, members) for key, members in groups.items()), key=lambda s: (-len(s), s.id))
+    return [v for story in ordered for v in story.members], [story for story in ordered if len(story) > 1]
 
 
 def _round(value: float | None) -> float | None:

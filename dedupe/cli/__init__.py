@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from .index import app as index_app
 from .scan import scan
 
 app = typer.Typer(
@@ -15,6 +16,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command(no_args_is_help=True)(scan)
+app.add_typer(index_app, name="index")
 
 
 @app.callback(invoke_without_command=True)

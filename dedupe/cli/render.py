@@ -45,13 +45,29 @@ def display_title(title: str | None, text: str, fallback: str, width: int = 90) 
 def summary_line(result: Result) -> Text:
     """Articles read, stories, duplicates, truncated, extended, unique, rejected."""
     s = result.summary
+    return counts_line([("articles", s["articles"], "bold"), ("stories", s["stories"], "bold green")]
+                       + _role_counts(s) + [("rejected", s["rejected"], "bold red" if s["rejected"] else "dim")])
+
+
+def added_line(verdicts: list, rejected: int) -> Text:
+    """What an index add did: articles taken, already known, new canonicals, each role, rejected."""
+    roles = {role.value: sum(1 for v in verdicts if v.role is role and not v.known) for role in Role}
+    return counts_line([("articles", len(verdicts), "bold"),
+                        ("known", sum(1 for v in verdicts if v.known), "dim"),
+                        ("canonical", roles["canonical"], _ROLE_STYLE[Role.CANONICAL]),
+                        ("replaced a canonical", sum(1 for v in verdicts if v.replaced and v.role is Role.CANONICAL),
+                         "bold green")]
+                       + _role_counts(roles) + [("rejected", rejected, "bold red" if rejected else "dim")])
+
+
+def _role_counts(counts: dict[str, int]) -> list[tuple[str, int, str]]:
+    return [(role.value, counts[role.value], _ROLE_STYLE[role])
+            for role in (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED, Role.UNIQUE)]
+
+
+def counts_line(parts: list[tuple[str, int, str]]) -> Text:
+    """``12 articles · 3 stories · ...``: counts with their styles, on one line."""
     line = Text()
-    parts = [("articles", s["articles"], "bold"), ("stories", s["stories"], "bold green"),
-             ("duplicate", s["duplicate"], _ROLE_STYLE[Role.DUPLICATE]),
-             ("truncated", s["truncated"], _ROLE_STYLE[Role.TRUNCATED]),
-             ("extended", s["extended"], _ROLE_STYLE[Role.EXTENDED]),
-             ("unique", s["unique"], _ROLE_STYLE[Role.UNIQUE]),
-             ("rejected", s["rejected"], "bold red" if s["rejected"] else "dim")]
     for i, (name, count, style) in enumerate(parts):
         if i:
             line.append(" · ", style="dim")
@@ -59,6 +75,26 @@ def summary_line(result: Result) -> Text:
             name = name[:-1] if name == "articles" else "story"
         line.append(f"{count} {name}", style=style)
     return line
+
+
+def story_table(story: Story) -> Table:
+    """One row per member of a story: role, scores, what is missing, and the article."""
+    table = Table(title=f"Story {story.id}", title_justify="left", expand=True)
+    table.add_column("role", no_wrap=True)
+    for name in _SCORES:
+        table.add_column(name[:4] + ".", justify="right", no_wrap=True)
+    table.add_column("missing", no_wrap=True)
+    table.add_column("article", overflow="fold", ratio=1)
+    for v in story.members:
+        a = v.article
+        scores = (f"{getattr(v, s):.3f}" if getattr(v, s) is not None else "—" for s in _SCORES)
+        table.add_row(Text(v.role.value, style=_ROLE_STYLE[v.role]), *scores, v.missing or "—",
+                      Text.assemble((v.id, "bold"), (f"  {a.source or ''}\n", "dim"),
+                                    display_title(a.title, a.text, a.id)))
+    return table
+
+
+_SCORES = ("similarity", "containment", "coverage")
 
 
 def print_rejects(console: Console, rejects: list[Reject]) -> None:

@@ -52,7 +52,7 @@ def scan(
     out = Console()
     err = Console(stderr=True)
     try:
-        config = _config(config_file, threshold=threshold, num_perm=num_perm,
+        config = config_from(config_file, threshold=threshold, num_perm=num_perm,
                          shingle_size=shingle_size, source_priority=source_priority)
     except ConfigError as error:
         err.print(f"[bold red]error:[/] {error}")
@@ -87,7 +87,8 @@ def scan(
     raise typer.Exit(1 if result.rejects else 0)
 
 
-def _config(config_file: Optional[Path], **overrides) -> DedupeConfig:
+def config_from(config_file: Optional[Path], **overrides) -> DedupeConfig:
+    """The run's parameters: ``config_file``, else the nearest configuration, with ``overrides``."""
     if config_file is not None:
         if not config_file.is_file():
             raise ConfigError(f"{config_file}: no such configuration file")

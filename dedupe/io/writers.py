@@ -17,17 +17,20 @@ import orjson
 
 from .readers import Reject
 
-__all__ = ["COLUMNS", "write_results", "write_rejects"]
+__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects"]
 
 COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
            "title", "source", "url", "published", "path")
+INDEX_COLUMNS = COLUMNS + ("replaced", "known")
+"""The columns of an index's verdicts (:class:`dedupe.IndexVerdict`)."""
 REJECT_COLUMNS = ("path", "line", "reason")
 
 
 def write_results(verdicts: Iterable, path: str | os.PathLike[str],
-                  format: Literal["jsonl", "csv"] = "jsonl") -> None:
-    """Write one record per verdict (see :meth:`dedupe.Verdict.to_record`)."""
-    _write((v.to_record() for v in verdicts), path, format, COLUMNS)
+                  format: Literal["jsonl", "csv"] = "jsonl", columns: tuple[str, ...] = COLUMNS) -> None:
+    """Write one record per verdict (see :meth:`dedupe.Verdict.to_record`); ``columns`` are the
+    CSV header (``INDEX_COLUMNS`` for an index's verdicts)."""
+    _write((v.to_record() for v in verdicts), path, format, columns)
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str],

@@ -1,0 +1,114 @@
+"""``dedupe index``: the ingestion index from the command line (see :class:`dedupe.Index`)."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..errors import DedupeError
+from ..index import Index
+from ..io import read_articles, write_rejects, write_results
+from ..io.writers import INDEX_COLUMNS
+from .render import added_line, print_rejects, story_table
+from .scan import Format, config_from
+
+app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
+                  no_args_is_help=True)
+
+_INDEX = typer.Argument(..., help="The index: a SQLite file (created if absent) or redis://host:port/db.")
+_WINDOW = typer.Option(None, "--window", "-w", help="Compare only with articles published (else arrived) "
+                                                    "this long ago or less: 36h, 3d, 2w (default: all).")
+
+
+@app.command(no_args_is_help=True)
+def add(
+    index: str = _INDEX,
+    paths: List[Path] = typer.Argument(..., help="Folders or files of articles, as for dedupe scan."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here."),
+    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="Format of --output and --rejects."),
+    rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
+    window: Optional[str] = _WINDOW,
+    config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
+) -> None:
+    """Compare new articles with the index's window, store them, and say what each one is.
+
+    Exit status: 0 when every input was taken; 1 when some were rejected; 2 on bad usage, a path
+    that does not exist, or an index that cannot be opened or written (then nothing was stored).
+    """
+    out, err = Console(), Console(stderr=True)
+    with _errors(err):
+        config = config_from(config_file)
+        read = read_articles(paths)
+        with Index(index, window=window, config=config) as opened:
+            added = opened.add(read.articles)
+    every_reject = read.rejects + added.rejects
+    if output is not None:
+        write_results(added.verdicts, output, format.value, INDEX_COLUMNS)
+    if rejects is not None:
+        write_rejects(every_reject, rejects, format.value)
+    print_rejects(err, every_reject)
+    out.print(added_line(added.verdicts, len(every_reject)), soft_wrap=True)
+    raise typer.Exit(1 if every_reject else 0)
+
+
+@app.command(no_args_is_help=True)
+def show(index: str = _INDEX,
+         story: str = typer.Option(..., "--story", "-s", help="The story's id (the cluster column).")) -> None:
+    """One stored story: its canonical first, then every member with its role and scores."""
+    out, err = Console(), Console(stderr=True)
+    with _errors(err):
+        with Index(index) as opened:
+            found = opened.story(story)
+    if found is None:
+        err.print(f"[bold red]error:[/] {index}: no story {story!r}")
+        raise typer.Exit(1)
+    out.print(story_table(found))
+
+
+@app.command(no_args_is_help=True)
+def prune(index: str = _INDEX,
+          older_than: str = typer.Option(..., "--older-than", help="Remove articles published (else arrived) "
+                                                                    "longer ago than this: 36h, 7d, 2w.")) -> None:
+    """Remove old articles; stories that lose their canonical get the best remaining version."""
+    out, err = Console(), Console(stderr=True)
+    with _errors(err):
+        with Index(index) as opened:
+            count = opened.prune(older_than)
+    out.print(f"pruned {count} article{'s' if count != 1 else ''} older than {older_than}", soft_wrap=True)
+
+
+@app.command(no_args_is_help=True)
+def stats(index: str = _INDEX) -> None:
+    """Articles and stories stored, their time span, the size, and the parameters."""
+    out, err = Console(), Console(stderr=True)
+    with _errors(err):
+        with Index(index) as opened:
+            found = opened.stats()
+    table = Table(show_header=False, title=f"Index {index}", title_justify="left")
+    table.add_column(style="bold")
+    table.add_column()
+    for name in ("articles", "stories"):
+        table.add_row(name, f"{found[name]:,}")
+    for name in ("oldest", "newest"):
+        moment = found[name]
+        table.add_row(name, "—" if moment is None else datetime.fromtimestamp(moment, timezone.utc).isoformat())
+    table.add_row("size", f"{found['bytes'] / 1e6:,.1f} MB")
+    for name, value in (found["parameters"] or {}).items():
+        table.add_row(name, str(value))
+    out.print(table)
+
+
+@contextmanager
+def _errors(console: Console) -> Iterator[None]:
+    """A DedupeError becomes its message on standard error and exit status 2."""
+    try:
+        yield
+    except DedupeError as error:
+        console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None

@@ -1,0 +1,353 @@
+"""The ingestion index: articles that arrive in batches are compared with everything stored in
+a time window, not only with each other, and stored in turn.
+
+An ``add`` finds, by the stored lookup keys (LSH band buckets and anchors), the stored articles
+a new one could be a copy of, takes in the whole stories they belong to, and runs the batch
+pipeline over those stories and the new articles together. Its outcome places every article of
+that working set: new ones join a story or start one, stored ones may change role (a fuller
+version became canonical) and stories may merge. Names of stories never change, except that a
+merged story takes the name of the older one.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Iterable, Iterator, Mapping
+
+import numpy as np
+
+from ..article import Article, timestamp
+from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys, lsh_bands
+from ..clean import clean_corpus
+from ..config import DedupeConfig
+from ..errors import ConfigError, IndexStoreError
+from ..heap import no_cycle_collection
+from ..io.readers import Reject
+from ..pipeline import Deduplicator, Story, Verdict, collect_articles
+from ..sketch import sketch
+from .entry import FORMAT_VERSION, Entry, Placement, Store
+from .sqlite_store import SQLiteStore
+
+__all__ = ["Index", "IndexVerdict", "Added", "parse_duration"]
+
+HASH_SCHEME = "words:dedupe.tokens/shingles:fmix64-32/minhash:affine32"
+"""How words, shingles and signatures are hashed; stored keys are only comparable under one."""
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
+_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(value: str | float | timedelta) -> float:
+    """Seconds in ``value``: a number of seconds, a ``timedelta``, or text such as ``"90m"``,
+    ``"36h"``, ``"3d"`` or ``"2w"``. Raises ``ConfigError`` for anything else."""
+    if isinstance(value, timedelta):
+        seconds = value.total_seconds()
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = float(value)
+    elif isinstance(value, str) and (match := _DURATION.match(value)):
+        seconds = float(match.group(1)) * _SECONDS[match.group(2)]
+    else:
+        raise ConfigError(f"a duration must be seconds or text like '36h', '3d' or '2w', got {value!r}")
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigError(f"a duration must be positive, got {value!r}")
+    return seconds
+
+
+@dataclass(frozen=True)
+class IndexVerdict(Verdict):
+    """A :class:`dedupe.Verdict` on an article given to :meth:`Index.add`; ``cluster`` names its
+    story, which keeps its name across runs.
+
+    ``replaced`` is the story's previous canonical when this add gave the story a new one (a
+    more complete version arrived); ``known`` says the index already held an article with this
+    id, which was left as it was.
+    """
+
+    replaced: str | None = None
+    known: bool = False
+
+    def to_record(self) -> dict[str, Any]:
+        record = super().to_record()
+        record.update(replaced=self.replaced, known=self.known)
+        return record
+
+
+@dataclass
+class Added:
+    """What :meth:`Index.add` did: a verdict per article taken, in the order given, and a reject
+    for each one not taken (not an article, a repeated id, published before the window)."""
+
+    verdicts: list[IndexVerdict]
+    rejects: list[Reject] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[IndexVerdict]:
+        return iter(self.verdicts)
+
+    def __len__(self) -> int:
+        return len(self.verdicts)
+
+
+class Index:
+    """A persistent index of articles, for ingestion jobs that deduplicate batch after batch.
+
+    Parameters
+    ----------
+    location:
+        A SQLite file (created if absent), or a Redis URL ``redis://host:port/db``.
+    window:
+        How far back, by publication time (else arrival time), articles are compared: seconds, a
+        ``timedelta`` or text like ``"3d"``. Older articles are never matched, and
+        :meth:`prune` removes them. ``None`` keeps and compares everything.
+    config:
+        The run's parameters. Those that decide the stored keys (``seed``, ``num_perm``,
+        ``shingle_size``, ``lsh_threshold``, ``anchor_rate``) must be the ones the index was made
+        with; the others may change from run to run.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> story = "The central bank raised its main interest rate by a quarter point on Tuesday. " * 3
+    >>> more = "Analysts had expected the move after inflation rose again for a third month."
+    >>> with tempfile.TemporaryDirectory() as folder, Index(os.path.join(folder, "news.db")) as index:
+    ...     first = index.add([{"id": "cut", "text": "DUBAI (Reuters) - " + story}])
+    ...     later = index.add([{"id": "full", "text": story + more}])
+    ...     [(v.id, v.role.value, v.cluster, v.replaced) for v in later]
+    [('full', 'canonical', 'cut', 'cut')]
+    """
+
+    def __init__(self, location: str | os.PathLike[str], window: str | float | timedelta | None = None,
+                 config: DedupeConfig | None = None) -> None:
+        self.window = None if window is None else parse_duration(window)
+        self.config = config or DedupeConfig()
+        self._store = open_store(location)
+        self.location = self._store.location
+        stored = self._store.meta()
+        if stored is not None:
+            self._check(stored)
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Let go of the file or the connection."""
+        self._store.close()
+
+    def add(self, articles: Iterable[Article | Mapping[str, Any]], now: datetime | None = None) -> Added:
+        """Compare ``articles`` with the stored ones in the window and with each other, store
+        them, and say what each one is.
+
+        ``now`` is the arrival time (default: the clock); it stands in for a missing publication
+        time and sets the window's start. The whole call is one transaction: if it fails or is
+        killed, nothing of it is stored, and adding the batch again gives what an uninterrupted
+        run would have. Articles whose id is stored already are left as they are (``known``).
+        """
+        now_ts = timestamp(now) if now is not None else time.time()
+        since = now_ts - self.window if self.window is not None else -math.inf
+        accepted, rejects = collect_articles(articles)
+        times = {a.id: timestamp(a.published) if a.published else now_ts for a in accepted}
+        taken = []
+        for a in accepted:
+            if times[a.id] < since:
+                rejects.append(Reject(a.path or "<input>", f"article {a.id!r} was published "
+                                      f"{a.published.isoformat()}, before the index's window: not compared, "
+                                      "not stored", a.line))
+            else:
+                taken.append(a)
+        with no_cycle_collection(), self._store.exclusive():
+            self._init_meta()
+            known = self._store.known([a.id for a in taken])
+            fresh = [a for a in taken if a.id not in known]
+            placed, replaced = self._add_fresh(fresh, times, since) if fresh else ({}, {})
+        verdicts = []
+        for a in taken:
+            if a.id in known:
+                verdicts.append(_verdict(known[a.id].article, known[a.id].placement, known=True))
+            else:
+                p = placed[a.id]
+                verdicts.append(_verdict(a, p, replaced=replaced.get(p.story)))
+        return Added(verdicts, rejects)
+
+    def story(self, name: str) -> Story | None:
+        """The stored story ``name`` (canonical first), or ``None`` when there is none."""
+        with self._store.exclusive():
+            members = self._store.members([name])
+        if not members:
+            return None
+        return Story.of(name, (_verdict(e.article, e.placement) for e in members))
+
+    def prune(self, older_than: str | float | timedelta | None = None, now: datetime | None = None) -> int:
+        """Remove the articles published (else arrived) more than ``older_than`` before ``now``
+        (default: the window); return how many went. Stories that lost their canonical get the
+        best remaining version as canonical."""
+        if older_than is None and self.window is None:
+            raise ConfigError("prune needs an age: give older_than, or open the index with a window")
+        age = self.window if older_than is None else parse_duration(older_than)
+        cutoff = (timestamp(now) if now is not None else time.time()) - age
+        with no_cycle_collection(), self._store.exclusive():
+            gone = self._store.older_than(cutoff)
+            if not gone:
+                return 0
+            self._store.delete(gone)
+            gone_seqs = {e.seq for e in gone}
+            rest = [e for e in self._store.members({e.placement.story for e in gone}) if e.seq not in gone_seqs]
+            if rest:
+                placed, _ = self._place(rest, [])
+                self._store.save([], _moves(rest, placed))
+        return len(gone)
+
+    def stats(self) -> dict[str, Any]:
+        """Articles and stories stored, the oldest and newest times, the size in bytes, and
+        the parameters the index was made with."""
+        with self._store.exclusive():
+            stats = self._store.stats()
+            stats["parameters"] = self._store.meta()
+        stats["window_seconds"] = self.window
+        return stats
+
+    # -- the work of an add -------------------------------------------------------------------
+
+    def _add_fresh(self, fresh: list[Article], times: dict[str, float],
+                   since: float) -> tuple[dict[str, Placement], dict[str, str]]:
+        cfg = self.config
+        cleaned = clean_corpus([a.text for a in fresh], [a.title for a in fresh], cfg.boilerplate_min_docs,
+                               cfg.cores, keep_texts=False)
+        keys, offsets = lookup_keys(sketch(cleaned.tokens, cfg.shingle_size, cfg.num_perm, cfg.seed),
+                                    cfg.lsh_threshold, cfg.anchor_rate)
+        held_keys, held_seqs = self._store.holders(np.unique(keys), since)
+        candidates = _candidates(keys, offsets, held_keys, held_seqs)
+        stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
+        placed, replaced = self._place(stored, fresh)
+        first = self._store.next_seq(len(fresh))
+        new = [Entry(first + i, a, times[a.id], keys[offsets[i]:offsets[i + 1]], placed[a.id])
+               for i, a in enumerate(fresh)]
+        self._store.save(new, _moves(stored, placed))
+        return placed, replaced
+
+    def _place(self, stored: list[Entry], fresh: list[Article]) -> tuple[dict[str, Placement], dict[str, str]]:
+        """Run the pipeline over stored stories and new articles together; name each story that
+        comes out. Returns every article's placement and, by story, the canonical it replaced."""
+        result = Deduplicator(self.config).run([e.article for e in stored] + fresh)
+        order = {e.article.id: e.seq for e in stored}
+        order.update({a.id: math.inf for a in fresh})
+        founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members
+        canonical_before: dict[str, str] = {}
+        for e in stored:
+            founded[e.placement.story] = min(founded.get(e.placement.story, math.inf), e.seq)
+            canonical_before[e.placement.story] = e.placement.canonical
+        was = {e.article.id: e.placement.story for e in stored}
+        groups: dict[str, list[Verdict]] = {}
+        for v in result.verdicts:
+            groups.setdefault(v.cluster, []).append(v)
+        # Older groups choose first, so that a story split by the run keeps its name on its
+        # oldest part; among new-only groups, ids decide.
+        ordered = sorted(groups.values(), key=lambda g: (min(order[v.id] for v in g), min(v.id for v in g)))
+        claimed: set[str] = set()
+        placed: dict[str, Placement] = {}
+        replaced: dict[str, str] = {}
+        for group in ordered:
+            olds = sorted({was[v.id] for v in group if v.id in was} - claimed, key=lambda s: (founded[s], s))
+            name = olds[0] if olds else self._new_name(group[0].canonical, claimed | set(founded))
+            claimed.add(name)
+            if olds and canonical_before[name] != group[0].canonical:
+                replaced[name] = canonical_before[name]
+            for v in group:
+                placed[v.id] = Placement(name, v.role, v.canonical, v.similarity, v.containment, v.coverage,
+                                         v.missing)
+        return placed, replaced
+
+    def _new_name(self, base: str, in_use: set[str]) -> str:
+        """A story is named after its first canonical, unless that name is in use."""
+        name, count = base, 1
+        while name in in_use or self._store.taken([name]):
+            count += 1
+            name = f"{base}~{count}"
+        return name
+
+    # -- parameters -----------------------------------------------------------------------------
+
+    def _parameters(self) -> dict[str, Any]:
+        cfg = self.config
+        bands, rows = lsh_bands(cfg.lsh_threshold, cfg.num_perm)
+        return {"format": FORMAT_VERSION, "hash": HASH_SCHEME, "seed": cfg.seed, "num_perm": cfg.num_perm,
+                "shingle_size": cfg.shingle_size, "bands": bands, "rows": rows, "anchor_rate": cfg.anchor_rate}
+
+    def _check(self, stored: dict[str, Any]) -> None:
+        ours = self._parameters()
+        for name, value in ours.items():
+            if stored.get(name) != value:
+                raise IndexStoreError(
+                    f"{self.location}: the index was made with {name}={stored.get(name)!r}, and this run has "
+                    f"{name}={value!r}; its stored keys cannot be compared. Open it with the parameters it was "
+                    "made with, or start a new index")
+
+    def _init_meta(self) -> None:
+        stored = self._store.meta()
+        if stored is None:
+            self._store.set_meta(self._parameters())
+        else:
+            self._check(stored)
+
+
+def open_store(location: str | os.PathLike[str]) -> Store:
+    """The backend for ``location``: a Redis URL, or else a SQLite file."""
+    text = os.fspath(location)
+    if text.startswith(("redis://", "rediss://", "unix://")):
+        from .redis_store import RedisStore  # redis-py is needed only for a Redis index
+        return RedisStore(text)
+    return SQLiteStore(text)
+
+
+def _moves(stored: list[Entry], placed: dict[str, Placement]) -> list[tuple[Entry, Placement]]:
+    return [(e, placed[e.article.id]) for e in stored if placed[e.article.id] != e.placement]
+
+
+def _verdict(article: Article, p: Placement, replaced: str | None = None, known: bool = False) -> IndexVerdict:
+    return IndexVerdict(article, p.role, p.story, p.canonical, p.similarity, p.containment, p.coverage,
+                        p.missing, replaced=replaced, known=known)
+
+
+def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, held_seqs: np.ndarray) -> np.ndarray:
+    """The stored articles (seqs) that the batch pipeline would pair with a new article: one
+    shared band bucket, or two shared anchors (one, for a text with a single anchor). A crowded
+    key links to its first holder only, as in :func:`dedupe.candidates.candidate_pairs`."""
+    if len(held_keys) == 0:
+        return np.empty(0, dtype=np.int64)
+    order = np.lexsort((held_seqs, held_keys))
+    held_keys, held_seqs = held_keys[order], held_seqs[order]
+    starts = np.flatnonzero(np.r_[True, held_keys[1:] != held_keys[:-1]])
+    ends = np.r_[starts[1:], len(held_keys)]
+    band = (held_keys[starts] & BAND_KEY) != 0
+    crowded = (ends - starts) > np.where(band, MAX_BUCKET, ANCHOR_BUCKET)
+    ends = np.where(crowded, starts + 1, ends)
+    # Each new article's keys, matched to the stored holders of the same key.
+    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    where = np.searchsorted(held_keys[starts], keys)
+    where = np.minimum(where, len(starts) - 1)
+    hit = held_keys[starts][where] == keys
+    doc, where = doc[hit], where[hit]
+    counts = ends[where] - starts[where]
+    pair_doc = np.repeat(doc, counts)
+    first = np.repeat(starts[where] - np.r_[0, np.cumsum(counts)[:-1]], counts)
+    pair_seq = held_seqs[first + np.arange(len(pair_doc))]
+    pair_band = np.repeat(band[where], counts)
+    linked = set(pair_seq[pair_band].tolist())
+    # Count shared anchors per (new article, stored article).
+    a_doc, a_seq = pair_doc[~pair_band], pair_seq[~pair_band]
+    if len(a_doc):
+        codes, shared = np.unique(np.stack([a_doc, a_seq], axis=1), axis=0, return_counts=True)
+        need = np.minimum(2, np.maximum(_anchor_counts(keys, offsets)[codes[:, 0]], 1))
+        linked.update(codes[shared >= need, 1].tolist())
+    return np.array(sorted(linked), dtype=np.int64)
+
+
+def _anchor_counts(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    return np.bincount(doc[(keys & BAND_KEY) == 0], minlength=len(offsets) - 1)

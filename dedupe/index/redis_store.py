@@ -1,0 +1,191 @@
+"""The server backend: Redis, through redis-py, with a layout of our own.
+
+Keys, under the prefix ``dedupe:``:
+
+* ``meta``: the parameters, as JSON; ``seq``: the counter that numbers articles; ``ids``: a hash
+  from article id to seq;
+* ``a:<seq>``: a hash per article: placement, time, lookup keys and the compressed article;
+* ``k:<key>``: a sorted set per lookup key, its holders scored by time, so that a query reads only
+  the holders inside the window; ``s:<story>``: the same per story; ``t``: every seq by time.
+
+Reads are pipelined. Writes of one ``add`` are queued and sent as one ``MULTI``/``EXEC``
+transaction at its end, under a lock held for the whole add: a client that dies or loses the
+server before ``EXEC`` leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import orjson
+import redis
+
+from ..article import Role
+from ..errors import IndexStoreError
+from .entry import Entry, Placement
+
+__all__ = ["RedisStore"]
+
+_PREFIX = "dedupe:"
+_LOCK_SECONDS = 600  # the longest an add may hold the index; a dead writer's lock ends then
+_FIELDS = ("id", "time", "story", "role", "canonical", "similarity", "containment", "coverage", "missing",
+           "keys", "body")
+
+
+class RedisStore:
+    """An index on the Redis server at ``url`` (``redis://host:port/db``)."""
+
+    def __init__(self, url: str) -> None:
+        self.location = url
+        try:
+            self._db = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5)
+        except ValueError as error:
+            raise IndexStoreError(f"{url}: not a Redis URL: {error}") from None
+        self._writes: Any = None
+        with self._talking():
+            self._db.ping()
+
+    @contextmanager
+    def _talking(self) -> Iterator[None]:
+        try:
+            yield
+        except (redis.ConnectionError, redis.TimeoutError) as error:
+            raise IndexStoreError(f"{self.location}: the Redis server cannot be reached ({error}); "
+                                  "nothing of this call was stored") from None
+        except redis.ResponseError as error:
+            raise IndexStoreError(f"{self.location}: Redis refused a command: {error}") from None
+
+    def meta(self) -> dict[str, Any] | None:
+        with self._talking():
+            value = self._db.get(_PREFIX + "meta")
+        return None if value is None else orjson.loads(value)
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self._writes.set(_PREFIX + "meta", orjson.dumps(meta))
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        with self._talking():
+            lock = self._db.lock(_PREFIX + "lock", timeout=_LOCK_SECONDS, blocking_timeout=_LOCK_SECONDS)
+            if not lock.acquire():
+                raise IndexStoreError(f"{self.location}: another writer held the index for {_LOCK_SECONDS} s")
+        try:
+            self._writes = self._db.pipeline(transaction=True)
+            with self._talking():
+                yield
+                self._writes.execute()
+        finally:
+            self._writes = None
+            try:
+                lock.release()
+            except redis.RedisError:
+                pass  # the server went away or the lock timed out: it frees itself
+
+    def known(self, ids: list[str]) -> dict[str, Entry]:
+        if not ids:
+            return {}
+        seqs = [int(s) for s in self._db.hmget(_PREFIX + "ids", ids) if s is not None]
+        return {e.article.id: e for e in self._entries(seqs)}
+
+    def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        reads = self._db.pipeline(transaction=False)
+        for key in keys.tolist():
+            reads.zrangebyscore(f"{_PREFIX}k:{key:x}", since, "+inf")
+        found_keys, found_seqs = [], []
+        for key, seqs in zip(keys.tolist(), reads.execute()):
+            found_keys.extend([key] * len(seqs))
+            found_seqs.extend(int(s) for s in seqs)
+        return np.array(found_keys, dtype=np.uint64), np.array(found_seqs, dtype=np.int64)
+
+    def stories_of(self, seqs: np.ndarray) -> set[str]:
+        reads = self._db.pipeline(transaction=False)
+        for seq in seqs.tolist():
+            reads.hget(f"{_PREFIX}a:{seq}", "story")
+        return {s.decode() for s in reads.execute() if s is not None}
+
+    def members(self, stories: Iterable[str], since: float = float("-inf")) -> list[Entry]:
+        stories = list(stories)
+        reads = self._db.pipeline(transaction=False)
+        for story in stories:
+            reads.zrangebyscore(f"{_PREFIX}s:{story}", since, "+inf")
+        seqs = sorted({int(s) for found in reads.execute() for s in found})
+        return self._entries(seqs)
+
+    def taken(self, names: Iterable[str]) -> set[str]:
+        names = list(names)
+        reads = self._db.pipeline(transaction=False)
+        for name in names:
+            reads.exists(f"{_PREFIX}s:{name}")
+        return {name for name, exists in zip(names, reads.execute()) if exists}
+
+    def next_seq(self, count: int) -> int:
+        return int(self._db.incrby(_PREFIX + "seq", count)) - count + 1
+
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Placement]]) -> None:
+        w = self._writes
+        for e in new:
+            w.hset(f"{_PREFIX}a:{e.seq}", mapping={"id": e.article.id, "time": repr(e.time),
+                                                    "keys": e.key_bytes(), "body": e.body(),
+                                                    **_placement(e.placement)})
+            w.hset(_PREFIX + "ids", e.article.id, e.seq)
+            w.zadd(_PREFIX + "t", {e.seq: e.time})
+            w.zadd(f"{_PREFIX}s:{e.placement.story}", {e.seq: e.time})
+            for key in e.keys.tolist():
+                w.zadd(f"{_PREFIX}k:{key:x}", {e.seq: e.time})
+        for e, placement in moved:
+            w.hset(f"{_PREFIX}a:{e.seq}", mapping=_placement(placement))
+            if placement.story != e.placement.story:
+                w.zrem(f"{_PREFIX}s:{e.placement.story}", e.seq)
+                w.zadd(f"{_PREFIX}s:{placement.story}", {e.seq: e.time})
+
+    def older_than(self, time: float) -> list[Entry]:
+        return self._entries([int(s) for s in self._db.zrangebyscore(_PREFIX + "t", "-inf", f"({time!r}")])
+
+    def delete(self, entries: list[Entry]) -> None:
+        w = self._writes
+        for e in entries:
+            for key in e.keys.tolist():
+                w.zrem(f"{_PREFIX}k:{key:x}", e.seq)
+            w.zrem(f"{_PREFIX}s:{e.placement.story}", e.seq)
+            w.zrem(_PREFIX + "t", e.seq)
+            w.hdel(_PREFIX + "ids", e.article.id)
+            w.delete(f"{_PREFIX}a:{e.seq}")
+
+    def stats(self) -> dict[str, Any]:
+        times = self._db.zrange(_PREFIX + "t", 0, 0, withscores=True), \
+            self._db.zrange(_PREFIX + "t", -1, -1, withscores=True)
+        stories = sum(1 for _ in self._db.scan_iter(match=f"{_PREFIX}s:*", count=1000))
+        return {"articles": int(self._db.zcard(_PREFIX + "t")), "stories": stories,
+                "oldest": times[0][0][1] if times[0] else None, "newest": times[1][0][1] if times[1] else None,
+                "bytes": int(self._db.info("memory")["used_memory"])}
+
+    def close(self) -> None:
+        self._db.close()
+
+    def _entries(self, seqs: list[int]) -> list[Entry]:
+        reads = self._db.pipeline(transaction=False)
+        for seq in seqs:
+            reads.hmget(f"{_PREFIX}a:{seq}", _FIELDS)
+        entries = []
+        for seq, values in zip(seqs, reads.execute()):
+            if values[0] is None:
+                continue
+            id_, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = values
+            entries.append(Entry(seq, Entry.article_from(body), float(time), Entry.keys_from(keys),
+                                 Placement(story.decode(), Role(role.decode()), canonical.decode(),
+                                           _number(similarity), _number(containment), _number(coverage),
+                                           missing.decode() or None)))
+        return entries
+
+
+def _placement(p: Placement) -> dict[str, str]:
+    return {"story": p.story, "role": p.role.value, "canonical": p.canonical,
+            "similarity": "" if p.similarity is None else repr(p.similarity),
+            "containment": "" if p.containment is None else repr(p.containment),
+            "coverage": "" if p.coverage is None else repr(p.coverage), "missing": p.missing or ""}
+
+
+def _number(value: bytes) -> float | None:
+    return float(value) if value else None

@@ -1,0 +1,185 @@
+"""The embedded backend: one SQLite file in WAL mode.
+
+Lookup keys sit in a ``WITHOUT ROWID`` table clustered by key, so that the keys of a batch are
+found by one join against a temporary table of them. An ``add`` is one ``BEGIN IMMEDIATE``
+transaction from its first read to its last write: a second writer waits for it, and a process
+killed half-way leaves the file as it was before.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+import numpy as np
+import orjson
+
+from ..article import Role
+from ..errors import IndexStoreError
+from .entry import Entry, Placement
+
+__all__ = ["SQLiteStore"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    time REAL NOT NULL,
+    story TEXT NOT NULL,
+    role TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    similarity REAL, containment REAL, coverage REAL, missing TEXT,
+    keys BLOB NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
+CREATE INDEX IF NOT EXISTS articles_time ON articles (time);
+CREATE TABLE IF NOT EXISTS postings (key INTEGER NOT NULL, seq INTEGER NOT NULL,
+                                     PRIMARY KEY (key, seq)) WITHOUT ROWID;
+"""
+_COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, body"
+_BUSY_SECONDS = 600  # how long a writer waits for another one's add to finish
+_CHUNK = 500  # parameters per statement, under SQLite's limit
+
+
+class SQLiteStore:
+    """An index in the SQLite file at ``path`` (created if absent)."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.location = str(path)
+        folder = Path(path).parent
+        if not folder.is_dir():
+            raise IndexStoreError(f"{path}: folder {folder} does not exist")
+        try:
+            self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps the file consistent; a commit may be lost only with the OS
+            self._db.executescript(_SCHEMA)
+        except sqlite3.DatabaseError as error:
+            raise IndexStoreError(f"{path}: not a usable SQLite index: {error}") from None
+
+    def meta(self) -> dict[str, Any] | None:
+        rows = self._db.execute("SELECT value FROM meta WHERE name = 'index'").fetchall()
+        return orjson.loads(rows[0][0]) if rows else None
+
+    def set_meta(self, meta: dict[str, Any]) -> None:
+        self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (orjson.dumps(meta).decode(),))
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise IndexStoreError(f"{self.location}: cannot lock the index: {error}") from None
+        try:
+            yield
+        except BaseException:
+            self._db.execute("ROLLBACK")
+            raise
+        self._db.execute("COMMIT")
+
+    def known(self, ids: list[str]) -> dict[str, Entry]:
+        found: dict[str, Entry] = {}
+        for part in _chunks(ids):
+            marks = ",".join("?" * len(part))
+            for row in self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE id IN ({marks})", part):
+                entry = _entry(row)
+                found[entry.article.id] = entry
+        return found
+
+    def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        db = self._db
+        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key INTEGER PRIMARY KEY)")
+        db.execute("DELETE FROM wanted")
+        db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in _signed(keys).tolist()))
+        # CROSS JOIN fixes the loop order: from the wanted keys into the postings' primary key.
+        # Left to itself the planner scans every posting, and an add slows as the index grows.
+        rows = db.execute("SELECT p.key, p.seq FROM wanted w CROSS JOIN postings p ON p.key = w.key "
+                          "CROSS JOIN articles a ON a.seq = p.seq WHERE a.time >= ?", (since,)).fetchall()
+        found = np.array(rows, dtype=np.int64).reshape(-1, 2)
+        return found[:, 0].view(np.uint64), found[:, 1].copy()
+
+    def stories_of(self, seqs: np.ndarray) -> set[str]:
+        stories: set[str] = set()
+        for part in _chunks(seqs.tolist()):
+            marks = ",".join("?" * len(part))
+            stories.update(r[0] for r in self._db.execute(
+                f"SELECT DISTINCT story FROM articles WHERE seq IN ({marks})", part))
+        return stories
+
+    def members(self, stories: Iterable[str], since: float = float("-inf")) -> list[Entry]:
+        entries: list[Entry] = []
+        for part in _chunks(sorted(stories)):
+            marks = ",".join("?" * len(part))
+            entries.extend(_entry(row) for row in self._db.execute(
+                f"SELECT {_COLUMNS} FROM articles WHERE story IN ({marks}) AND time >= ?", [*part, since]))
+        return sorted(entries, key=lambda e: e.seq)
+
+    def taken(self, names: Iterable[str]) -> set[str]:
+        taken: set[str] = set()
+        for part in _chunks(sorted(names)):
+            marks = ",".join("?" * len(part))
+            taken.update(r[0] for r in self._db.execute(
+                f"SELECT DISTINCT story FROM articles WHERE story IN ({marks})", part))
+        return taken
+
+    def next_seq(self, count: int) -> int:
+        return self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM articles").fetchone()[0]
+
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Placement]]) -> None:
+        db = self._db
+        db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * 12)})",
+                       (_row(e) for e in new))
+        db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
+                       ((k, e.seq) for e in new for k in _signed(e.keys).tolist()))
+        db.executemany("UPDATE articles SET story = ?, role = ?, canonical = ?, similarity = ?, containment = ?, "
+                       "coverage = ?, missing = ? WHERE seq = ?",
+                       ((*_placement(placement), e.seq) for e, placement in moved))
+
+    def older_than(self, time: float) -> list[Entry]:
+        return [_entry(row) for row in self._db.execute(
+            f"SELECT {_COLUMNS} FROM articles WHERE time < ? ORDER BY seq", (time,))]
+
+    def delete(self, entries: list[Entry]) -> None:
+        db = self._db
+        db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
+                       ((k, e.seq) for e in entries for k in _signed(e.keys).tolist()))
+        db.executemany("DELETE FROM articles WHERE seq = ?", ((e.seq,) for e in entries))
+
+    def stats(self) -> dict[str, Any]:
+        articles, stories, oldest, newest = self._db.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT story), MIN(time), MAX(time) FROM articles").fetchone()
+        path = Path(self.location)
+        size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        return {"articles": articles, "stories": stories, "oldest": oldest, "newest": newest, "bytes": size}
+
+    def close(self) -> None:
+        self._db.close()
+
+
+def _chunks(values: list) -> Iterator[list]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start:start + _CHUNK]
+
+
+def _signed(keys: np.ndarray) -> np.ndarray:
+    """SQLite integers are signed 64-bit: keys are stored with the same bits."""
+    return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
+
+
+def _placement(p: Placement) -> tuple:
+    return p.story, p.role.value, p.canonical, p.similarity, p.containment, p.coverage, p.missing
+
+
+def _row(e: Entry) -> tuple:
+    return (e.seq, e.article.id, e.time, *_placement(e.placement), e.key_bytes(), e.body())
+
+
+def _entry(row: tuple) -> Entry:
+    seq, _, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = row
+    return Entry(seq, Entry.article_from(body), time, Entry.keys_from(keys),
+                 Placement(story, Role(role), canonical, similarity, containment, coverage, missing))

@@ -1,0 +1,358 @@
+"""The ingestion index on real files and real processes: SQLite files, and a Redis server that
+the tests start themselves."""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedupe import Article, DedupeConfig, Index, IndexStoreError, Role, find_duplicates
+from dedupe.article import timestamp
+from dedupe.index import parse_duration
+from dedupe.errors import ConfigError
+
+from conftest import ROOT
+from test_quality_slice import build_slice
+
+CORPUS, _ = build_slice(0)
+NOW = datetime(2025, 8, 1, tzinfo=timezone.utc)
+
+
+def stories(placements: dict[str, tuple[str, str]]) -> tuple[set[frozenset[str]], dict[str, str]]:
+    """Partition into stories (ignoring their names) and each article's canonical."""
+    groups: dict[str, set[str]] = {}
+    for article, (story, _) in placements.items():
+        groups.setdefault(story, set()).add(article)
+    return {frozenset(g) for g in groups.values()}, {a: canonical for a, (_, canonical) in placements.items()}
+
+
+def scanned(articles: list[Article]) -> tuple[set[frozenset[str]], dict[str, str]]:
+    return stories({v.id: (v.cluster, v.canonical) for v in find_duplicates(articles).verdicts})
+
+
+def indexed(index: Index, articles: list[Article]) -> tuple[set[frozenset[str]], dict[str, str]]:
+    """What the index holds now, read back by adding every article again (all known)."""
+    verdicts = index.add(articles, now=NOW).verdicts
+    assert all(v.known for v in verdicts)
+    return stories({v.id: (v.cluster, v.canonical) for v in verdicts})
+
+
+def many_stories(copies: int) -> list[Article]:
+    """Several seeds of the quality slice, each article under an id of its own."""
+    articles = []
+    for seed in range(copies):
+        corpus, _ = build_slice(seed)
+        articles += [replace(a, id=f"s{seed}-{a.id}") for a in corpus]
+    return articles
+
+
+def write_jsonl(articles: list[Article], path: Path) -> Path:
+    path.write_bytes(b"".join(orjson.dumps({"id": a.id, "title": a.title, "text": a.text, "source": a.source,
+                                            "published": a.published.isoformat() if a.published else None})
+                              + b"\n" for a in articles))
+    return path
+
+
+# -- what an add decides --------------------------------------------------------------------------
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(len(CORPUS))), cuts=st.lists(st.integers(1, len(CORPUS) - 1), max_size=8))
+def test_batches_of_any_size_and_order_give_the_stories_of_one_scan(tmp_path_factory, order, cuts) -> None:
+    articles = [CORPUS[i] for i in order]
+    bounds = [0, *sorted(set(cuts)), len(articles)]
+    with Index(tmp_path_factory.mktemp("index") / "news.db") as index:
+        for start, end in zip(bounds, bounds[1:]):
+            index.add(articles[start:end], now=NOW)
+        assert indexed(index, CORPUS) == scanned(CORPUS)
+
+
+def test_article_by_article_gives_the_stories_of_one_scan(tmp_path: Path) -> None:
+    with Index(tmp_path / "news.db") as index:
+        # Newest first: copies arrive before the wire story they copy.
+        for article in sorted(CORPUS, key=lambda a: timestamp(a.published or NOW), reverse=True):
+            index.add([article], now=NOW)
+        assert indexed(index, CORPUS) == scanned(CORPUS)
+
+
+def test_a_fuller_version_becomes_canonical_and_the_story_keeps_its_name(tmp_path: Path) -> None:
+    story = ("The port operator said on Monday it had opened a fourth container terminal at Jebel Ali, "
+             "doubling the capacity for ships arriving at night. ") * 2
+    more = "The terminal was built over three years by a consortium of local and foreign contractors."
+    with Index(tmp_path / "news.db") as index:
+        first = index.add([{"id": "cut", "text": "DUBAI (WAM) -- " + story}], now=NOW).verdicts[0]
+        assert (first.role, first.cluster, first.replaced) == (Role.UNIQUE, "cut", None)
+        full = index.add([{"id": "full", "text": story + more, "published": "2025-07-30T10:00:00Z"}],
+                         now=NOW).verdicts[0]
+        assert (full.role, full.cluster, full.canonical, full.replaced) == (Role.CANONICAL, "cut", "full", "cut")
+        # The same text, published later: the earlier version stays canonical.
+        copy = index.add([{"id": "copy", "text": story + more + "\nRead more: business news",
+                           "published": "2025-07-30T12:00:00Z"}], now=NOW).verdicts[0]
+        assert (copy.role, copy.cluster, copy.canonical, copy.replaced) == (Role.DUPLICATE, "cut", "full", None)
+        shown = index.story("cut")
+        assert [(v.id, v.role) for v in shown.members] == [
+            ("full", Role.CANONICAL), ("copy", Role.DUPLICATE), ("cut", Role.TRUNCATED)]
+        assert shown.members[2].missing == "end"
+
+
+def test_the_same_scores_as_a_scan(tmp_path: Path) -> None:
+    with Index(tmp_path / "news.db") as index:
+        ours = {v.id: v for v in index.add(CORPUS, now=NOW)}
+    for v in find_duplicates(CORPUS).verdicts:
+        assert (ours[v.id].role, ours[v.id].canonical, ours[v.id].similarity, ours[v.id].coverage) == \
+            (v.role, v.canonical, v.similarity, v.coverage)
+
+
+def test_known_ids_are_left_alone_and_bad_records_rejected(tmp_path: Path) -> None:
+    with Index(tmp_path / "news.db") as index:
+        index.add([{"id": "a", "text": "One story about the rain in the hills this week and its floods."}], now=NOW)
+        added = index.add([{"id": "a", "text": "Another text."}, {"id": "b"}, {"id": "c", "text": "Fine."},
+                           {"id": "c", "text": "Again."}], now=NOW)
+    assert [(v.id, v.known) for v in added] == [("a", True), ("c", False)]
+    assert added.verdicts[0].article.text.startswith("One story")
+    assert [r.reason for r in added.rejects] == ["record 2: no text: expected a 'text', 'body' or 'content' field",
+                                                 "duplicate id 'c', first seen at <input>:3"]
+
+
+# -- the time window ------------------------------------------------------------------------------
+
+
+def test_articles_outside_the_window_are_never_matched_and_pruned_on_demand(tmp_path: Path) -> None:
+    text = ("Heavy rain flooded several roads in the northern emirates on Sunday, the police said, "
+            "urging drivers to stay away from wadis until the water recedes. ")
+    old = {"id": "old", "text": text, "published": "2025-07-20T08:00:00Z"}
+    with Index(tmp_path / "news.db", window="3d") as index:
+        assert index.add([old], now=datetime(2025, 7, 21, tzinfo=timezone.utc)).verdicts[0].role is Role.UNIQUE
+        late = index.add([{"id": "late", "text": text}], now=NOW).verdicts[0]
+        assert late.role is Role.UNIQUE  # "old" is 12 days older than now: outside the window
+        early = index.add([{"id": "early", "text": text, "published": "2025-07-21T08:00:00Z"}], now=NOW)
+        assert early.verdicts == [] and "before the index's window" in early.rejects[0].reason
+        assert index.stats()["articles"] == 2
+        assert index.prune(now=NOW) == 1  # the window's age by default
+        assert index.stats()["articles"] == 1 and index.story("old") is None
+
+
+def test_pruning_a_canonical_gives_its_story_the_best_remaining_version(tmp_path: Path) -> None:
+    story = "The ministry said on Tuesday that a new desalination plant will open next year in the north. " * 2
+    with Index(tmp_path / "news.db") as index:
+        index.add([{"id": "full", "text": story + "It will serve two hundred thousand homes.",
+                    "published": "2025-07-01T00:00:00Z"},
+                   {"id": "cut", "text": story, "published": "2025-07-30T00:00:00Z"},
+                   {"id": "copy", "text": "ABU DHABI (WAM) -- " + story, "published": "2025-07-30T01:00:00Z"}],
+                  now=NOW)
+        assert index.story("full").canonical.id == "full"
+        assert index.prune("10d", now=NOW) == 1
+        kept = index.story("full")  # the story keeps its name
+        assert kept.canonical.id == "cut" and [v.role for v in kept.members] == [Role.CANONICAL, Role.DUPLICATE]
+
+
+def test_durations() -> None:
+    assert parse_duration("3d") == 3 * 86400 and parse_duration("36h") == 36 * 3600
+    assert parse_duration(timedelta(minutes=5)) == 300 and parse_duration(90) == 90
+    for bad in ("3 days", "-1d", 0, "", True):
+        with pytest.raises(ConfigError):
+            parse_duration(bad)
+
+
+def test_an_index_refuses_other_parameters(tmp_path: Path) -> None:
+    with Index(tmp_path / "news.db") as index:
+        index.add(CORPUS[:3], now=NOW)
+    with pytest.raises(IndexStoreError, match=r"made with num_perm=128, and this run has num_perm=64"):
+        Index(tmp_path / "news.db", config=DedupeConfig(num_perm=64))
+    with Index(tmp_path / "news.db", config=DedupeConfig(threshold=0.6)) as index:  # not a stored parameter
+        assert index.stats()["articles"] == 3
+
+
+def test_a_file_that_is_not_an_index_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "junk.db").write_bytes(b"not a database at all" * 100)
+    with pytest.raises(IndexStoreError, match="junk.db: not a usable SQLite index"):
+        Index(tmp_path / "junk.db")
+    with pytest.raises(IndexStoreError, match="does not exist"):
+        Index(tmp_path / "missing" / "news.db")
+
+
+# -- real processes -------------------------------------------------------------------------------
+
+_ADDER = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from datetime import datetime, timezone
+    from dedupe import Index, read_articles
+    index_path, *files = sys.argv[1:]
+    with Index(index_path) as index:
+        for name in files:
+            articles = read_articles([Path(name)]).articles
+            print("adding", name, flush=True)
+            index.add(articles, now=datetime(2025, 8, 1, tzinfo=timezone.utc))
+            print("added", name, flush=True)
+""")
+
+
+def run_adder(index: Path, *files: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", _ADDER, str(index), *map(str, files)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def state(index: Index, articles: list[Article]) -> dict[str, tuple]:
+    return {v.id: (v.cluster, v.role, v.canonical) for v in index.add(articles, now=NOW)}
+
+
+def test_an_add_killed_half_way_leaves_an_index_that_ends_as_an_uninterrupted_one(tmp_path: Path) -> None:
+    articles = many_stories(12)
+    first = write_jsonl(articles[:60], tmp_path / "first.jsonl")
+    second = write_jsonl(articles[60:], tmp_path / "second.jsonl")
+    adder = run_adder(tmp_path / "killed.db", first, second)
+    lines = []
+    for line in adder.stdout:
+        lines.append(line.strip())
+        if line.startswith("adding") and "second" in line:
+            time.sleep(0.3)
+            adder.send_signal(signal.SIGKILL)
+            break
+    adder.wait(timeout=60)
+    assert adder.returncode == -signal.SIGKILL and lines[-1].startswith("adding"), (lines, adder.stderr.read())
+    with Index(tmp_path / "killed.db") as killed:
+        assert killed.stats()["articles"] == 60  # the first batch, and nothing of the second
+        killed.add(read_jsonl(second), now=NOW)
+        assert run_adder(tmp_path / "whole.db", first, second).wait(timeout=300) == 0
+        with Index(tmp_path / "whole.db") as whole:
+            assert state(killed, articles) == state(whole, articles)
+
+
+def read_jsonl(path: Path) -> list[Article]:
+    from dedupe import read_articles
+    return read_articles([path]).articles
+
+
+def test_two_processes_adding_to_one_index_lose_nothing(tmp_path: Path) -> None:
+    articles = many_stories(4)
+    random.Random(7).shuffle(articles)
+    files = [write_jsonl(articles[i:i + 15], tmp_path / f"batch-{i:03d}.jsonl") for i in range(0, len(articles), 15)]
+    adders = [run_adder(tmp_path / "shared.db", *files[0::2]), run_adder(tmp_path / "shared.db", *files[1::2])]
+    for adder in adders:
+        assert adder.wait(timeout=300) == 0, adder.stderr.read()
+    with Index(tmp_path / "shared.db") as index:
+        assert index.stats()["articles"] == len(articles)
+        verdicts = index.add(articles, now=NOW).verdicts
+    assert sorted(v.id for v in verdicts if v.known) == sorted(a.id for a in articles)
+    # Each story has one canonical, and every member names it.
+    canonicals = {v.cluster: v.id for v in verdicts if v.role in (Role.CANONICAL, Role.UNIQUE)}
+    assert all(v.canonical == canonicals[v.cluster] for v in verdicts)
+
+
+# -- Redis ------------------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A redis-server of our own on a free loopback port, with its data in a folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.port = _free_port()
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        import redis
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                redis.Redis(port=self.port).ping()
+                return self
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _free_port() -> int:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def redis_server(tmp_path: Path):
+    if not any((Path(p) / "redis-server").exists() for p in os.environ.get("PATH", "").split(os.pathsep)):
+        if os.environ.get("CI"):
+            pytest.fail("redis-server is not installed; .ci/run installs it")
+        pytest.skip("redis-server is not installed (.ci/run installs it)")
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.kill()
+
+
+def test_redis_gives_what_sqlite_gives(redis_server: RedisServer, tmp_path: Path) -> None:
+    batches = [CORPUS[i:i + 7] for i in range(0, len(CORPUS), 7)]
+    with Index(redis_server.url, window="400d") as on_redis, Index(tmp_path / "news.db", window="400d") as on_file:
+        for batch in batches:
+            assert [(v.id, v.cluster, v.role, v.replaced) for v in on_redis.add(batch, now=NOW)] == \
+                [(v.id, v.cluster, v.role, v.replaced) for v in on_file.add(batch, now=NOW)]
+        assert indexed(on_redis, CORPUS) == scanned(CORPUS)
+        assert on_redis.prune("60d", now=NOW) == on_file.prune("60d", now=NOW) > 0
+        assert state(on_redis, CORPUS) == state(on_file, CORPUS)
+        assert on_redis.stats()["articles"] == on_file.stats()["articles"]
+
+
+def test_redis_going_away_is_a_clear_error_and_nothing_half_written(redis_server: RedisServer) -> None:
+    with Index(redis_server.url) as index:
+        index.add(CORPUS[:10], now=NOW)
+        redis_server.kill()
+        with pytest.raises(IndexStoreError, match="cannot be reached.*nothing of this call was stored"):
+            index.add(CORPUS[10:], now=NOW)
+    redis_server.start()  # from its append-only file
+    with Index(redis_server.url) as index:
+        assert index.stats()["articles"] == 10
+    with pytest.raises(IndexStoreError, match="cannot be reached"):
+        Index(f"redis://127.0.0.1:{_free_port()}/0")
+
+
+# -- the command line -----------------------------------------------------------------------------
+
+
+def test_the_command_line_adds_shows_prunes_and_reports(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+    from dedupe.cli import app
+    runner = CliRunner()
+    db = str(tmp_path / "news.db")
+    added = runner.invoke(app, ["index", "add", db, str(ROOT / "data" / "sample"), "-o", str(tmp_path / "v.jsonl")])
+    assert added.exit_code == 0, added.output
+    records = [orjson.loads(line) for line in (tmp_path / "v.jsonl").read_bytes().splitlines()]
+    port = {r["id"]: r for r in records}["ledger-port-terminal.txt"]
+    assert (port["cluster"], port["role"], port["known"]) == ("wire-port-terminal.txt", "duplicate", False)
+    shown = runner.invoke(app, ["index", "show", db, "--story", "wire-port-terminal.txt"])
+    assert shown.exit_code == 0 and "coastnews-port-terminal.txt" in shown.output
+    again = runner.invoke(app, ["index", "add", db, str(ROOT / "data" / "sample")])
+    assert again.exit_code == 0 and f"{len(records)} known" in again.output
+    stats = runner.invoke(app, ["index", "stats", db])
+    assert stats.exit_code == 0 and "num_perm" in stats.output
+    pruned = runner.invoke(app, ["index", "prune", db, "--older-than", "1d"])
+    assert pruned.exit_code == 0 and f"pruned {len(records)} articles" in pruned.output
+    bad = runner.invoke(app, ["index", "add", db, str(tmp_path / "nowhere")])
+    assert bad.exit_code == 2 and "nowhere" in bad.output
