@@ -356,3 +356,29 @@ def test_the_command_line_adds_shows_prunes_and_reports(tmp_path: Path) -> None:
     assert pruned.exit_code == 0 and f"pruned {len(records)} articles" in pruned.output
     bad = runner.invoke(app, ["index", "add", db, str(tmp_path / "nowhere")])
     assert bad.exit_code == 2 and "nowhere" in bad.output
+
+
+# -- finding candidates in the store -----------------------------------------------------------------
+
+
+@settings(max_examples=20, deadline=None)
+@given(stored=st.sets(st.integers(0, len(CORPUS) - 1), min_size=1, max_size=len(CORPUS) - 1))
+def test_stored_keys_find_every_candidate_pair_the_batch_pipeline_finds(stored: set[int]) -> None:
+    import numpy as np
+
+    from dedupe.candidates import candidate_pairs, lookup_keys
+    from dedupe.clean import clean_corpus
+    from dedupe.index.index import _candidates
+    from dedupe.sketch import sketch
+
+    sketches = sketch(clean_corpus([a.text for a in CORPUS], [a.title for a in CORPUS]).tokens)
+    keys, offsets = lookup_keys(sketches)
+    old = sorted(stored)
+    new = [i for i in range(len(CORPUS)) if i not in stored]
+    held_keys = np.concatenate([keys[offsets[i]:offsets[i + 1]] for i in old])
+    held_seqs = np.concatenate([np.full(offsets[i + 1] - offsets[i], i) for i in old])
+    new_keys = np.concatenate([keys[offsets[i]:offsets[i + 1]] for i in new])
+    new_offsets = np.r_[0, np.cumsum([offsets[i + 1] - offsets[i] for i in new])]
+    found = set(_candidates(new_keys, new_offsets, held_keys, held_seqs).tolist())
+    crossing = {a if a in stored else b for a, b in candidate_pairs(sketches).tolist() if (a in stored) != (b in stored)}
+    assert crossing <= found
