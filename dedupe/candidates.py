@@ -105,12 +105,13 @@ def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
     buckets = buckets | BAND_KEY
     anchors, anchor_offsets = article_anchors(sketches, anchor_rate)
     has_words = sketches.set_sizes > 0
-    counts = np.where(has_words, bands, 0) + np.diff(anchor_offsets)
+    band_counts = np.where(has_words, bands, 0)
+    counts = band_counts + np.diff(anchor_offsets)
     offsets = np.zeros(n + 1, dtype=np.int64)
     offsets[1:] = np.cumsum(counts)
     keys = np.empty(offsets[-1], dtype=np.uint64)
     owner = np.repeat(np.arange(n), counts)
-    is_band = (np.arange(len(keys)) - offsets[owner]) < np.where(has_words, bands, 0)[owner]
+    is_band = (np.arange(len(keys)) - offsets[owner]) < band_counts[owner]
     keys[is_band] = buckets[has_words].ravel()
     keys[~is_band] = anchors
     return keys, offsets

@@ -10,31 +10,19 @@ from typing import Any, Iterable, Protocol
 import numpy as np
 import orjson
 
-from ..article import Article, Role, parse_published
+from ..article import Article
+from ..pipeline import Verdict
 
-__all__ = ["Entry", "Placement", "Store", "FORMAT_VERSION"]
+__all__ = ["Entry", "Store", "FORMAT_VERSION"]
 
 FORMAT_VERSION = 1
 """The layout of stored entries and keys; an index written with another one is refused."""
 
 
 @dataclass(frozen=True)
-class Placement:
-    """Where an article stands: its story, its role there, and its scores against the canonical
-    (``None`` for a canonical or a unique article's, as in :class:`dedupe.Verdict`)."""
-
-    story: str
-    role: Role
-    canonical: str
-    similarity: float | None = None
-    containment: float | None = None
-    coverage: float | None = None
-    missing: str | None = None
-
-
-@dataclass(frozen=True)
 class Entry:
-    """One stored article.
+    """One stored article and the verdict the index holds on it (``verdict.cluster`` names its
+    story).
 
     ``seq`` numbers articles in the order the index took them; ``time`` (POSIX seconds) is when
     it was published, else when it arrived, and places it in the time window; ``keys`` are its
@@ -42,25 +30,30 @@ class Entry:
     """
 
     seq: int
-    article: Article
     time: float
     keys: np.ndarray
-    placement: Placement
+    verdict: Verdict
+
+    @property
+    def article(self) -> Article:
+        return self.verdict.article
+
+    @property
+    def story(self) -> str:
+        return self.verdict.cluster
 
     def body(self) -> bytes:
-        """The article, compressed: texts are most of an index's size."""
+        """The article, compressed: texts are most of an index's size. Its fields are stored as
+        :meth:`dedupe.Article.from_dict` reads them back."""
         a = self.article
-        record = {"id": a.id, "text": a.text, "title": a.title, "source": a.source, "url": a.url,
-                  "published": a.published.isoformat() if a.published else None,
-                  "path": a.path, "line": a.line, "extra": dict(a.extra)}
-        return zlib.compress(orjson.dumps(record, default=str), 6)
+        fields = {**a.extra, "id": a.id, "text": a.text, "title": a.title, "source": a.source, "url": a.url,
+                  "published": a.published.isoformat() if a.published else None}
+        return zlib.compress(orjson.dumps({"fields": fields, "path": a.path, "line": a.line}, default=str), 6)
 
     @staticmethod
     def article_from(body: bytes) -> Article:
         record = orjson.loads(zlib.decompress(body))
-        return Article(id=record["id"], text=record["text"], title=record["title"], source=record["source"],
-                       url=record["url"], published=parse_published(record["published"]),
-                       path=record["path"], line=record["line"], extra=record["extra"])
+        return Article.from_dict(record["fields"], path=record["path"], line=record["line"])
 
     def key_bytes(self) -> bytes:
         return self.keys.astype("<u8").tobytes()
@@ -73,7 +66,8 @@ class Entry:
 class Store(Protocol):
     """A backend of :class:`dedupe.Index`. Every method but ``meta`` and ``close`` runs inside
     ``exclusive()``, which holds the index against other writers and, on leaving without an
-    error, makes every write of the block durable at once (or none of them)."""
+    error, makes every write of the block durable at once (or none of them), or inside
+    ``reading()``, which reads without holding writers back."""
 
     location: str
 
@@ -82,6 +76,9 @@ class Store(Protocol):
 
     def exclusive(self) -> AbstractContextManager[None]:
         """Hold the index for one writer; commit the block's writes together on success."""
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Read the index as it stands, while writers go on."""
 
     def set_meta(self, meta: dict[str, Any]) -> None: ...
 
@@ -102,8 +99,8 @@ class Store(Protocol):
     def next_seq(self, count: int) -> int:
         """The first of ``count`` new seqs."""
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Placement]]) -> None:
-        """Store new entries, and new placements of stored ones."""
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
+        """Store new entries, and new verdicts on stored ones."""
 
     def older_than(self, time: float) -> list[Entry]: ...
 

@@ -11,6 +11,7 @@ merged story takes the name of the older one.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import re
@@ -30,7 +31,7 @@ from ..heap import no_cycle_collection
 from ..io.readers import Reject
 from ..pipeline import Deduplicator, Story, Verdict, collect_articles
 from ..sketch import sketch
-from .entry import FORMAT_VERSION, Entry, Placement, Store
+from .entry import FORMAT_VERSION, Entry, Store
 from .sqlite_store import SQLiteStore
 
 __all__ = ["Index", "IndexVerdict", "Added", "parse_duration"]
@@ -166,22 +167,17 @@ class Index:
             known = self._store.known([a.id for a in taken])
             fresh = [a for a in taken if a.id not in known]
             placed, replaced = self._add_fresh(fresh, times, since) if fresh else ({}, {})
-        verdicts = []
-        for a in taken:
-            if a.id in known:
-                verdicts.append(_verdict(known[a.id].article, known[a.id].placement, known=True))
-            else:
-                p = placed[a.id]
-                verdicts.append(_verdict(a, p, replaced=replaced.get(p.story)))
+        verdicts = [_verdict(known[a.id].verdict, known=True) if a.id in known
+                    else _verdict(placed[a.id], replaced=replaced.get(placed[a.id].cluster)) for a in taken]
         return Added(verdicts, rejects)
 
     def story(self, name: str) -> Story | None:
         """The stored story ``name`` (canonical first), or ``None`` when there is none."""
-        with self._store.exclusive():
+        with self._store.reading():
             members = self._store.members([name])
         if not members:
             return None
-        return Story.of(name, (_verdict(e.article, e.placement) for e in members))
+        return Story.of(name, (_verdict(e.verdict) for e in members))
 
     def prune(self, older_than: str | float | timedelta | None = None, now: datetime | None = None) -> int:
         """Remove the articles published (else arrived) more than ``older_than`` before ``now``
@@ -197,7 +193,7 @@ class Index:
                 return 0
             self._store.delete(gone)
             gone_seqs = {e.seq for e in gone}
-            rest = [e for e in self._store.members({e.placement.story for e in gone}) if e.seq not in gone_seqs]
+            rest = [e for e in self._store.members({e.story for e in gone}) if e.seq not in gone_seqs]
             if rest:
                 placed, _ = self._place(rest, [])
                 self._store.save([], _moves(rest, placed))
@@ -206,7 +202,7 @@ class Index:
     def stats(self) -> dict[str, Any]:
         """Articles and stories stored, the oldest and newest times, the size in bytes, and
         the parameters the index was made with."""
-        with self._store.exclusive():
+        with self._store.reading():
             stats = self._store.stats()
             stats["parameters"] = self._store.meta()
         stats["window_seconds"] = self.window
@@ -215,7 +211,7 @@ class Index:
     # -- the work of an add -------------------------------------------------------------------
 
     def _add_fresh(self, fresh: list[Article], times: dict[str, float],
-                   since: float) -> tuple[dict[str, Placement], dict[str, str]]:
+                   since: float) -> tuple[dict[str, Verdict], dict[str, str]]:
         cfg = self.config
         cleaned = clean_corpus([a.text for a in fresh], [a.title for a in fresh], cfg.boilerplate_min_docs,
                                cfg.cores, keep_texts=False)
@@ -226,23 +222,24 @@ class Index:
         stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
         placed, replaced = self._place(stored, fresh)
         first = self._store.next_seq(len(fresh))
-        new = [Entry(first + i, a, times[a.id], keys[offsets[i]:offsets[i + 1]], placed[a.id])
+        new = [Entry(first + i, times[a.id], keys[offsets[i]:offsets[i + 1]], placed[a.id])
                for i, a in enumerate(fresh)]
         self._store.save(new, _moves(stored, placed))
         return placed, replaced
 
-    def _place(self, stored: list[Entry], fresh: list[Article]) -> tuple[dict[str, Placement], dict[str, str]]:
+    def _place(self, stored: list[Entry], fresh: list[Article]) -> tuple[dict[str, Verdict], dict[str, str]]:
         """Run the pipeline over stored stories and new articles together; name each story that
-        comes out. Returns every article's placement and, by story, the canonical it replaced."""
+        comes out. Returns every article's verdict (``cluster`` naming its story) and, by story,
+        the canonical it replaced."""
         result = Deduplicator(self.config).run([e.article for e in stored] + fresh)
         order = {e.article.id: e.seq for e in stored}
         order.update({a.id: math.inf for a in fresh})
         founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members
         canonical_before: dict[str, str] = {}
         for e in stored:
-            founded[e.placement.story] = min(founded.get(e.placement.story, math.inf), e.seq)
-            canonical_before[e.placement.story] = e.placement.canonical
-        was = {e.article.id: e.placement.story for e in stored}
+            founded[e.story] = min(founded.get(e.story, math.inf), e.seq)
+            canonical_before[e.story] = e.verdict.canonical
+        was = {e.article.id: e.story for e in stored}
         groups: dict[str, list[Verdict]] = {}
         for v in result.verdicts:
             groups.setdefault(v.cluster, []).append(v)
@@ -250,23 +247,32 @@ class Index:
         # oldest part; among new-only groups, ids decide.
         ordered = sorted(groups.values(), key=lambda g: (min(order[v.id] for v in g), min(v.id for v in g)))
         claimed: set[str] = set()
-        placed: dict[str, Placement] = {}
-        replaced: dict[str, str] = {}
+        names: list[str | None] = []
         for group in ordered:
             olds = sorted({was[v.id] for v in group if v.id in was} - claimed, key=lambda s: (founded[s], s))
-            name = olds[0] if olds else self._new_name(group[0].canonical, claimed | set(founded))
-            claimed.add(name)
-            if olds and canonical_before[name] != group[0].canonical:
+            names.append(olds[0] if olds else None)
+            claimed.update(olds[:1])
+        # A new story is named after its first canonical, unless that name is in use: one look-up
+        # in the store for all of them.
+        bases = [group[0].canonical for group, name in zip(ordered, names) if name is None]
+        in_use = claimed | set(founded) | (self._store.taken(bases) if bases else set())
+        placed: dict[str, Verdict] = {}
+        replaced: dict[str, str] = {}
+        for group, name in zip(ordered, names):
+            if name is None:
+                name = self._free_name(group[0].canonical, in_use)
+                in_use.add(name)
+            elif canonical_before[name] != group[0].canonical:
                 replaced[name] = canonical_before[name]
             for v in group:
-                placed[v.id] = Placement(name, v.role, v.canonical, v.similarity, v.containment, v.coverage,
-                                         v.missing)
+                placed[v.id] = dataclasses.replace(v, cluster=name)
         return placed, replaced
 
-    def _new_name(self, base: str, in_use: set[str]) -> str:
-        """A story is named after its first canonical, unless that name is in use."""
+    def _free_name(self, base: str, in_use: set[str]) -> str:
+        """``base``, or ``base~2``, ``base~3``...: the first that no story has (``in_use`` holds
+        every name in use that could be ``base``; the store is asked about the others)."""
         name, count = base, 1
-        while name in in_use or self._store.taken([name]):
+        while name in in_use or (count > 1 and self._store.taken([name])):
             count += 1
             name = f"{base}~{count}"
         return name
@@ -305,13 +311,13 @@ def open_store(location: str | os.PathLike[str]) -> Store:
     return SQLiteStore(text)
 
 
-def _moves(stored: list[Entry], placed: dict[str, Placement]) -> list[tuple[Entry, Placement]]:
-    return [(e, placed[e.article.id]) for e in stored if placed[e.article.id] != e.placement]
+def _moves(stored: list[Entry], placed: dict[str, Verdict]) -> list[tuple[Entry, Verdict]]:
+    return [(e, placed[e.article.id]) for e in stored if placed[e.article.id] != e.verdict]
 
 
-def _verdict(article: Article, p: Placement, replaced: str | None = None, known: bool = False) -> IndexVerdict:
-    return IndexVerdict(article, p.role, p.story, p.canonical, p.similarity, p.containment, p.coverage,
-                        p.missing, replaced=replaced, known=known)
+def _verdict(v: Verdict, replaced: str | None = None, known: bool = False) -> IndexVerdict:
+    return IndexVerdict(**{f.name: getattr(v, f.name) for f in dataclasses.fields(Verdict)},
+                        replaced=replaced, known=known)
 
 
 def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, held_seqs: np.ndarray) -> np.ndarray:
@@ -329,6 +335,7 @@ def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, he
     ends = np.where(crowded, starts + 1, ends)
     # Each new article's keys, matched to the stored holders of the same key.
     doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    anchors_per_doc = np.bincount(doc[(keys & BAND_KEY) == 0], minlength=len(offsets) - 1)
     where = np.searchsorted(held_keys[starts], keys)
     where = np.minimum(where, len(starts) - 1)
     hit = held_keys[starts][where] == keys
@@ -343,11 +350,6 @@ def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, he
     a_doc, a_seq = pair_doc[~pair_band], pair_seq[~pair_band]
     if len(a_doc):
         codes, shared = np.unique(np.stack([a_doc, a_seq], axis=1), axis=0, return_counts=True)
-        need = np.minimum(2, np.maximum(_anchor_counts(keys, offsets)[codes[:, 0]], 1))
+        need = np.minimum(2, np.maximum(anchors_per_doc[codes[:, 0]], 1))
         linked.update(codes[shared >= need, 1].tolist())
     return np.array(sorted(linked), dtype=np.int64)
-
-
-def _anchor_counts(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
-    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    return np.bincount(doc[(keys & BAND_KEY) == 0], minlength=len(offsets) - 1)

@@ -4,7 +4,7 @@ Keys, under the prefix ``dedupe:``:
 
 * ``meta``: the parameters, as JSON; ``seq``: the counter that numbers articles; ``ids``: a hash
   from article id to seq;
-* ``a:<seq>``: a hash per article: placement, time, lookup keys and the compressed article;
+* ``a:<seq>``: a hash per article: its verdict, time, lookup keys and the compressed article;
 * ``k:<key>``: a sorted set per lookup key, its holders scored by time, so that a query reads only
   the holders inside the window; ``s:<story>``: the same per story; ``t``: every seq by time.
 
@@ -15,7 +15,7 @@ server before ``EXEC`` leaves nothing behind.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Iterable, Iterator
 
 import numpy as np
@@ -23,8 +23,9 @@ import orjson
 import redis
 
 from ..article import Role
+from ..pipeline import Verdict
 from ..errors import IndexStoreError
-from .entry import Entry, Placement
+from .entry import Entry
 
 __all__ = ["RedisStore"]
 
@@ -83,6 +84,9 @@ class RedisStore:
             except redis.RedisError:
                 pass  # the server went away or the lock timed out: it frees itself
 
+    def reading(self) -> AbstractContextManager[None]:
+        return self._talking()
+
     def known(self, ids: list[str]) -> dict[str, Entry]:
         if not ids:
             return {}
@@ -123,22 +127,22 @@ class RedisStore:
     def next_seq(self, count: int) -> int:
         return int(self._db.incrby(_PREFIX + "seq", count)) - count + 1
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Placement]]) -> None:
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
         w = self._writes
         for e in new:
             w.hset(f"{_PREFIX}a:{e.seq}", mapping={"id": e.article.id, "time": repr(e.time),
                                                     "keys": e.key_bytes(), "body": e.body(),
-                                                    **_placement(e.placement)})
+                                                    **_verdict_fields(e.verdict)})
             w.hset(_PREFIX + "ids", e.article.id, e.seq)
             w.zadd(_PREFIX + "t", {e.seq: e.time})
-            w.zadd(f"{_PREFIX}s:{e.placement.story}", {e.seq: e.time})
+            w.zadd(f"{_PREFIX}s:{e.story}", {e.seq: e.time})
             for key in e.keys.tolist():
                 w.zadd(f"{_PREFIX}k:{key:x}", {e.seq: e.time})
-        for e, placement in moved:
-            w.hset(f"{_PREFIX}a:{e.seq}", mapping=_placement(placement))
-            if placement.story != e.placement.story:
-                w.zrem(f"{_PREFIX}s:{e.placement.story}", e.seq)
-                w.zadd(f"{_PREFIX}s:{placement.story}", {e.seq: e.time})
+        for e, verdict in moved:
+            w.hset(f"{_PREFIX}a:{e.seq}", mapping=_verdict_fields(verdict))
+            if verdict.cluster != e.story:
+                w.zrem(f"{_PREFIX}s:{e.story}", e.seq)
+                w.zadd(f"{_PREFIX}s:{verdict.cluster}", {e.seq: e.time})
 
     def older_than(self, time: float) -> list[Entry]:
         return self._entries([int(s) for s in self._db.zrangebyscore(_PREFIX + "t", "-inf", f"({time!r}")])
@@ -148,7 +152,7 @@ class RedisStore:
         for e in entries:
             for key in e.keys.tolist():
                 w.zrem(f"{_PREFIX}k:{key:x}", e.seq)
-            w.zrem(f"{_PREFIX}s:{e.placement.story}", e.seq)
+            w.zrem(f"{_PREFIX}s:{e.story}", e.seq)
             w.zrem(_PREFIX + "t", e.seq)
             w.hdel(_PREFIX + "ids", e.article.id)
             w.delete(f"{_PREFIX}a:{e.seq}")
@@ -173,18 +177,21 @@ class RedisStore:
             if values[0] is None:
                 continue
             id_, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = values
-            entries.append(Entry(seq, Entry.article_from(body), float(time), Entry.keys_from(keys),
-                                 Placement(story.decode(), Role(role.decode()), canonical.decode(),
-                                           _number(similarity), _number(containment), _number(coverage),
-                                           missing.decode() or None)))
+            entries.append(Entry(seq, float(time), Entry.keys_from(keys),
+                                 Verdict(Entry.article_from(body), Role(role.decode()), story.decode(),
+                                         canonical.decode(), _number(similarity), _number(containment),
+                                         _number(coverage), missing.decode() or None)))
         return entries
 
 
-def _placement(p: Placement) -> dict[str, str]:
-    return {"story": p.story, "role": p.role.value, "canonical": p.canonical,
-            "similarity": "" if p.similarity is None else repr(p.similarity),
-            "containment": "" if p.containment is None else repr(p.containment),
-            "coverage": "" if p.coverage is None else repr(p.coverage), "missing": p.missing or ""}
+def _verdict_fields(v: Verdict) -> dict[str, str]:
+    return {"story": v.cluster, "role": v.role.value, "canonical": v.canonical,
+            "similarity": _text(v.similarity), "containment": _text(v.containment),
+            "coverage": _text(v.coverage), "missing": v.missing or ""}
+
+
+def _text(value: float | None) -> str:
+    return "" if value is None else repr(value)
 
 
 def _number(value: bytes) -> float | None:

@@ -18,8 +18,9 @@ import numpy as np
 import orjson
 
 from ..article import Role
+from ..pipeline import Verdict
 from ..errors import IndexStoreError
-from .entry import Entry, Placement
+from .entry import Entry
 
 __all__ = ["SQLiteStore"]
 
@@ -82,6 +83,15 @@ class SQLiteStore:
             raise
         self._db.execute("COMMIT")
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        # One deferred transaction: a consistent snapshot, and in WAL mode no writer waits for it.
+        self._db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self._db.execute("COMMIT")
+
     def known(self, ids: list[str]) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
         for part in _chunks(ids):
@@ -130,7 +140,7 @@ class SQLiteStore:
     def next_seq(self, count: int) -> int:
         return self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM articles").fetchone()[0]
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Placement]]) -> None:
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
         db = self._db
         db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * 12)})",
                        (_row(e) for e in new))
@@ -138,7 +148,7 @@ class SQLiteStore:
                        ((k, e.seq) for e in new for k in _signed(e.keys).tolist()))
         db.executemany("UPDATE articles SET story = ?, role = ?, canonical = ?, similarity = ?, containment = ?, "
                        "coverage = ?, missing = ? WHERE seq = ?",
-                       ((*_placement(placement), e.seq) for e, placement in moved))
+                       ((*_verdict_columns(verdict), e.seq) for e, verdict in moved))
 
     def older_than(self, time: float) -> list[Entry]:
         return [_entry(row) for row in self._db.execute(
@@ -171,15 +181,15 @@ def _signed(keys: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
 
 
-def _placement(p: Placement) -> tuple:
-    return p.story, p.role.value, p.canonical, p.similarity, p.containment, p.coverage, p.missing
+def _verdict_columns(v: Verdict) -> tuple:
+    return v.cluster, v.role.value, v.canonical, v.similarity, v.containment, v.coverage, v.missing
 
 
 def _row(e: Entry) -> tuple:
-    return (e.seq, e.article.id, e.time, *_placement(e.placement), e.key_bytes(), e.body())
+    return (e.seq, e.article.id, e.time, *_verdict_columns(e.verdict), e.key_bytes(), e.body())
 
 
 def _entry(row: tuple) -> Entry:
     seq, _, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = row
-    return Entry(seq, Entry.article_from(body), time, Entry.keys_from(keys),
-                 Placement(story, Role(role), canonical, similarity, containment, coverage, missing))
+    return Entry(seq, time, Entry.keys_from(keys), Verdict(Entry.article_from(body), Role(role), story, canonical,
+                                                           similarity, containment, coverage, missing))
