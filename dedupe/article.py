@@ -100,6 +100,8 @@ class Article:
             raise ValueError("no text: expected a 'text', 'body' or 'content' field")
         if not isinstance(text, str):
             raise ValueError(f"'text' must be a string, not {type(text).__name__}")
+        if not text.strip():
+            raise ValueError("empty text")
         for name in ("title", "source", "url"):
             if name in values and not isinstance(values[name], str):
                 raise ValueError(f"'{name}' must be a string, not {type(values[name]).__name__}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import re
+import signal
 import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
@@ -160,7 +161,7 @@ def drop_title_lines(text: str, title: str | None) -> str:
     folded = text.casefold()
     if any(word not in folded for word in sorted(key.split(), key=len, reverse=True)[:3]) or key not in _line_key(text):
         return text
-    return "\n".join(line for line in text.split("\n") if _line_key(line) != key)
+    return "\n".join(line for line in text.split("\n") if _line_key(line) != key).strip("\n")
 
 
 # The newline comes first, so the regex engine jumps from one to the next.
@@ -237,16 +238,30 @@ class BoilerplateLearner:
             out[doc] = _without(texts[doc], learnt[lines.offsets[doc]:lines.offsets[doc + 1]])
         return out
 
-    def _fit(self, texts: Sequence[str], lines: Lines) -> None:
-        # The articles holding each short line that is not data, in order; the lines held by
-        # enough are candidates, and a sample of each one's articles is looked at closer.
+    def short_lines(self, lines: Lines) -> tuple[np.ndarray, np.ndarray]:
+        """The lines that could be boilerplate, short and not data, as ``(key, text)`` pairs
+        sorted by key then text, each pair once."""
         short = ~lines.blank & (lines.sizes <= self.max_chars) & ~lines.data
         keys, holders = lines.keys[short], lines.owner[short]
         order = np.lexsort((holders, keys))
         keys, holders = keys[order], holders[order]
         distinct = np.ones(len(keys), dtype=bool)
         distinct[1:] = (keys[1:] != keys[:-1]) | (holders[1:] != holders[:-1])
-        keys, holders = keys[distinct], holders[distinct]
+        return keys[distinct], holders[distinct]
+
+    def spans_stories(self, keys: np.ndarray, samples: Sequence[np.ndarray], lines: Lines) -> np.ndarray:
+        """Whether each line of ``keys`` spans stories, judged by its sample of holders:
+        ``samples[i]`` are texts of ``lines`` that hold line ``keys[i]`` (an index picks them
+        from its whole window)."""
+        counts = np.array([len(sample) for sample in samples], dtype=np.int64)
+        starts = np.r_[0, np.cumsum(counts)[:-1]].astype(np.int64)
+        holders = np.concatenate(samples).astype(np.int64) if len(samples) else np.zeros(0, dtype=np.int64)
+        return _spans_stories(keys, starts, counts, holders, lines.keys, lines.sizes, lines.offsets)
+
+    def _fit(self, texts: Sequence[str], lines: Lines) -> None:
+        # The articles holding each short line that is not data, in order; the lines held by
+        # enough are candidates, and a sample of each one's articles is looked at closer.
+        keys, holders = self.short_lines(lines)
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
         counts = np.diff(np.r_[starts, len(keys)])
         starts, counts = starts[counts >= self.min_docs], counts[counts >= self.min_docs]
@@ -261,7 +276,7 @@ class BoilerplateLearner:
 
     def __len__(self) -> int:
         """How many lines were learnt."""
-        return len(self.lines_)
+        return len(self.keys_)
 
 
 @numba.njit(cache=True, parallel=True)
@@ -321,7 +336,13 @@ def _without(text: str, gone: np.ndarray) -> str:
 
 def clean_article(text: str, title: str | None) -> str:
     """One article's text without furniture and repeated headlines, hard-wrapped lines joined."""
-    return join_wrapped_lines(drop_title_lines(strip_furniture(normalize_unicode(text)), title))
+    text = drop_title_lines(strip_furniture(normalize_unicode(text)), title)
+    # Joining lines can make furniture of text that was not: a dateline or a headline wrapped
+    # over two lines, or datelines that reach the first lines as lines become fewer. What joining
+    # made is cleaned again, until joining changes nothing; each round has fewer lines.
+    while (joined := join_wrapped_lines(text)) != text:
+        text = drop_title_lines(strip_furniture(joined), title)
+    return text
 
 
 _shared: tuple[Sequence[str], Sequence[str | None]] = ((), ())  # a cleaning worker's texts and titles
@@ -348,17 +369,23 @@ class CleanCorpus:
     fingerprints: np.ndarray
     """A 64-bit hash of each text's words before learnt boilerplate was removed: two texts with
     the same fingerprint are word for word the same, however much of them is boilerplate."""
-    boilerplate: BoilerplateLearner
-    """The page boilerplate learnt from this corpus."""
+    boilerplate: np.ndarray
+    """The keys (see :class:`dedupe.tokens.Lines`) of the lines removed as boilerplate, sorted:
+    learnt from this corpus, or given."""
+    short_lines: tuple[np.ndarray, np.ndarray]
+    """The lines that could be boilerplate, as ``(key, article)`` pairs
+    (:meth:`BoilerplateLearner.short_lines`)."""
 
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
-                 processes: int = 1, keep_texts: bool = True) -> CleanCorpus:
+                 processes: int = 1, keep_texts: bool = True,
+                 boilerplate: np.ndarray | None = None) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
 
     Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
     Without ``keep_texts`` the cleaned texts are not put together (``texts`` is empty): the
-    later stages read the tokens alone.
+    later stages read the tokens alone. ``boilerplate``, line keys learnt elsewhere (an index
+    learns over its whole window), is removed instead of what this corpus would teach.
     """
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Forked workers start at once and find the texts in the memory they share with this
@@ -366,15 +393,26 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         # go to them, and only the cleaned texts come back.
         step = -(-len(texts) // (8 * processes))
         spans = [(start, min(start + step, len(texts))) for start in range(0, len(texts), step)]
-        with multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles)) as pool:
+        # Ctrl-C reaches every process of the terminal's group. It waits while the workers start
+        # (an interrupted start leaves the started ones behind), and for good in the workers,
+        # which inherit the mask: the parent stops them.
+        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            pool = multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        with pool:
             stripped = [text for part in pool.imap(_clean_span, spans) for text in part]
     else:
         stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
     tokens, lines = tokenize_lines(stripped, nfkc=False)  # clean_article normalised them
-    learner._fit(stripped, lines)
-    learnt = np.isin(lines.keys, learner.keys_)
+    if boilerplate is None:
+        learner._fit(stripped, lines)
+        boilerplate = learner.keys_
+    learnt = np.isin(lines.keys, boilerplate)
     cleaned = learner._without_learnt(stripped, lines, learnt) if keep_texts else []
     # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
-    return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints, learner)
+    return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints,
+                       np.unique(boilerplate).astype(np.uint64), learner.short_lines(lines))

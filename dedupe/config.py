@@ -61,6 +61,9 @@ class DedupeConfig:
         A line found in at least this many articles of different stories is page boilerplate.
     n_jobs:
         Cores to use: ``-1`` for all of them, or a count. Results never depend on it.
+    max_article_bytes:
+        The largest article read, in bytes: a text file, a JSON file or a JSONL line above it is
+        rejected unread, so that one giant input cannot exhaust memory.
     """
 
     threshold: float = 0.5
@@ -76,6 +79,7 @@ class DedupeConfig:
     source_priority: tuple[str, ...] = field(default_factory=tuple)
     boilerplate_min_docs: int = 4
     n_jobs: int = -1
+    max_article_bytes: int = 16_000_000
 
     def __post_init__(self) -> None:
         # TOML gives lists; keep the dataclass hashable and immutable.
@@ -92,6 +96,7 @@ class DedupeConfig:
         _check_int("min_tokens", self.min_tokens, 1, 10_000)
         _check_int("min_gap_tokens", self.min_gap_tokens, 1, 10_000)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 10**9)
+        _check_int("max_article_bytes", self.max_article_bytes, 1024, 2**31)
         if self.n_jobs != -1:
             _check_int("n_jobs", self.n_jobs, 1, 1024)
         if not all(isinstance(s, str) for s in self.source_priority):

@@ -138,24 +138,32 @@ class Deduplicator:
         self.config = config
         self.progress = progress
 
-    def run(self, articles: Iterable[Article | Mapping[str, Any]],
-            rejects: Iterable[Reject] = ()) -> Result:
-        """Deduplicate ``articles``; ``rejects`` from reading are carried into the result."""
-        with no_cycle_collection():
-            return self._run(articles, rejects)
+    def run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject] = (),
+            boilerplate: np.ndarray | None = None) -> Result:
+        """Deduplicate ``articles``; ``rejects`` from reading are carried into the result.
 
-    def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject]) -> Result:
+        ``boilerplate``: keys of lines known to be page boilerplate, removed instead of the
+        lines these articles alone would teach (:class:`dedupe.Index` learns over its window).
+        """
+        with no_cycle_collection():
+            return self._run(articles, rejects, boilerplate)
+
+    def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject],
+             boilerplate: np.ndarray | None) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
         accepted, rejected = collect_articles(articles)
         rejected = list(rejects) + rejected
         accepted.sort(key=lambda a: a.id)  # results never depend on input order
+        if not accepted:  # every input was rejected: nothing to compare
+            return Result([], [], rejects=rejected)
 
         numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
         with self._stage("clean", timings):
             # Later stages read the tokens, not the cleaned texts.
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
-                                   config.boilerplate_min_docs, config.cores, keep_texts=False)
+                                   config.boilerplate_min_docs, config.cores, keep_texts=False,
+                                   boilerplate=boilerplate)
             release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.clean import BoilerplateLearner, clean_corpus, drop_title_lines, join_wrapped_lines, strip_furniture
+from dedupe.clean import BoilerplateLearner, clean_article, clean_corpus, drop_title_lines, join_wrapped_lines, strip_furniture
 from dedupe.tokens import tokenize
 
 from conftest import SAMPLE
@@ -80,8 +80,10 @@ def test_a_paragraph_shared_by_copies_of_one_story_is_not_boilerplate() -> None:
 
 def test_sample_folder_learns_its_site_footer() -> None:
     texts = [p.read_text(encoding="utf-8") for p in sorted(SAMPLE.glob("*.txt"))]
+    learner = BoilerplateLearner(min_docs=4).fit([clean_article(t, None) for t in texts])
+    assert any("most popular on the gulf ledger this week" in line for line in learner.lines_)
     cleaned = clean_corpus(texts, [None] * len(texts), boilerplate_min_docs=4)
-    assert any("most popular on the gulf ledger this week" in line for line in cleaned.boilerplate.lines_)
+    assert len(cleaned.boilerplate) == len(learner)
     assert all("independent business news" not in t for t in cleaned.texts)
 
 
@@ -96,6 +98,20 @@ text_strategy = st.lists(st.sampled_from(list("abcXYZ ٠١أإةىَ\n-—,.()'�
 def test_cleaning_is_idempotent(text: str) -> None:
     once = strip_furniture(text)
     assert strip_furniture(once) == once
+
+
+@settings(max_examples=300, deadline=None)
+@given(text_strategy, st.one_of(st.none(), text_strategy))
+def test_cleaning_an_article_is_idempotent(text: str, title: str | None) -> None:
+    # Whole articles: joining wrapped lines must not leave furniture or a headline for a second
+    # cleaning to find (a dateline split over two lines, a headline wrapped in two).
+    once = clean_article(text, title)
+    assert clean_article(once, title) == once
+
+
+def test_a_headline_wrapped_over_two_lines_goes_in_one_cleaning() -> None:
+    text = "Oil prices rise\nas supply tightens\n\nOil prices rose on Monday as supply tightened."
+    assert clean_article(text, "Oil prices rise as supply tightens") == "Oil prices rose on Monday as supply tightened."
 
 
 def whole_text_fixed_point(text: str) -> str:

@@ -16,7 +16,7 @@ from ..index import Index
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS
 from .render import added_line, print_rejects, story_table
-from .scan import Format, config_from
+from .scan import Format, config_from, stops_cleanly
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
@@ -35,23 +35,27 @@ def add(
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
     window: Optional[str] = _WINDOW,
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
+    max_article_size: Optional[str] = typer.Option(None, help="Largest article read, as for dedupe scan "
+                                                              "(default 16MB)."),
 ) -> None:
     """Compare new articles with the index's window, store them, and say what each one is.
 
     Exit status: 0 when every input was taken; 1 when some were rejected; 2 on bad usage, a path
-    that does not exist, or an index that cannot be opened or written (then nothing was stored).
+    that does not exist, or an index that cannot be opened or written (then nothing was stored);
+    130 when interrupted (Ctrl-C), with a line saying whether the add was stored.
     """
     out, err = Console(), Console(stderr=True)
-    with _errors(err):
-        config = config_from(config_file)
-        read = read_articles(paths)
+    with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
+        config = config_from(config_file, max_article_bytes=max_article_size)
+        read = read_articles(paths, config.max_article_bytes)
         with Index(index, window=window, config=config) as opened:
             added = opened.add(read.articles)
     every_reject = read.rejects + added.rejects
-    if output is not None:
-        write_results(added.verdicts, output, format.value, INDEX_COLUMNS)
-    if rejects is not None:
-        write_rejects(every_reject, rejects, format.value)
+    with stops_cleanly(err, "the articles were stored; the output files were not written"):
+        if output is not None:
+            write_results(added.verdicts, output, format.value, INDEX_COLUMNS)
+        if rejects is not None:
+            write_rejects(every_reject, rejects, format.value)
     print_rejects(err, every_reject)
     out.print(added_line(added.verdicts, len(every_reject)), soft_wrap=True)
     raise typer.Exit(1 if every_reject else 0)
@@ -85,7 +89,8 @@ def prune(index: str = _INDEX,
 
 @app.command(no_args_is_help=True)
 def stats(index: str = _INDEX) -> None:
-    """Articles and stories stored, their time span, the size, and the parameters."""
+    """Articles and stories stored, their time span, the size, the boilerplate learnt, and the
+    parameters."""
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         with Index(index) as opened:
@@ -99,6 +104,7 @@ def stats(index: str = _INDEX) -> None:
         moment = found[name]
         table.add_row(name, "—" if moment is None else datetime.fromtimestamp(moment, timezone.utc).isoformat())
     table.add_row("size", f"{found['bytes'] / 1e6:,.1f} MB")
+    table.add_row("boilerplate lines", f"{found['boilerplate_lines']:,}")
     for name, value in (found["parameters"] or {}).items():
         table.add_row(name, str(value))
     out.print(table)

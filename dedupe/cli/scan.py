@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
+from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, Iterator, List, Optional
 
 import typer
 from rich.console import Console
@@ -41,39 +43,42 @@ def scan(
     shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (default 5)."),
     source_priority: Optional[str] = typer.Option(None, help="Comma-separated sources preferred as "
                                                              "canonical when versions are equally complete."),
+    max_article_size: Optional[str] = typer.Option(None, help="Largest article read: a text or JSON file, or a "
+                                                              "JSONL line, above it is rejected unread (default "
+                                                              "16MB; e.g. 512kB, 64MB)."),
     limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took on standard error."),
 ) -> None:
     """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
 
-    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage or a path that does not exist.
+    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage or a path that does not exist; 130 when interrupted (Ctrl-C), with no output file written.
     """
     out = Console()
     err = Console(stderr=True)
     try:
-        config = config_from(config_file, threshold=threshold, num_perm=num_perm,
-                         shingle_size=shingle_size, source_priority=source_priority)
+        config = config_from(config_file, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size,
+                             source_priority=source_priority, max_article_bytes=max_article_size)
     except ConfigError as error:
         err.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2)
 
     start = time.perf_counter()
-    with _progress(err) as advance:
+    with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
         advance("read")
         try:
-            read = read_articles(paths)
+            read = read_articles(paths, config.max_article_bytes)
         except InputError as error:
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2)
         read_seconds = time.perf_counter() - start
         result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
-
-    written = time.perf_counter()
-    if output is not None:
-        write_results(result.verdicts, output, format.value)
-    if rejects is not None:
-        write_rejects(result.rejects, rejects, format.value)
+        written = time.perf_counter()
+        # Each file appears whole or not at all; one interrupted is never left looking finished.
+        if output is not None:
+            write_results(result.verdicts, output, format.value)
+        if rejects is not None:
+            write_rejects(result.rejects, rejects, format.value)
     if timings:
         stages = {"read": read_seconds, **result.timings, "write": time.perf_counter() - written}
         err.print(timings_line(stages, time.perf_counter() - start), soft_wrap=True)
@@ -87,6 +92,27 @@ def scan(
     raise typer.Exit(1 if result.rejects else 0)
 
 
+@contextmanager
+def stops_cleanly(console: Console, undone: str) -> Iterator[None]:
+    """Ctrl-C ends the command with a line saying what was left undone, and exit status 130,
+    instead of a traceback."""
+    try:
+        yield
+    except (KeyboardInterrupt, SystemError) as error:
+        if not _interrupted(error):
+            raise
+        console.print(f"[bold red]interrupted:[/] {undone}", soft_wrap=True)
+        raise typer.Exit(130) from None
+
+
+def _interrupted(error: BaseException | None) -> bool:
+    """Whether ``error`` is Ctrl-C: a KeyboardInterrupt, or what a numba function turned it into
+    (a chain of SystemErrors caused by it)."""
+    while isinstance(error, SystemError):
+        error = error.__cause__
+    return isinstance(error, KeyboardInterrupt)
+
+
 def config_from(config_file: Optional[Path], **overrides) -> DedupeConfig:
     """The run's parameters: ``config_file``, else the nearest configuration, with ``overrides``."""
     if config_file is not None:
@@ -98,7 +124,22 @@ def config_from(config_file: Optional[Path], **overrides) -> DedupeConfig:
     changes = {k: v for k, v in overrides.items() if v is not None}
     if "source_priority" in changes:
         changes["source_priority"] = tuple(s.strip() for s in changes["source_priority"].split(",") if s.strip())
+    if "max_article_bytes" in changes:
+        changes["max_article_bytes"] = parse_size(changes["max_article_bytes"])
     return config.replace(**changes) if changes else config
+
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:([kmg])(i)?)?b?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes in ``text``: a count, or a count with a unit, as in ``512kB``, ``16MB``, ``2GiB``."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise ConfigError(f"a size must be a number of bytes or one like 512kB, 16MB or 1GB, got {text!r}")
+    number, unit, binary = match.groups()
+    power = " kmg".index(unit.lower()) if unit else 0
+    return int(float(number) * (1024 if binary else 1000) ** power)
 
 
 class _progress:

@@ -15,7 +15,7 @@ from ..pipeline import Verdict
 
 __all__ = ["Entry", "Store", "FORMAT_VERSION"]
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 """The layout of stored entries and keys; an index written with another one is refused."""
 
 
@@ -26,12 +26,15 @@ class Entry:
 
     ``seq`` numbers articles in the order the index took them; ``time`` (POSIX seconds) is when
     it was published, else when it arrived, and places it in the time window; ``keys`` are its
-    lookup keys (:func:`dedupe.candidates.lookup_keys`).
+    lookup keys (:func:`dedupe.candidates.lookup_keys`); ``lines`` the keys of its lines that
+    could be page boilerplate (:meth:`dedupe.clean.BoilerplateLearner.short_lines`), by which
+    the index learns boilerplate over its window.
     """
 
     seq: int
     time: float
     keys: np.ndarray
+    lines: np.ndarray
     verdict: Verdict
 
     @property
@@ -55,8 +58,9 @@ class Entry:
         record = orjson.loads(zlib.decompress(body))
         return Article.from_dict(record["fields"], path=record["path"], line=record["line"])
 
-    def key_bytes(self) -> bytes:
-        return self.keys.astype("<u8").tobytes()
+    @staticmethod
+    def key_bytes(keys: np.ndarray) -> bytes:
+        return keys.astype("<u8").tobytes()
 
     @staticmethod
     def keys_from(blob: bytes) -> np.ndarray:
@@ -86,7 +90,24 @@ class Store(Protocol):
         """The stored entries among ``ids``."""
 
     def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
-        """Postings ``(key, seq)`` of ``keys`` held by articles of ``time >= since``."""
+        """Postings ``(key, seq)`` of lookup ``keys`` held by articles of ``time >= since``."""
+
+    def line_holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        """Postings ``(key, seq)`` of line ``keys`` held by articles of ``time >= since``."""
+
+    def line_samples(self, keys: np.ndarray, since: float,
+                     size: int) -> tuple[np.ndarray, list[list[tuple[str, int]]]]:
+        """For each line key, how many articles of ``time >= since`` hold it, and the first
+        ``size`` of them by id, as ``(id, seq)`` pairs in that order."""
+
+    def entries(self, seqs: np.ndarray) -> list[Entry]:
+        """The entries of ``seqs``, by ``seq``."""
+
+    def boilerplate(self) -> np.ndarray:
+        """The keys of the lines learnt as boilerplate, sorted."""
+
+    def set_boilerplate(self, learnt: np.ndarray, forgotten: np.ndarray) -> None:
+        """Record lines learnt as boilerplate, and forget those no stored article holds."""
 
     def stories_of(self, seqs: np.ndarray) -> set[str]: ...
 
@@ -99,8 +120,11 @@ class Store(Protocol):
     def next_seq(self, count: int) -> int:
         """The first of ``count`` new seqs."""
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
-        """Store new entries, and new verdicts on stored ones."""
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]],
+             rekeyed: list[tuple[Entry, np.ndarray]], expire: float | None) -> None:
+        """Store new entries, new verdicts on stored ones and new lookup keys of stored ones
+        (lines they hold became boilerplate). ``expire``: seconds a server backend may keep a
+        posting list no article was added to, as a bound on memory if prune is never run."""
 
     def older_than(self, time: float) -> list[Entry]: ...
 

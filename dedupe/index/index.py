@@ -24,13 +24,14 @@ import numpy as np
 
 from ..article import Article, timestamp
 from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys, lsh_bands
-from ..clean import clean_corpus
+from ..clean import BoilerplateLearner, CleanCorpus, clean_article, clean_corpus
 from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
 from ..pipeline import Deduplicator, Story, Verdict, collect_articles
 from ..sketch import sketch
+from ..tokens import tokenize_lines
 from .entry import FORMAT_VERSION, Entry, Store
 from .sqlite_store import SQLiteStore
 
@@ -124,6 +125,8 @@ class Index:
     def __init__(self, location: str | os.PathLike[str], window: str | float | timedelta | None = None,
                  config: DedupeConfig | None = None) -> None:
         self.window = None if window is None else parse_duration(window)
+        # A posting list that no article joined for twice the window holds only articles out of it.
+        self._expire = None if self.window is None else 2 * self.window
         self.config = config or DedupeConfig()
         self._store = open_store(location)
         self.location = self._store.location
@@ -194,16 +197,22 @@ class Index:
             self._store.delete(gone)
             gone_seqs = {e.seq for e in gone}
             rest = [e for e in self._store.members({e.story for e in gone}) if e.seq not in gone_seqs]
+            # Learnt lines that no remaining article holds are forgotten.
+            boilerplate = self._store.boilerplate()
+            gone_lines = np.intersect1d(np.concatenate([e.lines for e in gone]), boilerplate)
+            forgotten = np.setdiff1d(gone_lines, self._store.line_holders(gone_lines, cutoff)[0])
+            self._store.set_boilerplate(np.zeros(0, dtype=np.uint64), forgotten)
             if rest:
-                placed, _ = self._place(rest, [])
-                self._store.save([], _moves(rest, placed))
+                placed, _ = self._place(rest, [], boilerplate)
+                self._store.save([], _moves(rest, placed), [], self._expire)
         return len(gone)
 
     def stats(self) -> dict[str, Any]:
-        """Articles and stories stored, the oldest and newest times, the size in bytes, and
-        the parameters the index was made with."""
+        """Articles and stories stored, the oldest and newest times, the size in bytes, how
+        many lines were learnt as page boilerplate, and the parameters the index was made with."""
         with self._store.reading():
             stats = self._store.stats()
+            stats["boilerplate_lines"] = len(self._store.boilerplate())
             stats["parameters"] = self._store.meta()
         stats["window_seconds"] = self.window
         return stats
@@ -213,25 +222,95 @@ class Index:
     def _add_fresh(self, fresh: list[Article], times: dict[str, float],
                    since: float) -> tuple[dict[str, Verdict], dict[str, str]]:
         cfg = self.config
-        cleaned = clean_corpus([a.text for a in fresh], [a.title for a in fresh], cfg.boilerplate_min_docs,
-                               cfg.cores, keep_texts=False)
-        keys, offsets = lookup_keys(sketch(cleaned.tokens, cfg.shingle_size, cfg.num_perm, cfg.seed),
-                                    cfg.lsh_threshold, cfg.anchor_rate)
+        texts, titles = [a.text for a in fresh], [a.title for a in fresh]
+        known = self._store.boilerplate()
+        cleaned = clean_corpus(texts, titles, cfg.boilerplate_min_docs, cfg.cores, keep_texts=False,
+                               boilerplate=known)
+        boilerplate, line_holders = self._learn(fresh, cleaned.short_lines, known, since)
+        if not np.array_equal(boilerplate, known):  # the new articles' words, by the lines' new standing
+            cleaned = clean_corpus(texts, titles, cfg.boilerplate_min_docs, cfg.cores, keep_texts=False,
+                                   boilerplate=boilerplate)
+        keys, offsets = self._lookup_keys(cleaned)
         held_keys, held_seqs = self._store.holders(np.unique(keys), since)
-        candidates = _candidates(keys, offsets, held_keys, held_seqs)
+        # The stored holders of a line learnt or unlearnt are placed again, with their stories.
+        candidates = np.union1d(_candidates(keys, offsets, held_keys, held_seqs), line_holders)
         stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
-        placed, replaced = self._place(stored, fresh)
+        placed, replaced = self._place(stored, fresh, boilerplate)
         first = self._store.next_seq(len(fresh))
-        new = [Entry(first + i, times[a.id], keys[offsets[i]:offsets[i + 1]], placed[a.id])
-               for i, a in enumerate(fresh)]
-        self._store.save(new, _moves(stored, placed))
+        by_doc = np.argsort(cleaned.short_lines[1], kind="stable")
+        line_keys = cleaned.short_lines[0][by_doc]
+        line_offsets = np.searchsorted(cleaned.short_lines[1][by_doc], np.arange(len(fresh) + 1))
+        new = [Entry(first + i, times[a.id], keys[offsets[i]:offsets[i + 1]],
+                     line_keys[line_offsets[i]:line_offsets[i + 1]], placed[a.id]) for i, a in enumerate(fresh)]
+        self._store.save(new, _moves(stored, placed), self._rekeyed(stored, line_holders, boilerplate),
+                         self._expire)
+        self._store.set_boilerplate(np.setdiff1d(boilerplate, known), np.setdiff1d(known, boilerplate))
         return placed, replaced
 
-    def _place(self, stored: list[Entry], fresh: list[Article]) -> tuple[dict[str, Verdict], dict[str, str]]:
-        """Run the pipeline over stored stories and new articles together; name each story that
-        comes out. Returns every article's verdict (``cluster`` naming its story) and, by story,
-        the canonical it replaced."""
-        result = Deduplicator(self.config).run([e.article for e in stored] + fresh)
+    def _learn(self, fresh: list[Article], short_lines: tuple[np.ndarray, np.ndarray], known: np.ndarray,
+               since: float) -> tuple[np.ndarray, np.ndarray]:
+        """Page boilerplate, learnt over the window by the rule of a batch run: a line held by
+        ``boilerplate_min_docs`` articles or more that spans stories in a sample of them, the
+        first by id. A line is judged again whenever a new article enters its sample. Returns
+        the boilerplate after this add, and the stored articles (seqs) that hold a line whose
+        standing changed."""
+        cfg = self.config
+        learner = BoilerplateLearner(cfg.boilerplate_min_docs)
+        line_keys, line_docs = short_lines  # sorted by key, then article
+        unchanged = known, np.zeros(0, dtype=np.int64)
+        if not len(line_keys):
+            return unchanged
+        keys, first = np.unique(line_keys, return_index=True)
+        fresh_counts = np.diff(np.r_[first, len(line_keys)])
+        stored_counts, stored_samples = self._store.line_samples(keys, since, learner.sample)
+        judged: list[int] = []
+        samples: list[list[int]] = []  # holders: stored seqs >= 0 > new articles, -1 - position
+        for k in np.flatnonzero(stored_counts + fresh_counts >= cfg.boilerplate_min_docs).tolist():
+            news = [(fresh[d].id, -1 - d) for d in line_docs[first[k]:first[k] + fresh_counts[k]].tolist()]
+            sample = sorted(stored_samples[k] + news)[:learner.sample]
+            if any(holder < 0 for _, holder in sample):
+                judged.append(k)
+                samples.append([holder for _, holder in sample])
+        if not judged:
+            return unchanged
+        sampled = sorted({holder for sample in samples for holder in sample})
+        stored = {e.seq: e.article for e in self._store.entries(np.array([h for h in sampled if h >= 0],
+                                                                         dtype=np.int64))}
+        texts = [clean_article(a.text, a.title) for a in (fresh[-1 - h] if h < 0 else stored[h] for h in sampled)]
+        position = {holder: i for i, holder in enumerate(sampled)}
+        spans = learner.spans_stories(keys[judged], [np.array([position[h] for h in sample], dtype=np.int64)
+                                                     for sample in samples],
+                                      tokenize_lines(texts, nfkc=False)[1])
+        boilerplate = np.union1d(np.setdiff1d(known, keys[judged][~spans]), keys[judged][spans])
+        changed = np.setxor1d(known, boilerplate)
+        holders = self._store.line_holders(changed, since)[1] if len(changed) else np.zeros(0, dtype=np.int64)
+        return boilerplate, np.unique(holders)
+
+    def _lookup_keys(self, cleaned: CleanCorpus) -> tuple[np.ndarray, np.ndarray]:
+        cfg = self.config
+        return lookup_keys(sketch(cleaned.tokens, cfg.shingle_size, cfg.num_perm, cfg.seed),
+                           cfg.lsh_threshold, cfg.anchor_rate)
+
+    def _rekeyed(self, stored: list[Entry], holders: np.ndarray,
+                 boilerplate: np.ndarray) -> list[tuple[Entry, np.ndarray]]:
+        """New lookup keys for the stored articles in ``holders``, which hold lines learnt or
+        unlearnt since they were keyed: as a batch run would key them now."""
+        wanted = set(holders.tolist())
+        entries = [e for e in stored if e.seq in wanted]
+        if not entries:
+            return []
+        cfg = self.config
+        cleaned = clean_corpus([e.article.text for e in entries], [e.article.title for e in entries],
+                               cfg.boilerplate_min_docs, cfg.cores, keep_texts=False, boilerplate=boilerplate)
+        keys, offsets = self._lookup_keys(cleaned)
+        return [(e, keys[offsets[i]:offsets[i + 1]]) for i, e in enumerate(entries)]
+
+    def _place(self, stored: list[Entry], fresh: list[Article],
+               boilerplate: np.ndarray) -> tuple[dict[str, Verdict], dict[str, str]]:
+        """Run the pipeline over stored stories and new articles together, with the boilerplate
+        learnt over the window; name each story that comes out. Returns every article's verdict
+        (``cluster`` naming its story) and, by story, the canonical it replaced."""
+        result = Deduplicator(self.config).run([e.article for e in stored] + fresh, boilerplate=boilerplate)
         order = {e.article.id: e.seq for e in stored}
         order.update({a.id: math.inf for a in fresh})
         founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members

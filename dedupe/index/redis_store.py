@@ -4,9 +4,16 @@ Keys, under the prefix ``dedupe:``:
 
 * ``meta``: the parameters, as JSON; ``seq``: the counter that numbers articles; ``ids``: a hash
   from article id to seq;
-* ``a:<seq>``: a hash per article: its verdict, time, lookup keys and the compressed article;
+* ``a:<seq>``: a hash per article: its verdict, time, lookup keys, line keys and the compressed
+  article;
 * ``k:<key>``: a sorted set per lookup key, its holders scored by time, so that a query reads only
-  the holders inside the window; ``s:<story>``: the same per story; ``t``: every seq by time.
+  the holders inside the window; ``l:<key>``: the same per line key, with members ``<seq>:<id>``
+  (a line is judged by a sample of its holders, the first by id); ``s:<story>``: the same per
+  story; ``t``: every seq by time; ``bp``: the set of line keys learnt as boilerplate.
+
+Posting lists (``k:`` and ``l:``) expire when no article was added to them for twice the window,
+a bound on memory if prune is never run; a lookup never misses by it, since their holders are
+out of the window by then.
 
 Reads are pipelined. Writes of one ``add`` are queued and sent as one ``MULTI``/``EXEC``
 transaction at its end, under a lock held for the whole add: a client that dies or loses the
@@ -15,6 +22,7 @@ server before ``EXEC`` leaves nothing behind.
 
 from __future__ import annotations
 
+import math
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Iterable, Iterator
 
@@ -32,7 +40,17 @@ __all__ = ["RedisStore"]
 _PREFIX = "dedupe:"
 _LOCK_SECONDS = 600  # the longest an add may hold the index; a dead writer's lock ends then
 _FIELDS = ("id", "time", "story", "role", "canonical", "similarity", "containment", "coverage", "missing",
-           "keys", "body")
+           "keys", "lines", "body")
+# One call adds an article to all its posting lists and renews their expiry: the server runs the
+# loop, so the client sends one command per article instead of two per key. ARGV: the member in
+# lookup-key lists, the member in line lists, the time, the expiry ('' for none), and how many of
+# KEYS are lookup-key lists (the line lists follow them).
+_POST = """
+for i, key in ipairs(KEYS) do
+    redis.call('ZADD', key, ARGV[3], i <= tonumber(ARGV[5]) and ARGV[1] or ARGV[2])
+    if ARGV[4] ~= '' then redis.call('EXPIRE', key, ARGV[4]) end
+end
+"""
 
 
 class RedisStore:
@@ -45,6 +63,7 @@ class RedisStore:
         except ValueError as error:
             raise IndexStoreError(f"{url}: not a Redis URL: {error}") from None
         self._writes: Any = None
+        self._post = self._db.register_script(_POST)
         with self._talking():
             self._db.ping()
 
@@ -94,14 +113,46 @@ class RedisStore:
         return {e.article.id: e for e in self._entries(seqs)}
 
     def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        found_keys, found_seqs = [], []
+        for key, members in zip(keys.tolist(), self._read("k", keys, since)):
+            found_keys.extend([key] * len(members))
+            found_seqs.extend(int(m) for m in members)
+        return np.array(found_keys, dtype=np.uint64), np.array(found_seqs, dtype=np.int64)
+
+    def line_holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        found_keys, found_seqs = [], []
+        for key, members in zip(keys.tolist(), self._read("l", keys, since)):
+            found_keys.extend([key] * len(members))
+            found_seqs.extend(int(m.split(b":", 1)[0]) for m in members)
+        return np.array(found_keys, dtype=np.uint64), np.array(found_seqs, dtype=np.int64)
+
+    def line_samples(self, keys: np.ndarray, since: float,
+                     size: int) -> tuple[np.ndarray, list[list[tuple[str, int]]]]:
+        counts, samples = np.zeros(len(keys), dtype=np.int64), []
+        for k, members in enumerate(self._read("l", keys, since)):
+            counts[k] = len(members)
+            held = [m.decode().split(":", 1) for m in members]
+            samples.append(sorted((id_, int(seq)) for seq, id_ in held)[:size])
+        return counts, samples
+
+    def _read(self, kind: str, keys: np.ndarray, since: float) -> list[list[bytes]]:
+        """The members of posting lists ``<kind>:<key>`` with a time ``>= since``."""
         reads = self._db.pipeline(transaction=False)
         for key in keys.tolist():
-            reads.zrangebyscore(f"{_PREFIX}k:{key:x}", since, "+inf")
-        found_keys, found_seqs = [], []
-        for key, seqs in zip(keys.tolist(), reads.execute()):
-            found_keys.extend([key] * len(seqs))
-            found_seqs.extend(int(s) for s in seqs)
-        return np.array(found_keys, dtype=np.uint64), np.array(found_seqs, dtype=np.int64)
+            reads.zrangebyscore(f"{_PREFIX}{kind}:{key:x}", since, "+inf")
+        return reads.execute()
+
+    def entries(self, seqs: np.ndarray) -> list[Entry]:
+        return self._entries(sorted(seqs.tolist()))
+
+    def boilerplate(self) -> np.ndarray:
+        return np.sort(np.array([int(k) for k in self._db.smembers(_PREFIX + "bp")], dtype=np.uint64))
+
+    def set_boilerplate(self, learnt: np.ndarray, forgotten: np.ndarray) -> None:
+        if len(learnt):
+            self._writes.sadd(_PREFIX + "bp", *learnt.tolist())
+        if len(forgotten):
+            self._writes.srem(_PREFIX + "bp", *forgotten.tolist())
 
     def stories_of(self, seqs: np.ndarray) -> set[str]:
         reads = self._db.pipeline(transaction=False)
@@ -127,22 +178,29 @@ class RedisStore:
     def next_seq(self, count: int) -> int:
         return int(self._db.incrby(_PREFIX + "seq", count)) - count + 1
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]],
+             rekeyed: list[tuple[Entry, np.ndarray]], expire: float | None) -> None:
         w = self._writes
+        ttl = "" if expire is None else str(math.ceil(expire))
         for e in new:
             w.hset(f"{_PREFIX}a:{e.seq}", mapping={"id": e.article.id, "time": repr(e.time),
-                                                    "keys": e.key_bytes(), "body": e.body(),
-                                                    **_verdict_fields(e.verdict)})
+                                                    "keys": Entry.key_bytes(e.keys), "lines": Entry.key_bytes(e.lines),
+                                                    "body": e.body(), **_verdict_fields(e.verdict)})
             w.hset(_PREFIX + "ids", e.article.id, e.seq)
             w.zadd(_PREFIX + "t", {e.seq: e.time})
             w.zadd(f"{_PREFIX}s:{e.story}", {e.seq: e.time})
-            for key in e.keys.tolist():
-                w.zadd(f"{_PREFIX}k:{key:x}", {e.seq: e.time})
+            self._post(keys=_names("k", e.keys) + _names("l", e.lines),
+                       args=[e.seq, f"{e.seq}:{e.article.id}", repr(e.time), ttl, len(e.keys)], client=w)
         for e, verdict in moved:
             w.hset(f"{_PREFIX}a:{e.seq}", mapping=_verdict_fields(verdict))
             if verdict.cluster != e.story:
                 w.zrem(f"{_PREFIX}s:{e.story}", e.seq)
                 w.zadd(f"{_PREFIX}s:{verdict.cluster}", {e.seq: e.time})
+        for e, keys in rekeyed:
+            for name in _names("k", e.keys):
+                w.zrem(name, e.seq)
+            self._post(keys=_names("k", keys), args=[e.seq, "", repr(e.time), ttl, len(keys)], client=w)
+            w.hset(f"{_PREFIX}a:{e.seq}", "keys", Entry.key_bytes(keys))
 
     def older_than(self, time: float) -> list[Entry]:
         return self._entries([int(s) for s in self._db.zrangebyscore(_PREFIX + "t", "-inf", f"({time!r}")])
@@ -150,8 +208,10 @@ class RedisStore:
     def delete(self, entries: list[Entry]) -> None:
         w = self._writes
         for e in entries:
-            for key in e.keys.tolist():
-                w.zrem(f"{_PREFIX}k:{key:x}", e.seq)
+            for name in _names("k", e.keys):
+                w.zrem(name, e.seq)
+            for name in _names("l", e.lines):
+                w.zrem(name, f"{e.seq}:{e.article.id}")
             w.zrem(f"{_PREFIX}s:{e.story}", e.seq)
             w.zrem(_PREFIX + "t", e.seq)
             w.hdel(_PREFIX + "ids", e.article.id)
@@ -176,12 +236,17 @@ class RedisStore:
         for seq, values in zip(seqs, reads.execute()):
             if values[0] is None:
                 continue
-            id_, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = values
-            entries.append(Entry(seq, float(time), Entry.keys_from(keys),
+            id_, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body = values
+            entries.append(Entry(seq, float(time), Entry.keys_from(keys), Entry.keys_from(lines),
                                  Verdict(Entry.article_from(body), Role(role.decode()), story.decode(),
                                          canonical.decode(), _number(similarity), _number(containment),
                                          _number(coverage), missing.decode() or None)))
         return entries
+
+
+def _names(kind: str, keys: np.ndarray) -> list[str]:
+    """The posting lists ``<kind>:<key>`` of ``keys``."""
+    return [f"{_PREFIX}{kind}:{key:x}" for key in keys.tolist()]
 
 
 def _verdict_fields(v: Verdict) -> dict[str, str]:

@@ -35,14 +35,18 @@ CREATE TABLE IF NOT EXISTS articles (
     canonical TEXT NOT NULL,
     similarity REAL, containment REAL, coverage REAL, missing TEXT,
     keys BLOB NOT NULL,
+    lines BLOB NOT NULL,
     body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
 CREATE INDEX IF NOT EXISTS articles_time ON articles (time);
 CREATE TABLE IF NOT EXISTS postings (key INTEGER NOT NULL, seq INTEGER NOT NULL,
                                      PRIMARY KEY (key, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS lines (key INTEGER NOT NULL, seq INTEGER NOT NULL,
+                                  PRIMARY KEY (key, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS boilerplate (key INTEGER PRIMARY KEY);
 """
-_COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, body"
+_COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body"
 _BUSY_SECONDS = 600  # how long a writer waits for another one's add to finish
 _CHUNK = 500  # parameters per statement, under SQLite's limit
 
@@ -102,16 +106,60 @@ class SQLiteStore:
         return found
 
     def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        return self._postings("postings", keys, since)
+
+    def line_holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        return self._postings("lines", keys, since)
+
+    def _want(self, keys: np.ndarray) -> None:
+        """Fill the temporary table of the keys a query looks up."""
         db = self._db
         db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key INTEGER PRIMARY KEY)")
         db.execute("DELETE FROM wanted")
         db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in _signed(keys).tolist()))
+
+    def _postings(self, table: str, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
+        self._want(keys)
         # CROSS JOIN fixes the loop order: from the wanted keys into the postings' primary key.
         # Left to itself the planner scans every posting, and an add slows as the index grows.
-        rows = db.execute("SELECT p.key, p.seq FROM wanted w CROSS JOIN postings p ON p.key = w.key "
+        rows = self._db.execute(f"SELECT p.key, p.seq FROM wanted w CROSS JOIN {table} p ON p.key = w.key "
                           "CROSS JOIN articles a ON a.seq = p.seq WHERE a.time >= ?", (since,)).fetchall()
         found = np.array(rows, dtype=np.int64).reshape(-1, 2)
         return found[:, 0].view(np.uint64), found[:, 1].copy()
+
+    def line_samples(self, keys: np.ndarray, since: float,
+                     size: int) -> tuple[np.ndarray, list[list[tuple[str, int]]]]:
+        self._want(keys)
+        rows = self._db.execute(
+            "SELECT key, id, seq, n FROM (SELECT p.key AS key, a.id AS id, p.seq AS seq, "
+            "ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY a.id) AS r, COUNT(*) OVER (PARTITION BY p.key) AS n "
+            "FROM wanted w CROSS JOIN lines p ON p.key = w.key CROSS JOIN articles a ON a.seq = p.seq "
+            "WHERE a.time >= ?) WHERE r <= ?", (since, size)).fetchall()
+        where = {k: i for i, k in enumerate(_signed(keys).tolist())}
+        counts = np.zeros(len(keys), dtype=np.int64)
+        samples: list[list[tuple[str, int]]] = [[] for _ in range(len(keys))]
+        for key, id_, seq, n in rows:
+            counts[where[key]] = n
+            samples[where[key]].append((id_, seq))
+        for sample in samples:
+            sample.sort()
+        return counts, samples
+
+    def entries(self, seqs: np.ndarray) -> list[Entry]:
+        found: list[Entry] = []
+        for part in _chunks(seqs.tolist()):
+            marks = ",".join("?" * len(part))
+            found.extend(_entry(row) for row in self._db.execute(
+                f"SELECT {_COLUMNS} FROM articles WHERE seq IN ({marks})", part))
+        return sorted(found, key=lambda e: e.seq)
+
+    def boilerplate(self) -> np.ndarray:
+        rows = self._db.execute("SELECT key FROM boilerplate ORDER BY key").fetchall()
+        return np.sort(np.array([r[0] for r in rows], dtype=np.int64).view(np.uint64))
+
+    def set_boilerplate(self, learnt: np.ndarray, forgotten: np.ndarray) -> None:
+        self._db.executemany("INSERT OR IGNORE INTO boilerplate VALUES (?)", ((k,) for k in _signed(learnt).tolist()))
+        self._db.executemany("DELETE FROM boilerplate WHERE key = ?", ((k,) for k in _signed(forgotten).tolist()))
 
     def stories_of(self, seqs: np.ndarray) -> set[str]:
         stories: set[str] = set()
@@ -140,15 +188,24 @@ class SQLiteStore:
     def next_seq(self, count: int) -> int:
         return self._db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM articles").fetchone()[0]
 
-    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]]) -> None:
+    def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]],
+             rekeyed: list[tuple[Entry, np.ndarray]], expire: float | None) -> None:
         db = self._db
-        db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * 12)})",
+        db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * 13)})",
                        (_row(e) for e in new))
         db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
                        ((k, e.seq) for e in new for k in _signed(e.keys).tolist()))
+        db.executemany("INSERT OR IGNORE INTO lines VALUES (?, ?)",
+                       ((k, e.seq) for e in new for k in _signed(e.lines).tolist()))
         db.executemany("UPDATE articles SET story = ?, role = ?, canonical = ?, similarity = ?, containment = ?, "
                        "coverage = ?, missing = ? WHERE seq = ?",
                        ((*_verdict_columns(verdict), e.seq) for e, verdict in moved))
+        db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
+                       ((k, e.seq) for e, _ in rekeyed for k in _signed(e.keys).tolist()))
+        db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
+                       ((k, e.seq) for e, keys in rekeyed for k in _signed(keys).tolist()))
+        db.executemany("UPDATE articles SET keys = ? WHERE seq = ?",
+                       ((Entry.key_bytes(keys), e.seq) for e, keys in rekeyed))
 
     def older_than(self, time: float) -> list[Entry]:
         return [_entry(row) for row in self._db.execute(
@@ -158,6 +215,8 @@ class SQLiteStore:
         db = self._db
         db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
                        ((k, e.seq) for e in entries for k in _signed(e.keys).tolist()))
+        db.executemany("DELETE FROM lines WHERE key = ? AND seq = ?",
+                       ((k, e.seq) for e in entries for k in _signed(e.lines).tolist()))
         db.executemany("DELETE FROM articles WHERE seq = ?", ((e.seq,) for e in entries))
 
     def stats(self) -> dict[str, Any]:
@@ -186,10 +245,12 @@ def _verdict_columns(v: Verdict) -> tuple:
 
 
 def _row(e: Entry) -> tuple:
-    return (e.seq, e.article.id, e.time, *_verdict_columns(e.verdict), e.key_bytes(), e.body())
+    return (e.seq, e.article.id, e.time, *_verdict_columns(e.verdict), Entry.key_bytes(e.keys),
+            Entry.key_bytes(e.lines), e.body())
 
 
 def _entry(row: tuple) -> Entry:
-    seq, _, time, story, role, canonical, similarity, containment, coverage, missing, keys, body = row
-    return Entry(seq, time, Entry.keys_from(keys), Verdict(Entry.article_from(body), Role(role), story, canonical,
-                                                           similarity, containment, coverage, missing))
+    seq, _, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body = row
+    return Entry(seq, time, Entry.keys_from(keys), Entry.keys_from(lines),
+                 Verdict(Entry.article_from(body), Role(role), story, canonical, similarity, containment, coverage,
+                         missing))

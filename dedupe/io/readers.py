@@ -1,8 +1,10 @@
 """Paths → articles, and a reject for everything that could not be read.
 
-A path may be a folder (walked recursively, in sorted order, hidden entries skipped) or a file.
-Formats: ``.txt``/``.md`` (optional ``Key: value`` header block, a blank line, then the body),
-``.json`` (one article object or a list of them), ``.jsonl``/``.ndjson`` (one object a line).
+A path may be a folder (walked recursively, in sorted order, hidden entries skipped, symbolic
+links followed once) or a file. Formats: ``.txt``/``.md`` (optional ``Key: value`` header block,
+a blank line, then the body), ``.json`` (one article object or a list of them),
+``.jsonl``/``.ndjson`` (one object a line, read a line at a time). An input larger than the
+per-article limit is rejected unread, so memory stays bounded whatever the feed holds.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import charset_normalizer
 import orjson
 
 from ..article import Article
+from ..config import DedupeConfig
 from ..errors import InputError
 from ..heap import no_cycle_collection
 
@@ -64,25 +67,28 @@ class ReadResult:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def read_articles(paths: Iterable[str | os.PathLike[str]]) -> ReadResult:
+def read_articles(paths: Iterable[str | os.PathLike[str]], max_article_bytes: int | None = None) -> ReadResult:
     """Read every article under ``paths``.
 
     A path that does not exist raises :class:`~dedupe.errors.InputError`: that is a usage error.
-    Anything wrong inside a file becomes a :class:`Reject` and the rest goes on. A repeated id
-    is rejected with both places named.
+    Anything wrong inside a folder or a file becomes a :class:`Reject` and the rest goes on. A
+    repeated id is rejected with both places named. A text or JSON file, or a JSONL line, above
+    ``max_article_bytes`` (default: :attr:`dedupe.DedupeConfig.max_article_bytes`) is rejected
+    unread.
     """
+    limit = DedupeConfig().max_article_bytes if max_article_bytes is None else max_article_bytes
     with no_cycle_collection():
-        return _read_all(paths)
+        return _read_all(paths, limit)
 
 
-def _read_all(paths: Iterable[str | os.PathLike[str]]) -> ReadResult:
+def _read_all(paths: Iterable[str | os.PathLike[str]], limit: int) -> ReadResult:
     result = ReadResult()
     first_seen: dict[str, str] = {}
     for root in paths:
         root = Path(root)
-        if not root.exists():
+        if not root.exists() and not root.is_symlink():
             raise InputError(str(root), "no such file or folder")
-        for item in _iter_path(root):
+        for item in _iter_path(root, limit):
             if isinstance(item, Reject):
                 result.rejects.append(item)
                 continue
@@ -96,18 +102,43 @@ def _read_all(paths: Iterable[str | os.PathLike[str]]) -> ReadResult:
     return result
 
 
-def _iter_path(root: Path) -> Iterator[Article | Reject]:
-    if root.is_file():
-        yield from _read_file(root, root.parent)
+def _iter_path(root: Path, limit: int) -> Iterator[Article | Reject]:
+    if not root.is_dir():
+        yield from _read_file(root, root.parent, limit)
         return
-    for folder, dirs, files in os.walk(root, onerror=None):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
-            if not name.startswith("."):
-                yield from _read_file(Path(folder) / name, root)
+    yield from _walk(root, root, limit, set())
 
 
-def _read_file(path: Path, root: Path) -> Iterator[Article | Reject]:
+def _walk(folder: Path, root: Path, limit: int, walked: set[str]) -> Iterator[Article | Reject]:
+    """A folder's files in sorted order, then its subfolders; a folder reached twice through
+    symbolic links is read once, and a link that leads back into itself is a reject."""
+    real = os.path.realpath(folder)
+    if real in walked:
+        yield Reject(str(folder), f"symbolic link to a folder already read ({real}): a loop or a second "
+                                  "path to the same files; read once")
+        return
+    walked.add(real)
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted((e for e in listing if not e.name.startswith(".")), key=lambda e: e.name)
+    except OSError as error:
+        yield Reject(str(folder), f"cannot list folder: {error.strerror or error}")
+        return
+    folders = []
+    for entry in entries:
+        try:
+            is_folder = entry.is_dir()  # follows symbolic links
+        except OSError:
+            is_folder = False  # read as a file, which reports why it cannot be
+        if is_folder:
+            folders.append(Path(entry.path))
+        else:
+            yield from _read_file(Path(entry.path), root, limit)
+    for sub in folders:
+        yield from _walk(sub, root, limit, walked)
+
+
+def _read_file(path: Path, root: Path, limit: int) -> Iterator[Article | Reject]:
     shown = str(path)
     relative = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
@@ -117,7 +148,12 @@ def _read_file(path: Path, root: Path) -> Iterator[Article | Reject]:
         return
     try:
         if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_articles(path, shown, relative)
+            yield from _jsonl_articles(path, shown, relative, limit)
+            return
+        size = path.stat().st_size
+        if size > limit:
+            yield Reject(shown, f"{_size(size)}, above the limit of {_size(limit)} per article "
+                                "(max_article_bytes); not read")
             return
         data = path.read_bytes()
     except OSError as error:
@@ -128,10 +164,16 @@ def _read_file(path: Path, root: Path) -> Iterator[Article | Reject]:
     except ValueError as error:
         yield Reject(shown, str(error))
         return
-    if suffix in TEXT_SUFFIXES:
+    if not text.strip("\ufeff \t\n"):
+        yield Reject(shown, "empty file")
+    elif suffix in TEXT_SUFFIXES:
         yield _text_article(text, shown, relative)
     else:
         yield from _json_articles(text, shown, relative)
+
+
+def _size(count: int) -> str:
+    return f"{count:,} bytes" if count < 1_000_000 else f"{count / 1e6:,.1f} MB"
 
 
 def _newlines(text: str) -> str:
@@ -205,6 +247,8 @@ def _json_articles(text: str, shown: str, relative: str) -> Iterator[Article | R
         return
     if isinstance(document, dict):
         yield _record_article(document, shown, relative, None)
+    elif isinstance(document, list) and not document:
+        yield Reject(shown, "an empty list: no articles")
     elif isinstance(document, list):
         for number, record in enumerate(document, start=1):
             yield _record_article(record, shown, f"{relative}#{number}", None, number)
@@ -213,10 +257,15 @@ def _json_articles(text: str, shown: str, relative: str) -> Iterator[Article | R
                             f"found a JSON {type(document).__name__}")
 
 
-def _jsonl_articles(path: Path, shown: str, relative: str) -> Iterator[Article | Reject]:
+def _jsonl_articles(path: Path, shown: str, relative: str, limit: int) -> Iterator[Article | Reject]:
     number = line_number = 0
     try:
-        for line_number, line in _jsonl_lines(path):
+        for line_number, line in _jsonl_lines(path, limit):
+            if line is None:
+                number += 1
+                yield Reject(shown, f"line longer than the limit of {_size(limit)} per article "
+                                    "(max_article_bytes); skipped", line_number)
+                continue
             if not line.strip():
                 continue
             number += 1
@@ -228,23 +277,37 @@ def _jsonl_articles(path: Path, shown: str, relative: str) -> Iterator[Article |
             yield _record_article(record, shown, f"{relative}#{number}", line_number)
     except ValueError as error:  # undecodable: nothing from here on can be read
         yield Reject(shown, f"{error}; nothing read from this line on", line_number + 1)
+        return
+    if number == 0:  # no line but blank ones
+        yield Reject(shown, "empty file")
 
 
-def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
-    """The numbered lines of a JSONL file, read one at a time so that memory stays bounded.
+def _jsonl_lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
+    """The numbered lines of a JSONL file, read one at a time so that memory stays bounded; a
+    line longer than ``limit`` bytes is skipped unread and given as ``None``.
 
     Lines are UTF-8 (a BOM is skipped). A file that starts with a UTF-16 or UTF-32 BOM, or whose
-    bytes are not UTF-8, is decoded whole, as other files are.
+    bytes are not UTF-8, is decoded whole, as other files are (within the limit).
     """
     with path.open("rb") as file:
         if file.read(4).startswith(tuple(bom for bom, encoding in _BOMS if encoding != "utf-8")):
             file.seek(0)
-            yield from enumerate(_newlines(decode(file.read())).split("\n"), start=1)
+            data = file.read(limit + 1)
+            if len(data) > limit:
+                raise ValueError(f"a UTF-16 or UTF-32 file is decoded whole, and this one is above the limit of "
+                                 f"{_size(limit)} (max_article_bytes); convert it to UTF-8")
+            yield from enumerate(_newlines(decode(data)).split("\n"), start=1)
             return
         file.seek(0)
         encoding = "utf-8"
         number = 0
-        for raw in file:
+        while raw := file.readline(limit + 1):
+            if len(raw) > limit:  # skip to the end of this line, a block at a time
+                while raw and not raw.endswith(b"\n"):
+                    raw = file.readline(2**20)
+                number += 1
+                yield number, None
+                continue
             if number == 0 and raw.startswith(codecs.BOM_UTF8):
                 raw = raw[len(codecs.BOM_UTF8):]
             body = raw[:-1] if raw.endswith(b"\n") else raw
@@ -257,7 +320,10 @@ def _jsonl_lines(path: Path) -> Iterator[tuple[int, str]]:
                 except UnicodeDecodeError as error:
                     if encoding != "utf-8":
                         raise ValueError(f"line {number} is not valid {encoding}") from None
-                    encoding = _legacy_encoding(path.read_bytes(), error)
+                    at = file.tell()
+                    file.seek(0)
+                    encoding = _legacy_encoding(file.read(limit), error)
+                    file.seek(at)
                     line = piece.decode(encoding)
                 yield number, line
 

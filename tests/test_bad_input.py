@@ -1,0 +1,320 @@
+"""Bad input never crashes a run and never loses an article.
+
+``tests/fixtures/bad`` holds one file for each kind of bad input a feed delivers, beside good
+articles in every accepted encoding. The tests add what cannot live in git (a 50 MB line, files
+without read permission) to a copy of it, and run the real command on it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from pathlib import Path
+
+import orjson
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from dedupe import Article, Role, find_duplicates, read_articles
+from dedupe.io import write_results
+
+from conftest import ROOT, SAMPLE
+
+BAD = ROOT / "tests" / "fixtures" / "bad"
+
+# Every article the folder holds, by id.
+GOOD = {
+    "bus-route-wire.txt", "bus-route-bom.txt", "bus-route-utf16.txt", "nested-copy", "appel-latin1.txt",
+    "desalination-cp1256.txt", "mixed-line-endings.md", "only-boilerplate.txt", "short-a.txt", "short-b.txt",
+    "short-c.txt", "flash-a.txt", "flash-b.txt", "flash-c.txt", "feed-1", "feed-7", "list-1",
+}
+# Every input it holds that is not an article: (path in the folder, line, a piece of the reason).
+BAD_INPUTS = [
+    ("binary.txt", None, "binary data (NUL bytes), not text"),
+    ("blank.md", None, "empty file"),
+    ("broken.json", 2, "invalid JSON"),
+    ("dangling.txt", None, "cannot read: No such file or directory"),
+    ("empty-list.json", None, "an empty list: no articles"),
+    ("empty.txt", None, "empty file"),
+    ("feed.jsonl", 2, "invalid JSON"),
+    ("feed.jsonl", 3, "expected an article object, found a JSON list"),
+    ("feed.jsonl", 4, "no text"),
+    ("feed.jsonl", 5, "'text' must be a string, not int"),
+    ("feed.jsonl", 7, "duplicate id 'feed-1', first seen at"),
+    ("feed.jsonl", 8, "empty text"),
+    ("list.json", None, "found a JSON int (item 2)"),
+    ("list.json", None, "duplicate id 'feed-7', first seen at"),
+    ("loop-a.txt", None, "cannot read: Too many levels of symbolic links"),
+    ("loop-b.txt", None, "cannot read: Too many levels of symbolic links"),
+    ("nested/back-up", None, "symbolic link to a folder already read"),
+    ("not-an-article.json", None, "expected an article object or a list of them, found a JSON str"),
+    ("report.pdf", None, "unsupported file type '.pdf'"),
+]
+GIANT_BYTES = 50 * 2**20
+
+
+def giant_line(path: Path, size: int = GIANT_BYTES) -> Path:
+    """A JSONL file whose second line is one article of ``size`` bytes, between two good ones."""
+    words = b"wire " * (size // 5)
+    with path.open("wb") as out:
+        out.write(orjson.dumps({"id": "before-giant", "text": "A short article before the giant line, "
+                                                                "about the harbour's new cranes."}) + b"\n")
+        out.write(b'{"id": "giant", "text": "' + words + b'"}\n')
+        out.write(orjson.dumps({"id": "after-giant", "text": "A short article after the giant line, "
+                                                               "about the ferry timetable."}) + b"\n")
+    return path
+
+
+def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dedupe", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, "COLUMNS": "200"}, timeout=600)
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture()
+def bad_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "bad"
+    shutil.copytree(BAD, folder, symlinks=True)
+    giant_line(folder / "giant.jsonl")
+    return folder
+
+
+def test_a_folder_of_bad_inputs_is_read_around_and_every_input_accounted_for(bad_folder: Path) -> None:
+    done = run("scan", "bad", "-o", "out.jsonl", "--rejects", "rejects.jsonl", cwd=bad_folder.parent)
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    records = read_jsonl(bad_folder.parent / "out.jsonl")
+    rejects = read_jsonl(bad_folder.parent / "rejects.jsonl")
+    # Each article once in the output; each bad input once in the rejects, with its reason.
+    assert sorted(r["id"] for r in records) == sorted(GOOD | {"before-giant", "after-giant"})
+    expected = sorted(BAD_INPUTS + [("giant.jsonl", 2, "line longer than the limit of 16.0 MB per article")])
+    got = sorted((Path(r["path"]).relative_to("bad").as_posix(), r["line"], r["reason"]) for r in rejects)
+    assert len(got) == len(expected)
+    for (path, line, reason), (want_path, want_line, piece) in zip(got, expected):
+        assert (path, line) == (want_path, want_line) and piece in reason, (path, line, reason)
+    # Every reject is on standard error with its file, and the summary's counts add up.
+    for path, line, reason in got:
+        assert f"bad/{path}{'' if line is None else f':{line}'}: {reason}" in done.stderr
+    assert f"{len(records)} articles" in done.stdout and f"{len(rejects)} rejected" in done.stdout
+    # What the good articles are: the bus route's four versions in any encoding make one story;
+    # exact copies of a three-word flash are duplicates; one-word texts match nothing.
+    verdicts = {r["id"]: r for r in records}
+    route = ["bus-route-wire.txt", "bus-route-bom.txt", "bus-route-utf16.txt", "nested-copy"]
+    assert {verdicts[i]["canonical"] for i in route} == {"bus-route-wire.txt"}
+    assert verdicts["bus-route-bom.txt"]["role"] == "truncated"
+    assert (verdicts["flash-b.txt"]["role"], verdicts["flash-b.txt"]["canonical"]) == ("duplicate", "flash-a.txt")
+    assert all(verdicts[i]["role"] == "unique" for i in ("short-a.txt", "short-b.txt", "short-c.txt", "flash-c.txt"))
+
+
+def test_the_committed_folder_alone_exits_1_and_names_each_bad_file(tmp_path: Path) -> None:
+    done = run("scan", str(BAD), "-o", str(tmp_path / "out.jsonl"), cwd=ROOT)
+    assert done.returncode == 1
+    for path, line, _ in BAD_INPUTS:
+        assert f"{BAD / path}{'' if line is None else f':{line}'}: " in done.stderr
+    assert len(read_jsonl(tmp_path / "out.jsonl")) == len(GOOD)
+
+
+def test_a_rerun_writes_byte_identical_files(bad_folder: Path) -> None:
+    for name in ("first", "second"):
+        run("scan", "bad", "-o", f"{name}.jsonl", "--rejects", f"{name}-rejects.jsonl", cwd=bad_folder.parent)
+    assert (bad_folder.parent / "first.jsonl").read_bytes() == (bad_folder.parent / "second.jsonl").read_bytes()
+    assert (bad_folder.parent / "first-rejects.jsonl").read_bytes() == \
+        (bad_folder.parent / "second-rejects.jsonl").read_bytes()
+
+
+def test_decoded_text_is_the_text_written_never_mojibake() -> None:
+    texts = {a.id: a.text for a in read_articles([BAD]).articles}
+    assert texts["desalination-cp1256.txt"].startswith("أعلنت هيئة الكهرباء والمياه")
+    assert "président a reçu mardi" in texts["appel-latin1.txt"]
+    assert texts["bus-route-utf16.txt"].startswith("The Roads and Transport Authority")
+    assert texts["mixed-line-endings.md"] == ("Dredging work near the harbour will close the northern beach for two "
+                                              "weeks,\nthe municipality said,\nadding that the kite festival would "
+                                              "move to the southern shore.\n")
+
+
+def test_a_giant_line_is_skipped_in_bounded_memory(tmp_path: Path) -> None:
+    path = giant_line(tmp_path / "giant.jsonl")
+    tracemalloc.start()
+    try:
+        result = read_articles([path], max_article_bytes=2**20)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert [a.id for a in result.articles] == ["before-giant", "after-giant"]
+    assert [(r.line, r.reason) for r in result.rejects] == [
+        (2, "line longer than the limit of 1.0 MB per article (max_article_bytes); skipped")]
+    assert peak < 4 * 2**20, peak  # the 50 MB line was never held whole
+
+
+def test_a_large_text_file_is_rejected_unread(tmp_path: Path) -> None:
+    (tmp_path / "big.txt").write_bytes(b"word " * 300_000)
+    result = read_articles([tmp_path], max_article_bytes=1_000_000)
+    assert not result.articles
+    assert result.rejects[0].reason == "1.5 MB, above the limit of 1.0 MB per article " \
+                                       "(max_article_bytes); not read"
+    allowed = run("scan", str(tmp_path), "--max-article-size", "2MB", cwd=tmp_path)
+    assert allowed.returncode == 0 and allowed.stdout.startswith("1 article ·"), allowed.stdout
+
+
+# Files and folders a user cannot read: made here, as git keeps no permissions, and read by a
+# forked child that runs as "nobody" when the tests run as root (root reads everything).
+def rejects_read_by_another_user(folder: Path) -> list[str]:
+    if os.geteuid() != 0:
+        return [str(r) for r in read_articles([folder]).rejects]
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            os.close(reading)
+            os.setgid(65534)
+            os.setuid(65534)
+            os.write(writing, orjson.dumps([str(r) for r in read_articles([folder]).rejects]))
+        finally:
+            os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading, "rb") as pipe:
+        found = orjson.loads(pipe.read() or b"null")
+    os.waitpid(child, 0)
+    assert found is not None, "the child could not read as another user"
+    return found
+
+
+def test_files_and_folders_without_permission_are_rejected() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="dedupe-permissions-"))  # in /tmp, which every user reaches
+    try:
+        folder.chmod(0o755)
+        (folder / "locked-folder").mkdir()
+        (folder / "locked-folder" / "inside.txt").write_text("A story in a folder nobody can list.")
+        (folder / "locked.txt").write_text("A story in a file nobody may read.")
+        (folder / "open.txt").write_text("A story anybody may read, about the harbour.")
+        (folder / "locked.txt").chmod(0)
+        (folder / "locked-folder").chmod(0)
+        rejects = rejects_read_by_another_user(folder)
+    finally:
+        (folder / "locked-folder").chmod(0o755)
+        shutil.rmtree(folder)
+    assert rejects == [f"{folder / 'locked.txt'}: cannot read: Permission denied",
+                       f"{folder / 'locked-folder'}: cannot list folder: Permission denied"]
+
+
+# -- short texts ------------------------------------------------------------------------------------
+
+
+def test_short_texts_never_match_by_accident_but_exact_copies_do() -> None:
+    result = find_duplicates([
+        Article("one-a", "Developing."), Article("one-b", "Developing."),            # one word: nothing
+        Article("two-a", "Photo gallery"), Article("two-b", "Photo gallery"),        # two words: nothing
+        Article("flash-a", "Oil prices fell sharply."), Article("flash-b", "Oil prices fell sharply."),
+        Article("other", "Oil prices rose sharply."),
+    ])
+    roles = {v.id: (v.role, v.canonical) for v in result.verdicts}
+    assert all(roles[i][0] is Role.UNIQUE for i in ("one-a", "one-b", "two-a", "two-b", "other"))
+    assert roles["flash-b"] == (Role.DUPLICATE, "flash-a")
+
+
+# -- Ctrl-C --------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_stops_cleanly_and_leaves_no_output_file(tmp_path: Path) -> None:
+    # Enough articles that the scan is still cleaning them, in worker processes, when Ctrl-C comes.
+    import random
+    rng = random.Random(5)
+    vocabulary = [f"w{i}" for i in range(3000)]
+    with (tmp_path / "many.jsonl").open("wb") as out:
+        for i in range(40_000):
+            out.write(orjson.dumps({"id": str(i), "text": " ".join(rng.choices(vocabulary, k=150))}) + b"\n")
+    process = subprocess.Popen([sys.executable, "-m", "dedupe", "scan", "many.jsonl", "-o", "out.jsonl"],
+                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        time.sleep(4)
+        assert process.poll() is None, "the scan ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to every process of the group
+        _, stderr = process.communicate(timeout=120)
+    finally:  # nothing of it outlives the test, whatever happened
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and "interrupted: nothing was written" in stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl"]
+
+
+# -- properties -------------------------------------------------------------------------------------
+
+
+INTEGERS = st.integers(-2**63, 2**63 - 1)  # what JSON libraries read as numbers
+RECORDS = st.lists(st.one_of(st.none(), INTEGERS, st.text(max_size=30),
+                             st.fixed_dictionaries({"id": st.text(max_size=5)},
+                                                   optional={"text": st.one_of(st.text(max_size=80), INTEGERS)})),
+                   min_size=1, max_size=6)
+FILES = st.one_of(
+    st.tuples(st.sampled_from([".txt", ".md", ".json", ".jsonl", ".csv"]),
+              st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)), st.none()),
+    RECORDS.map(lambda items: (".jsonl", b"\n".join(orjson.dumps(i) for i in items), len(items))),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(files=st.lists(FILES, max_size=8))
+def test_every_input_is_read_or_rejected(tmp_path_factory, files) -> None:
+    folder = tmp_path_factory.mktemp("feed")
+    for i, (suffix, data, _) in enumerate(files):
+        (folder / f"f{i}{suffix}").write_bytes(data)
+    result = read_articles([folder])
+    for i, (suffix, data, records) in enumerate(files):
+        path = str(folder / f"f{i}{suffix}")
+        places = [a.line for a in result.articles if a.path == path] + \
+            [r.line for r in result.rejects if r.path == path]
+        assert places, path  # no file vanishes
+        if records is not None:  # nor a record of a JSON-lines file: each is read or rejected, once
+            assert sorted(places) == list(range(1, records + 1))
+        elif suffix in (".txt", ".md"):
+            assert len(places) == 1
+
+
+def test_the_order_of_paths_never_changes_the_output(tmp_path: Path) -> None:
+    files = sorted(p for p in SAMPLE.rglob("*") if p.is_file())
+    outputs = []
+    for order in (files, files[::-1], files[1::2] + files[0::2]):
+        out = tmp_path / f"out-{len(outputs)}.jsonl"
+        assert run("scan", *map(str, order), "-o", str(out), cwd=tmp_path).returncode == 0
+        outputs.append(out.read_bytes())
+    assert outputs[0] == outputs[1] == outputs[2]
+
+
+UNRELATED = st.lists(st.sampled_from([f"z{i}q" for i in range(400)]), min_size=0, max_size=120).map(" ".join)
+
+
+@settings(max_examples=15, deadline=None)
+@given(text=UNRELATED)
+def test_an_unrelated_article_never_changes_the_stories(sample_result, text: str) -> None:
+    articles = [v.article for v in sample_result.verdicts]
+    before = {v.id: (v.cluster, v.role, v.canonical) for v in sample_result.verdicts}
+    after = find_duplicates(articles + [{"id": "unrelated", "text": text or "z"}])
+    assert {v.id: (v.cluster, v.role, v.canonical) for v in after.verdicts if v.id != "unrelated"} == before
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
+    def failing():
+        yield from find_duplicates(read_articles([SAMPLE]).articles).verdicts[:3]
+        raise KeyboardInterrupt
+
+    (tmp_path / "out.jsonl").write_text("the previous run's output\n")
+    with pytest.raises(KeyboardInterrupt):
+        write_results(failing(), tmp_path / "out.jsonl")
+    assert (tmp_path / "out.jsonl").read_text() == "the previous run's output\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
