@@ -57,28 +57,37 @@ _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for wo
 
 
 class Decision(enum.IntEnum):
-    """Why a pair was accepted or refused; the rule that decided."""
+    """Why a pair was accepted or refused; the rule that decided (:attr:`description` says it)."""
 
     CONTAINED = 1
-    """Accepted: the shorter text is mostly reproduced in the longer one."""
     SIMILAR = 2
-    """Accepted: TF-IDF cosine at or above ``similarity_threshold``."""
     IDENTICAL_SHORT = 3
-    """Accepted: short texts, word for word the same."""
     LOW_OVERLAP = -1
-    """Refused: too little of the shorter text is in the longer one."""
     SHORT = -2
-    """Refused: a text under ``min_tokens`` words that is not identical to the other."""
     FACTS_DIFFER = -3
-    """Refused: the same wording with other numbers and names (a templated story)."""
     NOT_AT_LEAD = -4
-    """Refused: a small part of the longer text, not its opening (an embedded passage)."""
     DIGEST = -5
-    """Refused: the longer text holds several unrelated texts (a digest, news in brief)."""
 
     @property
     def accepted(self) -> bool:
         return self > 0
+
+    @property
+    def description(self) -> str:
+        """The rule, in words."""
+        return _DECISIONS[self]
+
+
+_DECISIONS = {
+    Decision.CONTAINED: "accepted: the shorter text is mostly reproduced in the longer one",
+    Decision.SIMILAR: "accepted: TF-IDF cosine at or above similarity_threshold",
+    Decision.IDENTICAL_SHORT: "accepted: short texts, word for word the same",
+    Decision.LOW_OVERLAP: "refused: too little of the shorter text is in the longer one",
+    Decision.SHORT: "refused: a text under min_tokens words that is not identical to the other",
+    Decision.FACTS_DIFFER: "refused: the same wording with other numbers and names (a templated story)",
+    Decision.NOT_AT_LEAD: "refused: a small part of the longer text, not its opening (an embedded passage)",
+    Decision.DIGEST: "refused: the longer text holds several unrelated texts (a digest, news in brief)",
+}
 
 
 class Gap(enum.IntFlag):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from .explain import explain
 from .index import app as index_app
+from .report import report
 from .scan import scan
 
 app = typer.Typer(
@@ -16,6 +18,8 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command(no_args_is_help=True)(scan)
+app.command(no_args_is_help=True)(explain)
+app.command(no_args_is_help=True)(report)
 app.add_typer(index_app, name="index")
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
 from ..article import Role
+from ..explain import PairExplanation
 from ..io.readers import Reject
 from ..pipeline import Result, Story
 
@@ -111,3 +112,57 @@ def timings_line(stages: dict[str, float], total: float) -> Text:
         line.append(" · ", style="dim")
     line.append(f"total {total:.2f} s", style="bold")
     return line
+
+
+_PASSAGE_STYLE = {"shared": ("both", "dim", "dim"), "only_a": ("only A", "bold red", ""),
+                  "only_b": ("only B", "", "bold green"), "changed": ("changed", "bold yellow", "bold yellow")}
+_SHOWN_SHARED_WORDS = 24  # a longer shared passage shows its two ends
+
+
+def explanation_view(pair: PairExplanation) -> Group:
+    """A pair explained: who is who, every score, the rule and the roles, then both texts side
+    by side, shared passages dimmed and what only one holds highlighted."""
+    heads = Table.grid(padding=(0, 1))
+    for name, article in (("A", pair.a), ("B", pair.b)):
+        heads.add_row(Text(name, style="bold"), Text(article.id, style="bold"),
+                      Text(display_title(article.title, article.text, article.id), style="italic"),
+                      Text(article.source or "", style="dim"))
+    scores = Table(title="Scores", title_justify="left", show_edge=False)
+    scores.add_column("score")
+    scores.add_column("A in B", justify="right")
+    scores.add_column("B in A", justify="right")
+    scores.add_row("containment (shingles)", f"{pair.containment_ab:.3f}", f"{pair.containment_ba:.3f}")
+    scores.add_row("coverage (words, in order)", f"{pair.coverage_ab:.3f}", f"{pair.coverage_ba:.3f}")
+    scores.add_row("TF-IDF cosine", f"{pair.cosine:.3f}", "")
+    scores.add_row("Jaccard, MinHash estimate", f"{pair.jaccard_estimated:.3f}", "")
+    scores.add_row("Jaccard, exact", f"{pair.jaccard:.3f}", "")
+    scores.add_row("words compared", str(pair.words_a), str(pair.words_b))
+    verdict = Text.assemble(("rule ", "bold"), (pair.rule, "bold green" if pair.accepted else "bold red"),
+                            f": {pair.reason}\n", ("scan ", "bold"))
+    if pair.same_story:
+        verdict.append(f"one story: A is {pair.role_a}, B is {pair.role_b}")
+        if pair.missing:
+            verdict.append(f"; the shorter lacks the other's {pair.missing}")
+    else:
+        verdict.append(f"separate stories: A is {pair.role_a}, B is {pair.role_b}")
+    texts = Table(title="Texts aligned", title_justify="left", expand=True, show_lines=True)
+    texts.add_column("", style="dim", no_wrap=True)
+    texts.add_column("A", ratio=1, overflow="fold")
+    texts.add_column("B", ratio=1, overflow="fold")
+    for passage in pair.passages:
+        label, style_a, style_b = _PASSAGE_STYLE[passage.kind]
+        a, b = passage.a, passage.b
+        if passage.kind == "shared":
+            a = b = _ends(a)
+        texts.add_row(label, Text(a.strip(), style=style_a), Text(b.strip(), style=style_b))
+    return Group(heads, Text(), scores, Text(), verdict, Text(), texts)
+
+
+def _ends(text: str) -> str:
+    """A long passage as its first and last words, with how many were left out between."""
+    words = text.split()
+    if len(words) <= 2 * _SHOWN_SHARED_WORDS:
+        return text
+    left_out = len(words) - _SHOWN_SHARED_WORDS
+    half = _SHOWN_SHARED_WORDS // 2
+    return " ".join(words[:half]) + f" … {left_out} shared words … " + " ".join(words[-half:])

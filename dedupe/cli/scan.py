@@ -18,6 +18,7 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
 from ..pipeline import Deduplicator
+from ..report import write_report
 from .render import print_rejects, stories_table, summary_line, timings_line
 
 STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
@@ -35,6 +36,8 @@ def scan(
     format: Format = typer.Option(Format.jsonl, "--format", "-f", help="Format of --output and --rejects."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input that could not be "
                                                                    "read here: path, line, reason."),
+    report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report of the "
+                                                                 "stories here."),
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml to read "
                                                "parameters from (default: the nearest one with them)."),
     threshold: Optional[float] = typer.Option(None, help="Share of the shorter text that must be found in "
@@ -79,6 +82,8 @@ def scan(
             write_results(result.verdicts, output, format.value)
         if rejects is not None:
             write_rejects(result.rejects, rejects, format.value)
+        if report is not None:
+            write_report(result.verdicts, report)
     if timings:
         stages = {"read": read_seconds, **result.timings, "write": time.perf_counter() - written}
         err.print(timings_line(stages, time.perf_counter() - start), soft_wrap=True)

@@ -3,7 +3,8 @@
 A path may be a folder (walked recursively, in sorted order, hidden entries skipped, symbolic
 links followed once) or a file. Formats: ``.txt``/``.md`` (optional ``Key: value`` header block,
 a blank line, then the body), ``.json`` (one article object or a list of them),
-``.jsonl``/``.ndjson`` (one object a line, read a line at a time). An input larger than the
+``.jsonl``/``.ndjson`` (one object a line, read a line at a time), ``.html``/``.htm`` (a web
+page: its article is extracted with trafilatura, the ``[html]`` extra). An input larger than the
 per-article limit is rejected unread, so memory stays bounded whatever the feed holds.
 """
 
@@ -29,7 +30,8 @@ __all__ = ["Reject", "ReadResult", "read_articles", "SUPPORTED_SUFFIXES"]
 TEXT_SUFFIXES = (".txt", ".md")
 JSON_SUFFIXES = (".json",)
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES
+HTML_SUFFIXES = (".html", ".htm")
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES
 
 # Legacy encodings we accept when a file is not UTF-8: Arabic and Western European news.
 _LEGACY_ENCODINGS = ["cp1252", "cp1256", "latin_1"]
@@ -159,6 +161,9 @@ def _read_file(path: Path, root: Path, limit: int) -> Iterator[Article | Reject]
     except OSError as error:
         yield Reject(shown, f"cannot read: {error.strerror or error}")
         return
+    if suffix in HTML_SUFFIXES:
+        yield _html_article(data, shown, relative)
+        return
     try:
         text = _newlines(decode(data))
     except ValueError as error:
@@ -214,6 +219,28 @@ def _text_article(text: str, shown: str, relative: str) -> Article | Reject:
     record: dict[str, Any] = {"id": relative, **fields, "text": body}
     try:
         return Article.from_dict(record, path=shown)
+    except ValueError as error:
+        return Reject(shown, str(error))
+
+
+def _html_article(data: bytes, shown: str, relative: str) -> Article | Reject:
+    """A web page's article, extracted by trafilatura, with the page's headline, date, site name
+    and address when it has them."""
+    try:
+        import trafilatura
+    except ImportError:
+        return Reject(shown, "reading HTML needs the [html] extra: pip install 'wire-dedupe[html]'")
+    if not data.strip():
+        return Reject(shown, "empty file")
+    if b"\x00" in data[:4096] and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+        return Reject(shown, "binary data (NUL bytes), not HTML")
+    page = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False, include_tables=True)
+    if page is None or not (page.text or "").strip():
+        return Reject(shown, "no article text found in the page")
+    record = {"id": relative, "text": page.text, "title": page.title, "source": page.sitename or page.hostname,
+              "url": page.url, "published": page.date}
+    try:
+        return Article.from_dict({k: v for k, v in record.items() if v}, path=shown)
     except ValueError as error:
         return Reject(shown, str(error))
 

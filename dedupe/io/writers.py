@@ -17,7 +17,7 @@ import orjson
 
 from .readers import Reject
 
-__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects"]
+__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file"]
 
 COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
            "title", "source", "url", "published", "path")
@@ -43,11 +43,11 @@ def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, c
     if format not in ("jsonl", "csv"):
         raise ValueError(f"unknown format {format!r}; expected 'jsonl' or 'csv'")
     if format == "jsonl":
-        with _atomic(Path(path), binary=True) as handle:
+        with atomic_file(Path(path), binary=True) as handle:
             for record in records:
                 handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
         return
-    with _atomic(Path(path)) as handle:
+    with atomic_file(Path(path)) as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for record in records:
@@ -55,12 +55,18 @@ def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, c
 
 
 @contextmanager
-def _atomic(path: Path, binary: bool = False) -> Iterator[IO]:
+def atomic_file(path: Path, binary: bool = False) -> Iterator[IO]:
+    """A file opened under a temporary name beside ``path``, renamed to it once the block ends
+    without an error; on an error (Ctrl-C included) it is removed and ``path`` left as it was."""
     folder = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             yield handle
+        # mkstemp makes the file private; the output gets the permissions any new file would.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
     except BaseException:
         os.unlink(temporary)

@@ -1,0 +1,59 @@
+"""``dedupe explain``: why two articles are, or are not, copies of one story."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import List, Optional
+
+import orjson
+import typer
+from rich.console import Console
+
+from ..errors import DedupeError, InputError
+from ..explain import explain_pair
+from ..io import read_articles
+from .render import explanation_view
+from .scan import config_from
+
+
+def explain(
+    a: str = typer.Argument(..., help="A file holding one article, or an article's id with --in."),
+    b: str = typer.Argument(..., help="The other one, likewise."),
+    within: Optional[List[Path]] = typer.Option(None, "--in", help="Folders or files to find the two ids in; "
+                                                "they are also the context (boilerplate, TF-IDF) of the scores."),
+    as_json: bool = typer.Option(False, "--json", help="Print everything as one JSON object."),
+    config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
+) -> None:
+    """Show every score of two articles, the rule that decided, the roles a scan gives them, and
+    the two texts aligned: shared passages dimmed, what only one holds highlighted.
+
+    Exit status: 0 when shown; 2 when an article cannot be read or found.
+    """
+    out, err = Console(), Console(stderr=True)
+    try:
+        config = config_from(config_file)
+        if within:
+            read = read_articles(within, config.max_article_bytes)
+            articles, a_id, b_id = read.articles, a, b
+        else:
+            articles = [_one_article(Path(a), config.max_article_bytes), _one_article(Path(b), config.max_article_bytes)]
+            a_id, b_id = articles[0].id, articles[1].id
+        pair = explain_pair(articles, a_id, b_id, config)
+    except DedupeError as error:
+        err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        raise typer.Exit(2) from None
+    if as_json:
+        out.print_json(orjson.dumps(pair.to_dict()).decode())
+    else:
+        out.print(explanation_view(pair))
+
+
+def _one_article(path: Path, limit: int):
+    """The one article a file holds, named by the path as given."""
+    read = read_articles([path], limit)
+    if read.rejects:
+        raise InputError(str(path), read.rejects[0].reason)
+    if len(read.articles) != 1:
+        raise InputError(str(path), f"holds {len(read.articles)} articles; give ids with --in {path}")
+    return dataclasses.replace(read.articles[0], id=str(path))

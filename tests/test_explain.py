@@ -1,0 +1,75 @@
+"""``dedupe explain``: the scores, the rule, the roles and the aligned texts of two articles."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from dedupe import find_duplicates, read_articles
+from dedupe.explain import align_texts, explain_pair
+from dedupe.cli import app
+
+from conftest import SAMPLE
+
+runner = CliRunner(env={"COLUMNS": "160"})
+WIRE, COPY = SAMPLE / "wire-port-terminal.txt", SAMPLE / "coastnews-port-terminal.txt"
+
+
+def test_a_truncated_copy_is_explained_with_its_missing_end() -> None:
+    done = runner.invoke(app, ["explain", str(WIRE), str(COPY), "--json"])
+    assert done.exit_code == 0, done.output
+    pair = json.loads(done.output)
+    assert (pair["rule"], pair["accepted"], pair["same_story"]) == ("contained", True, True)
+    assert pair["roles"] == {"a": "canonical", "b": "truncated"} and pair["missing"] == "end"
+    assert pair["containment"]["b_in_a"] == 1.0 and pair["containment"]["a_in_b"] < 0.5
+    assert 0 < pair["jaccard"]["exact"] < 0.5 and abs(pair["jaccard"]["estimated"] - pair["jaccard"]["exact"]) < 0.15
+    # The copy's text is all there, in order, and the wire's last paragraphs are what it lacks.
+    only_a = " ".join(p["a"] for p in pair["passages"] if p["kind"] in ("only_a", "changed"))
+    assert "The operator plans to hire about 1,800 workers" in only_a
+    assert "".join(p["b"] for p in pair["passages"]).split() == COPY.read_text().split("\n\n", 1)[1].split()
+
+
+def test_the_terminal_view_shows_scores_rule_and_both_texts() -> None:
+    done = runner.invoke(app, ["explain", str(WIRE), str(COPY)])
+    assert done.exit_code == 0, done.output
+    for piece in ("containment (shingles)", "TF-IDF cosine", "Jaccard, exact", "rule contained",
+                  "A is canonical, B is truncated", "lacks the other's end", "only A" if "only A" in done.output
+                  else "changed", "1,800 workers"):
+        assert piece in done.output, piece
+
+
+def test_ids_in_a_folder_give_the_scores_of_a_scan() -> None:
+    done = runner.invoke(app, ["explain", "wire-port-terminal.txt", "ledger-port-terminal.txt", "--in", str(SAMPLE),
+                               "--json"])
+    assert done.exit_code == 0, done.output
+    pair = json.loads(done.output)
+    scan = {v.id: v for v in find_duplicates(read_articles([SAMPLE]).articles).verdicts}
+    member = scan["ledger-port-terminal.txt"]
+    assert (pair["roles"]["a"], pair["roles"]["b"]) == (scan["wire-port-terminal.txt"].role.value, member.role.value)
+    assert pair["cosine"] == round(member.similarity, 4)
+
+
+def test_unrelated_articles_are_refused_with_the_rule_that_says_why() -> None:
+    articles = read_articles([SAMPLE]).articles
+    ids = sorted(a.id for a in articles)
+    scan = {v.id: v.cluster for v in find_duplicates(articles).verdicts}
+    a, b = next((x, y) for x in ids for y in ids if x < y and scan[x] != scan[y])
+    pair = explain_pair(articles, a, b)
+    assert not pair.same_story and not pair.accepted and pair.rule in ("low_overlap", "facts_differ", "short")
+
+
+def test_unknown_ids_and_unreadable_files_exit_2(tmp_path: Path) -> None:
+    missing = runner.invoke(app, ["explain", "nope", "wire-port-terminal.txt", "--in", str(SAMPLE)])
+    assert missing.exit_code == 2 and "no article with this id" in missing.output
+    (tmp_path / "empty.txt").write_text("")
+    empty = runner.invoke(app, ["explain", str(tmp_path / "empty.txt"), str(WIRE)])
+    assert empty.exit_code == 2 and "empty file" in empty.output
+
+
+def test_alignment_gives_each_text_back() -> None:
+    a, b = "One two three four five six.", "One two 3 four five six seven."
+    passages = align_texts(a, b)
+    assert "".join(p.a for p in passages) == a and "".join(p.b for p in passages) == b
+    assert [p.kind for p in passages] == ["shared", "changed", "shared", "changed"]

@@ -1,0 +1,126 @@
+"""``dedupe scan --report`` and ``dedupe report``: one self-contained HTML file, opened in a real
+headless Chromium (Debian's, driven by Playwright)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from dedupe import Article, find_duplicates
+from dedupe.cli import app
+from dedupe.report import render_report
+
+from conftest import SAMPLE
+from test_seed import cut_stories
+
+runner = CliRunner(env={"COLUMNS": "160"})
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (.ci/run installs it)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield launched
+        launched.close()
+
+
+def open_report(browser, path: Path):
+    """The report in a new page; every console error, page error and network request is kept."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1000})
+    page.problems = []
+    page.requests = []
+    page.on("console", lambda m: page.problems.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.problems.append(str(e)))
+    page.on("request", lambda r: page.requests.append(r.url))
+    page.goto(path.as_uri())
+    return page
+
+
+def test_the_report_of_the_sample_and_the_seed_page(browser, seed_page: str, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(SAMPLE, folder)
+    cut_stories(seed_page, folder)
+    report = tmp_path / "report.html"
+    done = runner.invoke(app, ["scan", str(folder), "-o", str(tmp_path / "out.jsonl"), "--report", str(report)])
+    assert done.exit_code == 0, done.output
+    page = open_report(browser, report)
+    assert page.problems == []
+    assert page.requests == [report.as_uri()]  # nothing fetched but the file itself
+    story = page.locator(".story", has=page.locator(".member[data-source='Khaleej Times']"))
+    assert story.count() == 1
+    assert story.locator(".member.canonical").get_attribute("data-source") == "Zawya"
+    khaleej = story.locator(".member[data-source='Khaleej Times']")
+    assert khaleej.get_attribute("data-role") == "truncated" and khaleej.locator(".role").inner_text() == "TRUNCATED"
+    assert khaleej.locator("del").count() > 0  # the text it lacks is shown, struck through
+    shot = Path(tempfile.gettempdir()) / "wire-dedupe-report-seed-story.png"  # kept for the test log
+    story.screenshot(path=str(shot))
+    print(f"screenshot of the seed story: {shot}")
+    assert shot.stat().st_size > 10_000
+
+
+def test_search_and_filters_hide_what_does_not_match(browser, tmp_path: Path) -> None:
+    report = tmp_path / "report.html"
+    assert runner.invoke(app, ["scan", str(SAMPLE), "--report", str(report), "-q"]).exit_code == 0
+    page = open_report(browser, report)
+    stories = page.locator(".story")
+    assert page.locator("#shown").inner_text() == f"{stories.count()} of {stories.count()} stories"
+    page.fill("#search", "Jebel Ali")
+    visible = [s for s in stories.all() if s.is_visible()]
+    assert len(visible) == 1 and "Jebel Ali" in visible[0].inner_text()
+    page.fill("#search", "no story holds these words")
+    assert page.locator("#nothing").is_visible() and not any(s.is_visible() for s in stories.all())
+    page.fill("#search", "")
+    page.uncheck("input[value=truncated]")
+    assert page.locator(".member.truncated").count() > 0
+    assert not any(m.is_visible() for m in page.locator(".member.truncated").all())
+    page.select_option("#source", "Gulf Ledger")
+    assert all("Gulf Ledger" in s.get_attribute("data-sources") for s in stories.all() if s.is_visible())
+    assert page.problems == []
+
+
+def test_article_text_is_escaped_and_never_runs(browser, tmp_path: Path) -> None:
+    story = ("The port operator said on Monday it had opened a fourth container terminal at Jebel Ali, "
+             "doubling the capacity for ships arriving at night. ") * 3
+    hostile = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+    articles = [Article("wire", story, title=f"Port {hostile}", source=f"Wire {hostile}"),
+                Article("copy", story[:200] + hostile, title=hostile, source="Copy <b>Daily</b>")]
+    report = tmp_path / "report.html"
+    report.write_text(render_report(find_duplicates(articles).verdicts), encoding="utf-8")
+    page = open_report(browser, report)
+    assert page.evaluate("window.pwned") is None
+    assert page.locator("script").count() == 1  # the report's own
+    assert page.locator("img").count() == 0
+    assert hostile in page.locator(".story h2").inner_text()
+    assert page.problems == []
+
+
+def test_dedupe_report_rebuilds_the_report_from_a_scan_output(tmp_path: Path) -> None:
+    out, first, second = tmp_path / "out.jsonl", tmp_path / "first.html", tmp_path / "second.html"
+    assert runner.invoke(app, ["scan", str(SAMPLE), "-o", str(out), "--report", str(first), "-q"]).exit_code == 0
+    done = runner.invoke(app, ["report", str(out), "-o", str(second)])
+    assert done.exit_code == 0, done.output
+    assert first.read_text(encoding="utf-8") == second.read_text(encoding="utf-8")
+    # Self-contained: no address to load anything from.
+    assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", first.read_text(encoding="utf-8"))
+
+
+def test_a_report_of_a_moved_article_says_which(tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    shutil.copytree(SAMPLE, folder)
+    out = tmp_path / "out.jsonl"
+    assert runner.invoke(app, ["scan", str(folder), "-o", str(out), "-q"]).exit_code == 0
+    (folder / "coastnews-port-terminal.txt").unlink()
+    done = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
+    assert done.exit_code == 2 and "coastnews-port-terminal.txt" in done.output and "no longer at" in done.output
