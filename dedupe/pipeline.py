@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numba
 import numpy as np
@@ -32,7 +32,7 @@ from .io.readers import Reject
 from .sketch import sketch
 from .verify import Gap, Verifier
 
-__all__ = ["Verdict", "Story", "Result", "Deduplicator", "find_duplicates", "collect_articles"]
+__all__ = ["Verdict", "Story", "Result", "CorpusContext", "Deduplicator", "find_duplicates", "collect_articles"]
 
 _MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
 
@@ -122,6 +122,24 @@ class Result:
         return counts
 
 
+@dataclass(frozen=True)
+class CorpusContext:
+    """What a run over a whole corpus learns from all of it, for a run over a part of it to give
+    the same results.
+
+    ``boilerplate``: the keys of the lines learnt as boilerplate (see
+    :class:`dedupe.clean.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
+    column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
+    the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
+    articles of the run itself.
+    """
+
+    boilerplate: np.ndarray | None = None
+    idf: np.ndarray | None = None
+    pairs: Sequence[tuple[str, str]] | None = None
+    digests: frozenset[str] | None = None
+
+
 class Deduplicator:
     """Finds the stories in a batch of articles.
 
@@ -139,17 +157,18 @@ class Deduplicator:
         self.progress = progress
 
     def run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject] = (),
-            boilerplate: np.ndarray | None = None) -> Result:
+            context: CorpusContext | None = None) -> Result:
         """Deduplicate ``articles``; ``rejects`` from reading are carried into the result.
 
-        ``boilerplate``: keys of lines known to be page boilerplate, removed instead of the
-        lines these articles alone would teach (:class:`dedupe.Index` learns over its window).
+        ``context`` gives what a run over a larger corpus learnt from all of it, when these
+        articles are a part of that corpus (:class:`dedupe.Index` runs over its window, the
+        Spark job over one story's articles at a time).
         """
         with no_cycle_collection():
-            return self._run(articles, rejects, boilerplate)
+            return self._run(articles, rejects, context or CorpusContext())
 
     def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject],
-             boilerplate: np.ndarray | None) -> Result:
+             context: CorpusContext) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
         accepted, rejected = collect_articles(articles)
@@ -163,16 +182,23 @@ class Deduplicator:
             # Later stages read the tokens, not the cleaned texts.
             cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
                                    config.boilerplate_min_docs, config.cores, keep_texts=False,
-                                   boilerplate=boilerplate)
+                                   boilerplate=context.boilerplate)
             release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         with self._stage("sketch", timings):
             sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
         with self._stage("candidates", timings):
-            pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
+            if context.pairs is None:
+                pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
+            else:
+                where = {a.id: i for i, a in enumerate(accepted)}
+                pairs = np.array([(where[a], where[b]) for a, b in context.pairs], dtype=np.int64).reshape(-1, 2)
         with self._stage("verify", timings):
-            verifier = Verifier(sketches, cleaned, config)
+            verifier = Verifier(sketches, cleaned, config, idf=context.idf)
             matches = verifier.score(pairs)
-            digests = verifier.digests(matches)
+            if context.digests is None:
+                digests = verifier.digests(matches)
+            else:
+                digests = np.array([a.id in context.digests for a in accepted], dtype=bool)
             verifier.refuse_digests(matches, digests)
         with self._stage("cluster", timings):
             stories = cluster(verifier, matches, digests, _ranking(accepted, config))

@@ -41,7 +41,7 @@ from .clean import CleanCorpus
 from .config import DedupeConfig
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["Decision", "Gap", "Oriented", "PairScores", "Verifier"]
+__all__ = ["Decision", "Gap", "Oriented", "PairScores", "Verifier", "digest_flags", "word_columns"]
 
 _TFIDF_FEATURES = 1 << 20
 # The facts guard speaks when both texts have at least this many figures (names), and then
@@ -182,9 +182,13 @@ class Verifier:
         and the fingerprints that tell identical texts.
     config:
         Thresholds and guards.
+    idf:
+        The TF-IDF weight of each hashed word column, when the corpus these articles are part of
+        is larger than they are; by default it is learnt from them.
     """
 
-    def __init__(self, sketches: Sketches, cleaned: CleanCorpus, config: DedupeConfig) -> None:
+    def __init__(self, sketches: Sketches, cleaned: CleanCorpus, config: DedupeConfig,
+                 idf: np.ndarray | None = None) -> None:
         self.sketches = sketches
         self.fingerprints = cleaned.fingerprints
         self.config = config
@@ -192,7 +196,7 @@ class Verifier:
         self.figures_ = unique_per_row(*tokens.facts(tokens.figure))
         self.names_ = unique_per_row(*tokens.facts(tokens.name))
         self.shingle_index_ = _shingle_index(sketches)
-        self.tfidf_ = _tfidf(sketches)
+        self.tfidf_ = _tfidf(sketches, idf)
 
     def score(self, pairs: np.ndarray, align_all: bool = False) -> PairScores:
         """Score ``pairs`` (an ``(m, 2)`` array of article indices) and judge each one alone.
@@ -315,10 +319,20 @@ class Verifier:
         small part of it (a digest or news-in-brief page)."""
         containment, coverage, lead, last, _, _ = self.oriented(scores)
         _, longer = self.shorter_longer(scores)
-        held = (containment >= self.config.threshold) & (coverage < _DIGEST_ITEM)
-        order = np.lexsort((lead[held], longer[held]))
-        return _disjoint_spans(longer[held][order], lead[held][order], last[held][order],
-                               len(self.sketches))
+        held = self.held_items(containment, coverage)
+        return digest_flags(longer[held], lead[held], last[held], len(self.sketches))
+
+    def held_items(self, containment: np.ndarray, coverage: np.ndarray) -> np.ndarray:
+        """Which pairs (read from the shorter to the longer) may be an item of a digest: the
+        shorter mostly in the longer, yet a small part of it."""
+        return (containment >= self.config.threshold) & (coverage < _DIGEST_ITEM)
+
+
+def digest_flags(longer: np.ndarray, lead: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:
+    """A boolean per article of ``n``: it is the longer text of items (pairs, in pair order)
+    that lie in separate places of it, from word ``lead`` to ``last``."""
+    order = np.lexsort((lead, longer))  # stable: pair order breaks ties
+    return _disjoint_spans(longer[order], lead[order], last[order], n)
 
 
 def _shingle_index(sketches: Sketches) -> tuple[np.ndarray, np.ndarray]:
@@ -339,13 +353,22 @@ def _sorted_rows(values, offsets):
     return by_value, positions
 
 
-def _tfidf(sketches: Sketches) -> sp.csr_matrix:
+def word_columns(sketches: Sketches) -> sp.csr_matrix:
+    """Each article's word counts by hashed column: the matrix TF-IDF weighs."""
     columns = _columns(sketches.words, _TFIDF_FEATURES)
     indices, indptr = unique_per_row(columns, sketches.word_offsets)
     counts = _row_counts(columns, sketches.word_offsets, indices, indptr)
-    del columns
-    matrix = sp.csr_matrix((counts, indices, indptr), shape=(len(sketches), _TFIDF_FEATURES))
-    tfidf = TfidfTransformer(sublinear_tf=True).fit_transform(matrix).tocsr()
+    return sp.csr_matrix((counts, indices, indptr), shape=(len(sketches), _TFIDF_FEATURES))
+
+
+def _tfidf(sketches: Sketches, idf: np.ndarray | None) -> sp.csr_matrix:
+    matrix = word_columns(sketches)
+    weigh = TfidfTransformer(sublinear_tf=True)
+    if idf is None:
+        tfidf = weigh.fit_transform(matrix).tocsr()
+    else:
+        weigh.idf_ = idf
+        tfidf = weigh.transform(matrix).tocsr()
     tfidf.sort_indices()
     return tfidf
 

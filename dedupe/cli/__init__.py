@@ -8,6 +8,7 @@ from .explain import explain
 from .index import app as index_app
 from .report import report
 from .scan import scan
+from .spark import app as spark_app
 
 app = typer.Typer(
     name="dedupe",
@@ -21,6 +22,7 @@ app.command(no_args_is_help=True)(scan)
 app.command(no_args_is_help=True)(explain)
 app.command(no_args_is_help=True)(report)
 app.add_typer(index_app, name="index")
+app.add_typer(spark_app, name="spark")
 
 
 @app.callback(invoke_without_command=True)

@@ -29,7 +29,7 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
-from ..pipeline import Deduplicator, Story, Verdict, collect_articles
+from ..pipeline import CorpusContext, Deduplicator, Story, Verdict, collect_articles
 from ..sketch import sketch
 from ..tokens import tokenize_lines
 from .entry import FORMAT_VERSION, Entry, Store
@@ -310,7 +310,8 @@ class Index:
         """Run the pipeline over stored stories and new articles together, with the boilerplate
         learnt over the window; name each story that comes out. Returns every article's verdict
         (``cluster`` naming its story) and, by story, the canonical it replaced."""
-        result = Deduplicator(self.config).run([e.article for e in stored] + fresh, boilerplate=boilerplate)
+        result = Deduplicator(self.config).run([e.article for e in stored] + fresh,
+                                               context=CorpusContext(boilerplate=boilerplate))
         order = {e.article.id: e.seq for e in stored}
         order.update({a.id: math.inf for a in fresh})
         founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members

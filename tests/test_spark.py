@@ -1,0 +1,95 @@
+"""The Spark job in local mode gives the stories, canonicals, roles and scores of ``dedupe scan``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dedupe import Article, find_duplicates, read_articles
+
+from conftest import ROOT, SAMPLE, SHARED
+
+pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+
+COMPARED = ("cluster", "role", "canonical", "similarity", "containment", "coverage", "missing")
+
+
+@pytest.fixture(scope="session")
+def spark():
+    from pyspark.sql import SparkSession
+    # Workers run this interpreter, and find the package even when it is not installed.
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    session = SparkSession.builder.master("local[2]").appName("wire-dedupe tests") \
+        .config("spark.sql.shuffle.partitions", "4").config("spark.ui.enabled", "false") \
+        .config("spark.ui.showConsoleProgress", "false").getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def frame(spark, articles: list[Article]):
+    rows = [{"id": a.id, "text": a.text, "title": a.title, "source": a.source, "url": a.url,
+             "published": a.published.isoformat() if a.published else None} for a in articles]
+    return spark.createDataFrame(rows, "id string, text string, title string, source string, url string, "
+                                       "published string")
+
+
+def same_as_scan(records: dict[str, dict], articles: list[Article]) -> None:
+    scan = {v.id: v.to_record() for v in find_duplicates(articles).verdicts}
+    assert sorted(records) == sorted(scan)
+    differ = {i: {k: (scan[i][k], records[i][k]) for k in COMPARED if records[i][k] != scan[i][k]}
+              for i in scan if any(records[i][k] != scan[i][k] for k in COMPARED)}
+    assert differ == {}
+
+
+def test_the_sample_gives_what_a_scan_gives(spark) -> None:
+    from dedupe.spark import deduplicate
+    articles = read_articles([SAMPLE]).articles
+    records = {r["id"]: r.asDict() for r in deduplicate(frame(spark, articles)).collect()}
+    same_as_scan(records, articles)
+    assert {r["published"] for r in records.values()} == \
+        {v.to_record()["published"] for v in find_duplicates(articles).verdicts}
+
+
+def test_two_thousand_generated_articles_give_what_a_scan_gives(spark, tmp_path: Path) -> None:
+    from benchmarks.speed import corpus_file
+    from dedupe.spark import deduplicate
+    reuters = SHARED / "data" / "reuters21578" / "articles.jsonl"
+    if not reuters.is_file():
+        pytest.skip(f"the Reuters stories are not here ({reuters}); CI has ../shared")
+    # Reuters stories and their generated copies, as the speed benchmark makes them.
+    articles = read_articles([corpus_file(reuters, 2000, tmp_path)]).articles
+    records = {r["id"]: r.asDict() for r in deduplicate(frame(spark, articles)).collect()}
+    same_as_scan(records, articles)
+    assert sum(r["role"] != "unique" for r in records.values()) > 200  # many stories, not a trivial set
+
+
+def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp_path: Path) -> None:
+    source = tmp_path / "articles.jsonl"
+    articles = read_articles([SAMPLE]).articles
+    source.write_text("".join(json.dumps({"id": a.id, "text": a.text, "title": a.title, "source": a.source,
+                                          "url": a.url, "published": a.published.isoformat() if a.published else None})
+                              + "\n" for a in articles))
+    env = {**os.environ, "PYSPARK_PYTHON": sys.executable,
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-m", "dedupe", "spark", "scan", str(source), "-o", str(tmp_path / "out"),
+                           "--format", "jsonl", "--master", "local[2]"], capture_output=True, text=True, env=env,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    records = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*.json"))
+               for line in part.read_text().splitlines()]
+    from dedupe.io.writers import COLUMNS
+    assert all(set(r) <= set(COLUMNS) for r in records) and len(records) == len(articles)
+    scan = {v.id: v.to_record() for v in find_duplicates(articles).verdicts}
+    assert {r["id"]: (r["cluster"], r["role"]) for r in records} == {i: (s["cluster"], s["role"]) for i, s in scan.items()}
+
+
+def test_the_core_never_imports_pyspark() -> None:
+    code = "import sys, dedupe, dedupe.cli; print('pyspark' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout.strip() == "False"
