@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +22,10 @@ COMPARED = ("cluster", "role", "canonical", "similarity", "containment", "covera
 
 @pytest.fixture(scope="session")
 def spark():
+    if shutil.which("java") is None:
+        if os.environ.get("CI"):
+            pytest.fail("Spark needs Java (a JDK 17), which this machine lacks")
+        pytest.skip("Spark needs Java (a JDK 17)")
     from pyspark.sql import SparkSession
     # Workers run this interpreter, and find the package even when it is not installed.
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -93,3 +98,41 @@ def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp
 def test_the_core_never_imports_pyspark() -> None:
     code = "import sys, dedupe, dedupe.cli; print('pyspark' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout.strip() == "False"
+
+
+def test_components_inside_spark_match_scipy(spark) -> None:
+    import numpy as np
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components as scipy_components
+
+    from dedupe.spark.components import connected_components
+    rng = np.random.default_rng(3)
+    # A long chain (many rounds), stars, and random edges among 300 nodes.
+    edges = [(i, i + 1) for i in range(0, 60)] + [(100, j) for j in range(101, 130)] + \
+        [tuple(rng.integers(150, 300, 2)) for _ in range(120)]
+    names = [f"n{i:03d}" for i in range(300)]
+    frame = spark.createDataFrame([(names[a], names[b]) for a, b in edges], "src string, dst string")
+    got = {r.id: r.component for r in connected_components(frame).collect()}
+    a, b = np.array(edges).T
+    _, labels = scipy_components(sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(300, 300)), directed=False)
+    nodes = sorted({n for edge in edges for n in edge if edge[0] != edge[1]})
+    smallest = {}
+    for n in nodes:
+        smallest.setdefault(labels[n], names[n])
+    assert got == {names[n]: smallest[labels[n]] for n in nodes}
+
+
+def test_document_frequencies_give_scikit_learns_weights(spark) -> None:
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfTransformer
+
+    from dedupe.clean import clean_corpus
+    from dedupe.sketch import sketch
+    from dedupe.spark import _idf
+    from dedupe.verify import word_columns
+    articles = read_articles([SAMPLE]).articles
+    matrix = word_columns(sketch(clean_corpus([a.text for a in articles], [a.title for a in articles]).tokens))
+    rows = [("x", 2, int(c)) for c in matrix.indices]  # one row per (article, column), as the job makes them
+    keys = spark.createDataFrame(rows, "id string, kind byte, value long")
+    expected = TfidfTransformer(sublinear_tf=True).fit(matrix).idf_
+    assert np.allclose(_idf(keys, len(articles))[matrix.indices], expected[matrix.indices])

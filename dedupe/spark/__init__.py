@@ -75,7 +75,6 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     digests = _digests(scored)
     accepted = _accepted(scored, digests)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst")))
-    context = {"boilerplate": boilerplate, "idf": idf}
     # Each side of the cogroup gets a story column of its own: one shared would be ambiguous.
     members = articles.join(component, on="id").withColumn("story", F.concat(F.col("component"), F.lit(""))) \
         .drop("component")
@@ -87,7 +86,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     digest_ids = digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest"))
     members = members.join(digest_ids, on="id", how="left").fillna(False, subset=["digest"])
     stories = members.groupBy("story").cogroup(story_pairs.groupBy("story")).applyInPandas(
-        lambda people, links: _story_verdicts(people, links, config, context), _schema())
+        lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
     alone = articles.join(component, on="id", how="left_anti")
     uniques = alone.select(
         F.col("id"), F.col("id").alias("cluster"), F.lit(Role.UNIQUE.value).alias("role"), F.col("id").alias("canonical"),
@@ -261,12 +260,12 @@ def _schema() -> str:
     return ", ".join(f"{c} {kinds.get(c, 'string')}" for c in COLUMNS)
 
 
-def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeConfig,
-                    context: dict) -> pd.DataFrame:
+def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
+                    idf: np.ndarray) -> pd.DataFrame:
     """One story's articles (a component of accepted pairs) clustered by the local pipeline."""
     articles = [Article.from_dict({k: v for k, v in row.items() if k in FIELDS and v is not None and v == v})
                 for row in people.to_dict("records")]
-    run = CorpusContext(boilerplate=context["boilerplate"], idf=context["idf"],
+    run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(links["a"], links["b"])),
                         digests=frozenset(people.loc[people["digest"], "id"]))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
