@@ -23,7 +23,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.quality import DEFAULT_DATA, _machine  # noqa: E402
+from rich.console import Console  # noqa: E402
+
+from benchmarks.quality import DEFAULT_DATA, _machine, reuters_file  # noqa: E402
 from benchmarks.speed import corpus_file  # noqa: E402
 
 LOCAL = """
@@ -85,9 +87,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "wire-dedupe-speed")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "spark.md")
     args = parser.parse_args(argv)
-    reuters = args.data / "reuters21578" / "articles.jsonl"
-    if not reuters.is_file():
-        print(f"error: {reuters} is not here; pass --data", file=sys.stderr)
+    reuters = reuters_file(args.data, Console())
+    if reuters is None:
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = corpus_file(reuters, args.articles, args.work)

@@ -30,7 +30,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..article import Article, Role
+from ..article import Article, Role, parse_published
 from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys
 from ..clean import BoilerplateLearner, clean_article, clean_corpus
 from ..config import DedupeConfig
@@ -273,7 +273,6 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
 
 
 def _iso(column):
-    """A ``published`` value as the output writes it: ISO 8601, as parsed by the reader."""
+    """A ``published`` value as the output writes it: ISO 8601, as the reader parses it."""
     from pyspark.sql import functions as F
-    return F.udf(lambda v: Article.from_dict({"id": "x", "text": "x", "published": v}).published.isoformat()
-                 if v else None, "string")(column)
+    return F.udf(lambda v: parse_published(v).isoformat() if v else None, "string")(column)
