@@ -58,6 +58,17 @@ def test_the_sample_gives_what_a_scan_gives(spark) -> None:
     articles = read_articles([SAMPLE]).articles
     records = {r["id"]: r.asDict() for r in deduplicate(frame(spark, articles)).collect()}
     same_as_scan(records, articles)
+
+
+def test_buckets_and_partitions_do_not_change_the_stories(spark, monkeypatch) -> None:
+    import dedupe.spark
+    # Buckets of a few rows put each stage's groups in many calls, and the input comes in
+    # several partitions in another order: the stories must not notice.
+    monkeypatch.setattr(dedupe.spark, "_BUCKET_ROWS", 5)
+    articles = read_articles([SAMPLE]).articles
+    shuffled = frame(spark, articles[::-1]).repartition(3)
+    records = {r["id"]: r.asDict() for r in dedupe.spark.deduplicate(shuffled).collect()}
+    same_as_scan(records, articles)
     assert {r["published"] for r in records.values()} == \
         {v.to_record()["published"] for v in find_duplicates(articles).verdicts}
 

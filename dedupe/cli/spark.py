@@ -34,6 +34,8 @@ def scan(
     text_col: str = typer.Option("text", help="Column holding the article's text."),
     id_col: str = typer.Option("id", help="Column holding the article's unique id."),
     master: Optional[str] = typer.Option(None, help="Spark master when not run by spark-submit (default local[*])."),
+    partitions: Optional[int] = typer.Option(None, min=1, help="spark.sql.shuffle.partitions. Default: the session's "
+                                                              "under spark-submit, 4 per core in a local session."),
     config_file: Optional[str] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
 ) -> None:
     """Group syndicated copies into stories on Spark: the same stories, canonicals and roles as
@@ -50,9 +52,13 @@ def scan(
 
     config = config_from(Path(config_file) if config_file else None)
     builder = SparkSession.builder.appName("wire-dedupe")
-    if master or "PYSPARK_GATEWAY_PORT" not in os.environ:  # that variable: run by spark-submit
+    local = master is not None or "PYSPARK_GATEWAY_PORT" not in os.environ  # that variable: run by spark-submit
+    if local:
         builder = builder.master(master or "local[*]")
     spark = builder.getOrCreate()
+    if partitions or local:
+        # Spark's default of 200 shuffle partitions leaves one machine's cores starting tasks.
+        spark.conf.set("spark.sql.shuffle.partitions", partitions or 4 * spark.sparkContext.defaultParallelism)
     kind = input_format or (Format.jsonl if inputs[0].rstrip("/").endswith((".jsonl", ".json", ".ndjson"))
                             else Format.parquet)
     frame = spark.read.json(inputs) if kind is Format.jsonl else spark.read.parquet(*inputs)

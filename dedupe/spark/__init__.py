@@ -14,11 +14,16 @@ whole corpus is learnt here with group-bys over all of it, and handed to the sta
 3. **candidates**: pairs from the keys with a group-by, under the rules of
    :func:`dedupe.candidates.candidate_pairs` (a crowded key links to its first holder only;
    anchors need two shared, or all of the fewer);
-4. **verification**: the pairs, in blocks by their first article, scored by
+4. **verification**: the pairs, in buckets by their first article, scored by
    :class:`dedupe.verify.Verifier`; digests found per longer article;
 5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
-   Spark, so no edge list reaches the driver; each component is then clustered by the local
-   pipeline, which picks canonicals and roles.
+   Spark, so no edge list reaches the driver; buckets of whole components are then clustered by
+   the local pipeline, which picks canonicals and roles.
+
+The stages that call the local code on groups (lines judged, pairs scored, stories clustered)
+take them in buckets of a few thousand rows, hashed on the group: one call per bucket cleans
+each text it needs once and works on whole arrays, where a call per group would spend its time
+in Spark's per-group overhead.
 
 ``pyspark`` is the ``[spark]`` extra; nothing else in the package imports this module.
 """
@@ -47,6 +52,7 @@ FIELDS = ("id", "text", "title", "source", "url", "published")
 """The article columns the job reads; all but ``id`` and ``text`` may be absent."""
 
 _KEY = "long"  # uint64 keys travel as Spark longs, with the same bits
+_BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled holders or story members
 
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
@@ -74,18 +80,19 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     scored = _score(articles, pairs, config, boilerplate, idf).cache()
     digests = _digests(scored)
     accepted = _accepted(scored, digests)
-    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst")))
-    # Each side of the cogroup gets a story column of its own: one shared would be ambiguous.
-    members = articles.join(component, on="id").withColumn("story", F.concat(F.col("component"), F.lit(""))) \
-        .drop("component")
+    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
+    in_stories = component.count()
+    # Stories go to the local pipeline in buckets of whole stories: a story's verdicts depend on
+    # its own articles and pairs only, given the corpus context.
+    members = _bucketed(articles.join(component, on="id"), "component", in_stories) \
+        .join(digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest")), on="id", how="left") \
+        .fillna(False, subset=["digest"])
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
-    story_pairs = pairs.join(component.select(F.col("id").alias("a"), "component"), on="a") \
-        .join(component.select(F.col("id").alias("b"), F.col("component").alias("component_b")), on="b") \
-        .where(F.col("component") == F.col("component_b")) \
-        .withColumn("story", F.concat(F.col("component"), F.lit(""))).drop("component", "component_b")
-    digest_ids = digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest"))
-    members = members.join(digest_ids, on="id", how="left").fillna(False, subset=["digest"])
-    stories = members.groupBy("story").cogroup(story_pairs.groupBy("story")).applyInPandas(
+    story_pairs = _bucketed(
+        pairs.join(component.select(F.col("id").alias("a"), "component"), on="a")
+        .join(component.select(F.col("id").alias("b"), F.col("component").alias("component_b")), on="b")
+        .where(F.col("component") == F.col("component_b")), "component", in_stories).select("bucket", "a", "b")
+    stories = members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
         lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
     alone = articles.join(component, on="id", how="left_anti")
     uniques = alone.select(
@@ -109,25 +116,57 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
     held = lines.groupBy("key").agg(F.count("*").alias("holders")).where(F.col("holders") >= learner.min_docs)
     by_id = Window.partitionBy("key").orderBy("id")
     sample = lines.join(held, "key").withColumn("rank", F.row_number().over(by_id)) \
-        .where(F.col("rank") <= learner.sample).join(articles.select("id", "text", "title"), "id")
-    judged = sample.groupBy("key").applyInPandas(lambda rows: _judge_line(rows, learner), f"key {_KEY}, learnt boolean")
+        .where(F.col("rank") <= learner.sample).select("key", "id").cache()
+    # Lines are judged in buckets, each cleaning the texts its samples need once.
+    sample = _bucketed(sample, "key", sample.count())
+    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "text", "title"), "id")
+    judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
+        lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
     learnt = [row.key for row in judged.where("learnt").collect()]
     return np.sort(np.array(learnt, dtype=np.int64).view(np.uint64))
 
 
+def _bucketed(frame, column: str, rows: int):
+    """``frame`` with a ``bucket`` column from the hash of ``column``, partitioned by it: enough
+    buckets to keep every core busy, and few enough rows in each for one call to handle them at
+    once. Frames to be cogrouped must be bucketed with the same ``rows``."""
+    from pyspark.sql import functions as F
+
+    cores = frame.sparkSession.sparkContext.defaultParallelism
+    buckets = max(cores, -(-rows // _BUCKET_ROWS))
+    # One partition per bucket: the group-by that follows reuses it instead of spreading the
+    # buckets over spark.sql.shuffle.partitions mostly empty tasks.
+    return frame.withColumn("bucket", F.pmod(F.xxhash64(column), F.lit(buckets))).repartition(buckets, "bucket")
+
+
+def _fresh(frame, *columns: str):
+    """``columns`` of ``frame`` as new columns: a cogroup of two frames derived from one cannot
+    tell their shared columns apart."""
+    from pyspark.sql import functions as F
+    return frame.select(*[F.col(c).alias(c) for c in columns])
+
+
 def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
     for part in parts:
-        stripped = [clean_article(t, title) for t, title in zip(part["text"], part["title"])]
-        keys, docs = learner.short_lines(tokenize_lines(stripped, nfkc=False)[1])
+        keys, docs = learner.short_lines(_lines(part))
         yield pd.DataFrame({"id": part["id"].to_numpy()[docs], "key": keys.view(np.int64)})
 
 
-def _judge_line(rows: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
-    rows = rows.sort_values("id")
-    stripped = [clean_article(t, title) for t, title in zip(rows["text"], rows["title"])]
-    key = np.array([rows["key"].iloc[0]], dtype=np.int64).view(np.uint64)
-    spans = learner.spans_stories(key, [np.arange(len(rows))], tokenize_lines(stripped, nfkc=False)[1])
-    return pd.DataFrame({"key": key.view(np.int64), "learnt": spans})
+def _lines(texts: pd.DataFrame):
+    """The hashed lines of these articles, after the cleaning that comes before boilerplate."""
+    stripped = [clean_article(t, title) for t, title in zip(texts["text"], texts["title"])]
+    return tokenize_lines(stripped, nfkc=False)[1]
+
+
+def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
+    """Whether each line of a bucket spans stories, judged on its sample of holders."""
+    texts = texts.sort_values("id")
+    where = pd.Series(np.arange(len(texts)), index=texts["id"])
+    holders = holders.sort_values(["key", "id"])  # each sample in id order, as the local learner has it
+    keys, starts = np.unique(holders["key"].to_numpy(), return_index=True)
+    samples = np.split(where[holders["id"]].to_numpy(), starts[1:])
+    spans = learner.spans_stories(keys.view(np.uint64), samples, _lines(texts))
+    return pd.DataFrame({"key": keys, "learnt": spans})
 
 
 # -- sketches, weights and candidates -------------------------------------------------------------
@@ -169,20 +208,24 @@ def _idf(keys, count: int) -> np.ndarray:
 def _candidate_pairs(keys):
     """Candidate pairs ``(a, b)``, ``a < b`` by id, as :func:`dedupe.candidates.candidate_pairs`
     finds them."""
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    by_key = Window.partitionBy("kind", "value")
-    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})") \
-        .withColumn("holders", F.count("*").over(by_key)).withColumn("first", F.min("id").over(by_key))
-    crowded = F.col("holders") > F.when(F.col("kind") == _BAND, MAX_BUCKET).otherwise(ANCHOR_BUCKET)
+    # Each key's holders, sorted by id; an article may hold an anchor twice, and counts twice.
+    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").groupBy("kind", "value") \
+        .agg(F.array_sort(F.collect_list("id")).alias("ids")).where(F.size("ids") >= 2)
+    ids, size = F.col("ids"), F.size("ids")
+
+    def link(a, b):
+        return F.struct(a.alias("a"), b.alias("b"))
+
     # A crowded key links each holder to its first one; the others link every two holders.
-    star = held.where(crowded & (F.col("id") != F.col("first"))).select(
-        "kind", "value", F.col("first").alias("a"), F.col("id").alias("b"))
-    small = held.where(~crowded)
-    mesh = small.alias("x").join(small.alias("y"), ["kind", "value"]).where("x.id < y.id") \
-        .select("kind", "value", F.col("x.id").alias("a"), F.col("y.id").alias("b"))
-    links = star.unionByName(mesh)
+    first = F.element_at(ids, 1)
+    star = F.transform(F.filter(F.slice(ids, 2, size), lambda b: b != first), lambda b: link(first, b))
+    mesh = F.flatten(F.transform(F.sequence(F.lit(1), size - 1), lambda i: F.transform(
+        F.filter(F.slice(ids, i + 1, size), lambda b: b > F.element_at(ids, i)), lambda b: link(F.element_at(ids, i), b))))
+    crowded = size > F.when(F.col("kind") == _BAND, MAX_BUCKET).otherwise(ANCHOR_BUCKET)
+    links = held.select("kind", F.explode(F.when(crowded, star).otherwise(mesh)).alias("link")) \
+        .select("kind", "link.a", "link.b")
     bands = links.where(f"kind = {_BAND}").select("a", "b")
     anchors = keys.where(f"kind = {_ANCHORS}").select("id", F.col("value").alias("anchors"))
     shared = links.where(f"kind = {_ANCHOR}").groupBy("a", "b").agg(F.count("*").alias("shared")) \
@@ -196,52 +239,50 @@ def _candidate_pairs(keys):
 
 
 def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
-    """Every candidate pair scored, in blocks of the pairs of one first article: accepted or not
-    by the verifier's rules, and what the digest guard needs."""
-    from pyspark.sql import functions as F
-
-    block = pairs.join(articles.select("id", "text", "title").withColumnRenamed("id", "b"), "b") \
-        .select("a", "b", "text", "title")
-    heads = articles.select(F.col("id").alias("a"), F.col("id").alias("b"), "text", "title") \
-        .join(pairs.select("a").distinct(), "a")
-    rows = block.unionByName(heads)
-    return rows.groupBy("a").applyInPandas(
-        lambda part: _score_block(part, config, boilerplate, idf),
+    """Every candidate pair scored, in buckets that clean and sketch each of their texts once:
+    accepted or not by the verifier's rules, and what the digest guard needs."""
+    links = _bucketed(pairs, "a", pairs.count())
+    ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
+    texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title"), "id")
+    return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
+        lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
         "a string, b string, accepted boolean, item boolean, longer string, lead long, last long, coverage double")
 
 
-def _score_block(part: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray) -> pd.DataFrame:
-    head = part["a"].iloc[0]
-    texts = part.drop_duplicates("b").sort_values("b")
-    ids = list(texts["b"])
-    where = {i: k for k, i in enumerate(ids)}
+def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
+                  idf: np.ndarray) -> pd.DataFrame:
+    texts = texts.sort_values("id")
+    ids = texts["id"].to_numpy()
+    where = pd.Series(np.arange(len(ids)), index=ids)
     cleaned = clean_corpus(list(texts["text"]), list(texts["title"]), config.boilerplate_min_docs, 1,
                            keep_texts=False, boilerplate=boilerplate)
     sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
     verifier = Verifier(sketches, cleaned, config, idf=idf)
-    others = [b for b in ids if b != head]
-    pairs = np.array([sorted((where[head], where[b])) for b in others], dtype=np.int64).reshape(-1, 2)
+    pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by id, so by index too
     scores = verifier.score(pairs)
     oriented = verifier.oriented(scores)
     _, longer = verifier.shorter_longer(scores)
     return pd.DataFrame({
-        "a": [ids[i] for i in pairs[:, 0]], "b": [ids[j] for j in pairs[:, 1]], "accepted": scores.accepted,
+        "a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "accepted": scores.accepted,
         "item": verifier.held_items(oriented.containment, oriented.coverage),
-        "longer": [ids[k] for k in longer], "lead": oriented.lead.astype(np.int64),
+        "longer": ids[longer], "lead": oriented.lead.astype(np.int64),
         "last": oriented.last.astype(np.int64), "coverage": oriented.coverage.astype(np.float64),
     })
 
 
 def _digests(scored):
     """The articles that hold, in separate places, several texts that are small parts of them."""
-    return scored.where("item").groupBy("longer").applyInPandas(_digest, "longer string, digest boolean") \
-        .where("digest")
+    items = scored.where("item").select("a", "b", "longer", "lead", "last").cache()
+    return _bucketed(items, "longer", items.count()).groupBy("bucket").applyInPandas(
+        _digest, "longer string, digest boolean").where("digest")
 
 
 def _digest(items: pd.DataFrame) -> pd.DataFrame:
     items = items.sort_values(["a", "b"])  # pair order, as a local run has them
-    flag = digest_flags(np.zeros(len(items), dtype=np.int64), items["lead"].to_numpy(), items["last"].to_numpy(), 1)
-    return pd.DataFrame({"longer": [items["longer"].iloc[0]], "digest": flag})
+    longer, held = np.unique(items["longer"].to_numpy(), return_inverse=True)
+    flags = digest_flags(held.astype(np.int64), items["lead"].to_numpy(), items["last"].to_numpy(), len(longer))
+    return pd.DataFrame({"longer": longer, "digest": flags})
 
 
 def _accepted(scored, digests):
@@ -262,7 +303,7 @@ def _schema() -> str:
 
 def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
                     idf: np.ndarray) -> pd.DataFrame:
-    """One story's articles (a component of accepted pairs) clustered by the local pipeline."""
+    """Whole stories' articles (components of accepted pairs) clustered by the local pipeline."""
     articles = [Article.from_dict({k: v for k, v in row.items() if k in FIELDS and v is not None and v == v})
                 for row in people.to_dict("records")]
     run = CorpusContext(boilerplate=boilerplate, idf=idf,

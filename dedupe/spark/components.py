@@ -12,15 +12,18 @@ def connected_components(edges, max_rounds: int = 64):
     ``component`` is the smallest id of the node's component."""
     from pyspark.sql import functions as F
 
-    # Both directions, no self-loops, each edge once.
+    # Each edge once, its smaller end first; no self-loops.
     edges = edges.where(F.col("src") != F.col("dst")).select(
         F.least("src", "dst").alias("src"), F.greatest("src", "dst").alias("dst")).distinct().localCheckpoint()
+    count = edges.count()
     for _ in range(max_rounds):
         # Each round is checkpointed: the plan of a loop would otherwise grow with every round.
-        before = edges
+        before, count_before = edges, count
         edges = _small_star(_large_star(edges)).localCheckpoint()
+        count = edges.count()
         # Stop when a round changed no edge: each node then points at its component's smallest.
-        if edges.exceptAll(before).limit(1).count() + before.exceptAll(edges).limit(1).count() == 0:
+        # Both are sets, so the same size and nothing new means the same edges.
+        if count == count_before and edges.exceptAll(before).limit(1).count() == 0:
             break
     else:
         raise RuntimeError(f"connected components did not settle in {max_rounds} rounds")
