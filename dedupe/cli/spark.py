@@ -68,4 +68,7 @@ def scan(
         writer.json(output)
     else:
         writer.parquet(output)
-    typer.echo(f"wrote one record per article to {output}")
+    written, read = result.count(), frame.count()
+    typer.echo(f"wrote {written:,} records, one per article, to {output}")
+    if read > written:
+        typer.echo(f"input rows without text, left out: {read - written:,}", err=True)

@@ -61,6 +61,8 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
 
     ``title``, ``source``, ``url`` and ``published`` (ISO 8601 text or a timestamp) are read when
     the frame has them. Ids must be unique, and rows without text are left out.
+
+    The result is computed and cached before it is returned; ``unpersist()`` it when done.
     """
     from pyspark.sql import functions as F
 
@@ -78,7 +80,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     idf = _idf(keys, count)
     pairs = _candidate_pairs(keys).cache()
     scored = _score(articles, pairs, config, boilerplate, idf).cache()
-    digests = _digests(scored)
+    digests = _digests(scored).cache()
     accepted = _accepted(scored, digests)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
     in_stories = component.count()
@@ -101,7 +103,12 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
         F.lit(None).cast("string").alias("missing"), "title", "source", "url",
         F.col("published"), F.lit(None).cast("string").alias("path"))
     uniques = uniques.withColumn("published", _iso(F.col("published")))
-    return stories.unionByName(uniques)
+    # The result is computed here, so that the frames it came from can be let go.
+    result = stories.unionByName(uniques).cache()
+    result.count()
+    for frame in (articles, keys, pairs, scored, digests, component):
+        frame.unpersist()
+    return result
 
 
 # -- boilerplate ----------------------------------------------------------------------------------
@@ -115,14 +122,15 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
     lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"id string, key {_KEY}")
     held = lines.groupBy("key").agg(F.count("*").alias("holders")).where(F.col("holders") >= learner.min_docs)
     by_id = Window.partitionBy("key").orderBy("id")
-    sample = lines.join(held, "key").withColumn("rank", F.row_number().over(by_id)) \
+    sampled = lines.join(held, "key").withColumn("rank", F.row_number().over(by_id)) \
         .where(F.col("rank") <= learner.sample).select("key", "id").cache()
     # Lines are judged in buckets, each cleaning the texts its samples need once.
-    sample = _bucketed(sample, "key", sample.count())
+    sample = _bucketed(sampled, "key", sampled.count())
     texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "text", "title"), "id")
     judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
     learnt = [row.key for row in judged.where("learnt").collect()]
+    sampled.unpersist()
     return np.sort(np.array(learnt, dtype=np.int64).view(np.uint64))
 
 
@@ -273,7 +281,7 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
 
 def _digests(scored):
     """The articles that hold, in separate places, several texts that are small parts of them."""
-    items = scored.where("item").select("a", "b", "longer", "lead", "last").cache()
+    items = scored.where("item").select("a", "b", "longer", "lead", "last")
     return _bucketed(items, "longer", items.count()).groupBy("bucket").applyInPandas(
         _digest, "longer string, digest boolean").where("digest")
 
