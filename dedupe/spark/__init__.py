@@ -106,8 +106,8 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
-    for frame in (articles, keys, pairs, scored, digests, component):
-        frame.unpersist()
+    for step in (articles, keys, pairs, scored, digests, component):
+        step.unpersist()
     return result
 
 
