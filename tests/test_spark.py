@@ -91,7 +91,9 @@ def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp
     articles = read_articles([SAMPLE]).articles
     source.write_text("".join(json.dumps({"id": a.id, "text": a.text, "title": a.title, "source": a.source,
                                           "url": a.url, "published": a.published.isoformat() if a.published else None})
-                              + "\n" for a in articles) + json.dumps({"id": "blank", "text": "  "}) + "\n")
+                              + "\n" for a in articles) + "".join(json.dumps(row) + "\n" for row in [
+                                  {"id": "blank", "text": "  "}, {"text": "An article without an id."},
+                                  {"id": articles[0].id, "text": "zzz a later row with a repeated id"}]))
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable,
            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run([sys.executable, "-m", "dedupe", "spark", "scan", str(source), "-o", str(tmp_path / "out"),
@@ -99,7 +101,7 @@ def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp
                           timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert f"wrote {len(articles)} records" in done.stdout
-    assert "input rows without text, left out: 1" in done.stderr  # said, not lost silently
+    assert "input rows left out, without an id or text, or repeating an id: 3" in done.stderr  # said
     records = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*.json"))
                for line in part.read_text().splitlines()]
     from dedupe.io.writers import COLUMNS

@@ -71,4 +71,5 @@ def scan(
     written, read = result.count(), frame.count()
     typer.echo(f"wrote {written:,} records, one per article, to {output}")
     if read > written:
-        typer.echo(f"input rows without text, left out: {read - written:,}", err=True)
+        typer.echo(f"input rows left out, without an id or text, or repeating an id: {read - written:,}",
+                   err=True)

@@ -60,10 +60,12 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     the columns of ``dedupe scan -o`` (:data:`dedupe.io.writers.COLUMNS`).
 
     ``title``, ``source``, ``url`` and ``published`` (ISO 8601 text or a timestamp) are read when
-    the frame has them. Ids must be unique, and rows without text are left out.
+    the frame has them. Rows without an id or text are left out, and of the rows that share an
+    id, all but one (the first by text, then the other fields).
 
     The result is computed and cached before it is returned; ``unpersist()`` it when done.
     """
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     config = config or DedupeConfig()
@@ -71,8 +73,15 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     for name in FIELDS[2:]:
         columns[name] = frame[name] if name in frame.columns else F.lit(None)
     articles = frame.select(*[columns[name].cast("string").alias(name) for name in FIELDS]) \
-        .where(F.col("text").isNotNull() & (F.length(F.trim(F.col("text"))) > 0)).cache()
+        .where(F.col("id").isNotNull() & F.col("text").isNotNull() & (F.length(F.trim(F.col("text"))) > 0)).cache()
     count = articles.count()
+    if articles.select("id").distinct().count() < count:
+        # An id on several rows: one row is kept, the same whatever the input's order, as a scan
+        # keeps one article per id.
+        first = Window.partitionBy("id").orderBy(*FIELDS[1:])
+        kept = articles.withColumn("copy", F.row_number().over(first)).where("copy = 1").drop("copy").cache()
+        articles.unpersist()
+        articles, count = kept, kept.count()
 
     boilerplate = _learn_boilerplate(articles, config)
     keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
