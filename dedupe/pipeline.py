@@ -162,7 +162,7 @@ class Deduplicator:
 
         ``context`` gives what a run over a larger corpus learnt from all of it, when these
         articles are a part of that corpus (:class:`dedupe.Index` runs over its window, the
-        Spark job over one story's articles at a time).
+        Spark job over buckets of whole stories).
         """
         with no_cycle_collection():
             return self._run(articles, rejects, context or CorpusContext())
@@ -190,15 +190,15 @@ class Deduplicator:
             if context.pairs is None:
                 pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
             else:
-                where = {a.id: i for i, a in enumerate(accepted)}
-                pairs = np.array([(where[a], where[b]) for a, b in context.pairs], dtype=np.int64).reshape(-1, 2)
+                pairs = _positions(accepted, np.array(context.pairs, dtype=object).reshape(-1, 2))
         with self._stage("verify", timings):
             verifier = Verifier(sketches, cleaned, config, idf=context.idf)
             matches = verifier.score(pairs)
             if context.digests is None:
                 digests = verifier.digests(matches)
             else:
-                digests = np.array([a.id in context.digests for a in accepted], dtype=bool)
+                digests = np.zeros(len(accepted), dtype=bool)
+                digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
             verifier.refuse_digests(matches, digests)
         with self._stage("cluster", timings):
             stories = cluster(verifier, matches, digests, _ranking(accepted, config))
@@ -243,6 +243,17 @@ def collect_articles(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list
         seen[item.id] = item.place
         articles.append(item)
     return articles, rejects
+
+
+def _positions(articles: list[Article], ids: np.ndarray) -> np.ndarray:
+    """Where each of ``ids`` stands among ``articles`` (sorted by id); an id not among them is an
+    error in the context that named it."""
+    known = np.array([a.id for a in articles], dtype=object)
+    where = np.minimum(np.searchsorted(known, ids), max(len(known) - 1, 0)).astype(np.int64)
+    if len(ids) and (not len(known) or np.any(known[where] != ids)):
+        missing = ids[known[where] != ids] if len(known) else ids
+        raise ValueError(f"the context names articles that are not in the run: {sorted(set(missing.ravel()))[:5]}")
+    return where
 
 
 def _ranking(articles: list[Article], config: DedupeConfig) -> Ranking:

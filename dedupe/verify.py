@@ -41,7 +41,7 @@ from .clean import CleanCorpus
 from .config import DedupeConfig
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["Decision", "Gap", "Oriented", "PairScores", "Verifier", "digest_flags", "word_columns"]
+__all__ = ["Decision", "Gap", "Oriented", "PairScores", "Verifier", "digest_flags", "small_part", "word_columns"]
 
 _TFIDF_FEATURES = 1 << 20
 # The facts guard speaks when both texts have at least this many figures (names), and then
@@ -248,7 +248,7 @@ class Verifier:
         one as one of its items."""
         _, longer = self.shorter_longer(scores)
         coverage = self.oriented(scores).coverage
-        scores.decision[(coverage < _DIGEST_ITEM) & digests[longer] & scores.accepted] = Decision.DIGEST
+        scores.decision[small_part(coverage) & digests[longer] & scores.accepted] = Decision.DIGEST
 
     def shorter_longer(self, scores: PairScores) -> tuple[np.ndarray, np.ndarray]:
         """Per pair: the shorter article (by words; ties to the smaller index) and the longer."""
@@ -325,7 +325,13 @@ class Verifier:
     def held_items(self, containment: np.ndarray, coverage: np.ndarray) -> np.ndarray:
         """Which pairs (read from the shorter to the longer) may be an item of a digest: the
         shorter mostly in the longer, yet a small part of it."""
-        return (containment >= self.config.threshold) & (coverage < _DIGEST_ITEM)
+        return (containment >= self.config.threshold) & small_part(coverage)
+
+
+def small_part(coverage: np.ndarray) -> np.ndarray:
+    """Which pairs' shorter text covers so little of the longer that, were the longer a digest,
+    it would be one of its items."""
+    return coverage < _DIGEST_ITEM
 
 
 def digest_flags(longer: np.ndarray, lead: np.ndarray, last: np.ndarray, n: int) -> np.ndarray:

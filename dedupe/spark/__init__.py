@@ -43,7 +43,7 @@ from ..io.writers import COLUMNS
 from ..pipeline import CorpusContext, Deduplicator
 from ..sketch import sketch
 from ..tokens import tokenize_lines
-from ..verify import Verifier, digest_flags, word_columns
+from ..verify import Verifier, digest_flags, small_part, word_columns
 from .components import connected_components
 
 __all__ = ["deduplicate", "FIELDS"]
@@ -263,7 +263,7 @@ def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title"), "id")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
-        "a string, b string, accepted boolean, item boolean, longer string, lead long, last long, coverage double")
+        "a string, b string, accepted boolean, item boolean, small boolean, longer string, lead long, last long")
 
 
 def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
@@ -282,9 +282,8 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     _, longer = verifier.shorter_longer(scores)
     return pd.DataFrame({
         "a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "accepted": scores.accepted,
-        "item": verifier.held_items(oriented.containment, oriented.coverage),
-        "longer": ids[longer], "lead": oriented.lead.astype(np.int64),
-        "last": oriented.last.astype(np.int64), "coverage": oriented.coverage.astype(np.float64),
+        "item": verifier.held_items(oriented.containment, oriented.coverage), "small": small_part(oriented.coverage),
+        "longer": ids[longer], "lead": oriented.lead.astype(np.int64), "last": oriented.last.astype(np.int64),
     })
 
 
@@ -307,7 +306,7 @@ def _accepted(scored, digests):
     from pyspark.sql import functions as F
     flagged = digests.select("longer", F.lit(True).alias("is_digest"))
     return scored.join(flagged, "longer", "left").where(
-        F.col("accepted") & ~(F.coalesce(F.col("is_digest"), F.lit(False)) & (F.col("coverage") < 0.5)))
+        F.col("accepted") & ~(F.coalesce(F.col("is_digest"), F.lit(False)) & F.col("small")))
 
 
 # -- stories -----------------------------------------------------------------------------------------
