@@ -20,10 +20,11 @@ from typing import Sequence
 import numba
 import numpy as np
 
+from .page_junk import strip_page_junk
 from .tokens import Lines, Tokens, tokenize_lines
 
 __all__ = [
-    "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines",
+    "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines", "hard_wrapped",
     "clean_article", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
 ]
 
@@ -86,9 +87,21 @@ _PHRASE_LINES = re.compile(
 _PARALLEL_MIN = 2000  # articles: fewer are cleaned faster than processes start
 
 
+# Format characters (Unicode category Cf: zero-width spaces, soft hyphens, direction marks) hide
+# inside words and split them; the zero-width non-joiner is kept, Persian spells words with it.
+_FORMAT = re.compile("[" + "".join(re.escape(chr(c)) for c in range(0x110000)
+                                    if unicodedata.category(chr(c)) == "Cf" and c != 0x200C) + "]")
+
+
 def normalize_unicode(text: str) -> str:
-    """NFKC: one code point sequence for what looks the same (ligatures, full-width forms)."""
-    return unicodedata.normalize("NFKC", text)
+    """NFKC: one code point sequence for what looks the same (ligatures, full-width forms), and
+    no format characters but the zero-width non-joiner.
+
+    >>> normalize_unicode("wi\\u200bre co\\u00adpy")
+    'wire copy'
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return _FORMAT.sub("", text) if not text.isascii() else text
 
 
 def strip_furniture(text: str) -> str:
@@ -335,14 +348,57 @@ def _without(text: str, gone: np.ndarray) -> str:
 
 
 def clean_article(text: str, title: str | None) -> str:
-    """One article's text without furniture and repeated headlines, hard-wrapped lines joined."""
-    text = drop_title_lines(strip_furniture(normalize_unicode(text)), title)
-    # Joining lines can make furniture of text that was not: a dateline or a headline wrapped
-    # over two lines, or datelines that reach the first lines as lines become fewer. What joining
-    # made is cleaned again, until joining changes nothing; each round has fewer lines.
-    while (joined := join_wrapped_lines(text)) != text:
-        text = drop_title_lines(strip_furniture(joined), title)
+    """One article's text without page junk, furniture and repeated headlines, hard-wrapped lines
+    joined."""
+    return _clean(text, title)[0]
+
+
+def _clean(text: str, title: str | None) -> tuple[str, bool]:
+    """The cleaned text, and whether the page is junk alone (:attr:`CleanCorpus.junk_only`)."""
+    text = normalize_unicode(text)
+    cleaned = _clean_fixed_point(text, title, strip_page_junk)
+    if _has_words(cleaned):
+        return cleaned, False
+    # A page that is all junk (a caption gallery, a share stub) is compared whole, and matches
+    # only its identical copies (see dedupe.verify).
+    return _clean_fixed_point(text, title, None), True
+
+
+def _has_words(text: str) -> bool:
+    return any(c.isalnum() for c in text)
+
+
+def _clean_fixed_point(text: str, title: str | None, junk) -> str:
+    # Removing lines can make junk of what was not (a heading now followed by links), and joining
+    # lines can make furniture (a dateline or a headline wrapped over two lines, datelines that
+    # reach the first lines as lines become fewer): the steps run again until none changes the text.
+    while (cleaned := _clean_once(text, title, junk)) != text:
+        text = cleaned
     return text
+
+
+def _clean_once(text: str, title: str | None, junk) -> str:
+    # Junk and furniture go while the page's lines are still apart; only then are the lines of a
+    # hard-wrapped text joined.
+    text = drop_title_lines(strip_furniture(junk(text) if junk else text), title)
+    return join_wrapped_lines(text) if hard_wrapped(text) else text
+
+
+_WRAP_WIDTH = 100  # characters: a text wrapped by its sender has (nearly) no longer line
+
+
+def hard_wrapped(text: str) -> bool:
+    """Whether ``text`` was wrapped at a fixed width (a wire feed, an e-mail): nine lines in ten
+    no longer than ``_WRAP_WIDTH`` characters. A web page, one paragraph a line, has longer
+    lines, and joining its short lines would glue captions and buttons onto paragraphs.
+
+    >>> hard_wrapped("Showers continued in\\nthe cocoa zone.")
+    True
+    >>> hard_wrapped("Posted\\n" + "Trump met Putin in Helsinki on Monday for talks. " * 4)
+    False
+    """
+    lengths = sorted(len(line) for line in text.split("\n") if line.strip())
+    return len(lengths) >= 2 and lengths[min((9 * len(lengths)) // 10, len(lengths) - 1)] <= _WRAP_WIDTH
 
 
 _shared: tuple[Sequence[str], Sequence[str | None]] = ((), ())  # a cleaning worker's texts and titles
@@ -353,9 +409,9 @@ def _share(texts: Sequence[str], titles: Sequence[str | None]) -> None:
     _shared = (texts, titles)
 
 
-def _clean_span(span: tuple[int, int]) -> list[str]:
+def _clean_span(span: tuple[int, int]) -> list[tuple[str, bool]]:
     texts, titles = _shared
-    return [clean_article(texts[i], titles[i]) for i in range(*span)]
+    return [_clean(texts[i], titles[i]) for i in range(*span)]
 
 
 @dataclass(frozen=True)
@@ -375,6 +431,9 @@ class CleanCorpus:
     short_lines: tuple[np.ndarray, np.ndarray]
     """The lines that could be boilerplate, as ``(key, article)`` pairs
     (:meth:`BoilerplateLearner.short_lines`)."""
+    junk_only: np.ndarray
+    """Whether each page is page junk alone (captions, buttons, widgets: no story text): it is
+    then compared whole, and matches only its identical copies."""
 
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
@@ -402,9 +461,12 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with pool:
-            stripped = [text for part in pool.imap(_clean_span, spans) for text in part]
+            parts = [text for part in pool.imap(_clean_span, spans) for text in part]
     else:
-        stripped = [clean_article(text, title) for text, title in zip(texts, titles)]
+        parts = [_clean(text, title) for text, title in zip(texts, titles)]
+    stripped = [text for text, _ in parts]
+    junk_only = np.array([junk for _, junk in parts], dtype=bool)
+    del parts
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
     tokens, lines = tokenize_lines(stripped, nfkc=False)  # clean_article normalised them
     if boilerplate is None:
@@ -415,4 +477,4 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
     return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints,
-                       np.unique(boilerplate).astype(np.uint64), learner.short_lines(lines))
+                       np.unique(boilerplate).astype(np.uint64), learner.short_lines(lines), junk_only)

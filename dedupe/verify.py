@@ -22,7 +22,9 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
   where it begins (a copy cut short);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
-  is no one's copy: pairs in which the shorter text holds less than half of it are refused.
+  is no one's copy: pairs in which the shorter text holds less than half of it are refused;
+* **junk only**: a page of captions, buttons or widgets alone (no story text once cleaned)
+  matches only its identical copies.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class Decision(enum.IntEnum):
     FACTS_DIFFER = -3
     NOT_AT_LEAD = -4
     DIGEST = -5
+    JUNK_ONLY = -6
 
     @property
     def accepted(self) -> bool:
@@ -87,6 +90,7 @@ _DECISIONS = {
     Decision.FACTS_DIFFER: "refused: the same wording with other numbers and names (a templated story)",
     Decision.NOT_AT_LEAD: "refused: a small part of the longer text, not its opening (an embedded passage)",
     Decision.DIGEST: "refused: the longer text holds several unrelated texts (a digest, news in brief)",
+    Decision.JUNK_ONLY: "refused: a page of captions, buttons or widgets alone matches only its identical copies",
 }
 
 
@@ -107,7 +111,8 @@ class PairScores:
     shingles found in ``b``; ``coverage_ab`` the share of ``a``'s words that ``b`` holds;
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
     that ``b`` holds, and ``last_ab`` the last; ``opening_ab`` how many of the words of ``a`` that
-    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s
+    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words), and
+    ``closing_ab`` how many lie in its closing (as many last words); ``swaps_ab`` how many of ``a``'s
     distinct figures stand in an edit where ``b`` has other figures in their place, and how many
     facts of either kind (two columns: a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
     and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
@@ -131,6 +136,8 @@ class PairScores:
     last_ba: np.ndarray
     opening_ab: np.ndarray
     opening_ba: np.ndarray
+    closing_ab: np.ndarray
+    closing_ba: np.ndarray
     swaps_ab: np.ndarray
     swaps_ba: np.ndarray
     facts_ab: np.ndarray
@@ -166,6 +173,8 @@ class Oriented(NamedTuple):
     """Last word of the longer that the shorter holds."""
     opening: np.ndarray
     """How many of the words the shorter holds lie in the longer's opening."""
+    closing: np.ndarray
+    """How many of the words the shorter holds lie in the longer's closing."""
     longer_words: np.ndarray
     """Words of the longer."""
 
@@ -191,6 +200,7 @@ class Verifier:
                  idf: np.ndarray | None = None) -> None:
         self.sketches = sketches
         self.fingerprints = cleaned.fingerprints
+        self.junk_only = cleaned.junk_only
         self.config = config
         tokens = cleaned.tokens
         self.figures_ = unique_per_row(*tokens.facts(tokens.figure))
@@ -219,11 +229,12 @@ class Verifier:
                    | (np.maximum(containment_ab, containment_ba) >= cfg.threshold))
         ab = self._align(pairs, aligned)
         ba = self._align(pairs[:, ::-1].copy(), aligned)
-        (cov_ab, gaps_ab, lead_ab, last_ab, open_ab, swaps_ab, facts_ab), \
-            (cov_ba, gaps_ba, lead_ba, last_ba, open_ba, swaps_ba, facts_ba) = ab, ba
+        (cov_ab, gaps_ab, lead_ab, last_ab, open_ab, close_ab, swaps_ab, facts_ab), \
+            (cov_ba, gaps_ba, lead_ba, last_ba, open_ba, close_ba, swaps_ba, facts_ba) = ab, ba
         scores = PairScores(pairs, cosine, shared, containment_ab, containment_ba, cov_ab, cov_ba,
-                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, swaps_ab, swaps_ba,
-                            facts_ab, facts_ba, identical, aligned, np.zeros(len(pairs), dtype=np.int8))
+                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, close_ab, close_ba,
+                            swaps_ab, swaps_ba, facts_ab, facts_ba, identical, aligned,
+                            np.zeros(len(pairs), dtype=np.int8))
         scores.decision[:] = self._decide(scores)
         return scores
 
@@ -267,12 +278,13 @@ class Verifier:
         lead = np.where(a_short, scores.lead_ba, scores.lead_ab)
         last = np.where(a_short, scores.last_ba, scores.last_ab)
         opening = np.where(a_short, scores.opening_ba, scores.opening_ab)
+        closing = np.where(a_short, scores.closing_ba, scores.closing_ab)
         words = self.sketches.word_counts[np.where(a_short, b, a)]
-        return Oriented(containment, coverage, lead, last, opening, words)
+        return Oriented(containment, coverage, lead, last, opening, closing, words)
 
     def _decide(self, scores: PairScores) -> np.ndarray:
         cfg = self.config
-        containment, coverage, lead, _, opening, longer_words = self.oriented(scores)
+        containment, coverage, lead, last, opening, closing, longer_words = self.oriented(scores)
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
         words = self.sketches.word_counts
         short = np.minimum(words[a], words[b]) < cfg.min_tokens
@@ -300,9 +312,13 @@ class Verifier:
         # A copy cut short is the original's opening: what it shares starts where the original
         # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
         # wrap-up quoting a shorter story holds it scattered over its length.
+        # A running log ("The Latest") keeps its header at the top and adds entries under it: its
+        # earlier version is that header and its closing part. A piece equal to one entry shares
+        # no header, and stays apart.
         slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
-        scattered = opening < 0.8 * coverage * longer_words
-        not_at_lead = (coverage < cfg.partial_coverage) & ((lead > slack) | scattered)
+        at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
+        at_tail = (lead <= slack) & (last >= longer_words - 1 - slack) & (closing >= 0.8 * coverage * longer_words)
+        not_at_lead = (coverage < cfg.partial_coverage) & ~at_lead & ~at_tail
 
         decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
         decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
@@ -312,12 +328,14 @@ class Verifier:
         decision[(decision > 0) & facts_differ] = Decision.FACTS_DIFFER
         exact = scores.identical & (np.minimum(words[a], words[b]) >= _SHORT_WORDS)
         decision[short] = np.where(exact[short], Decision.IDENTICAL_SHORT, Decision.SHORT)
+        junk = (self.junk_only[a] | self.junk_only[b]) & ~scores.identical
+        decision[junk] = Decision.JUNK_ONLY
         return decision
 
     def digests(self, scores: PairScores) -> np.ndarray:
         """A boolean per article: it holds, in separate places, several texts each of which is a
         small part of it (a digest or news-in-brief page)."""
-        containment, coverage, lead, last, _, _ = self.oriented(scores)
+        containment, coverage, lead, last, _, _, _ = self.oriented(scores)
         _, longer = self.shorter_longer(scores)
         held = self.held_items(containment, coverage)
         return digest_flags(longer[held], lead[held], last[held], len(self.sketches))
@@ -483,7 +501,7 @@ def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fi
 
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
       the first and last word of x that y holds (-1 if none); how many of the words y holds lie
-      in x's opening (its first ``2 * len(y) + min_gap`` words);
+      in x's opening (its first ``2 * len(y) + min_gap`` words), and in its closing (as many last);
     * swaps: x's distinct figures that stand in a short gap (an edit, not a passage) where y has
       other figures in their place; and the same for facts of either kind, figures and names
       (two columns);
@@ -501,20 +519,22 @@ def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fi
     last = np.full(m, -1, dtype=np.int32)
     swaps = np.zeros((m, 2), dtype=np.int32)
     opening = np.zeros(m, dtype=np.int32)
+    closing = np.zeros(m, dtype=np.int32)
     facts = np.zeros((m, 4), dtype=np.int32)
     for p in numba.prange(m):
         if not which[p]:
             continue
         # One pair per call: the body stays out of the parallel loop's own transformations.
         _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
-                    names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps,
-                    facts)
-    return coverage, gaps, lead, last, opening, swaps, facts
+                    names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, closing,
+                    swaps, facts)
+    return coverage, gaps, lead, last, opening, closing, swaps, facts
 
 
 @numba.njit(cache=True)
 def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
-                names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps, facts):
+                names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, closing, swaps,
+                facts):
     x, y = pairs[p, 0], pairs[p, 1]
     n_words = word_offsets[x + 1] - word_offsets[x]
     if n_words == 0:
@@ -522,28 +542,12 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
     y_words = words[word_offsets[y]:word_offsets[y + 1]]
     opening_end = 2 * len(y_words) + min_gap
     x_words = words[word_offsets[x]:word_offsets[x + 1]]
-    # Where each of x's shingles first stands in y (-1: nowhere), and so which words y holds:
-    # both texts' shingles sorted by hash are walked side by side (equal hashes in the order of
-    # their positions, so y's first comes first).
     n_shingles = shingle_offsets[x + 1] - shingle_offsets[x]
     found_at = np.full(n_shingles, -1, dtype=np.int64)
     covered = np.zeros(n_words + 1, dtype=np.bool_)
     covered[n_words] = True  # a sentinel that closes the last run
     width = min(size, n_words)
-    i, i_end = shingle_offsets[x], shingle_offsets[x + 1]
-    k, k_end = shingle_offsets[y], shingle_offsets[y + 1]
-    while i < i_end and k < k_end:
-        if by_hash[i] < by_hash[k]:
-            i += 1
-        elif by_hash[i] > by_hash[k]:
-            k += 1
-        else:
-            value, at = by_hash[i], positions[k]
-            while i < i_end and by_hash[i] == value:
-                j = positions[i]
-                found_at[j] = at
-                covered[j:j + width] = True
-                i += 1
+    _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, covered)
     x_figures = figures[figure_offsets[x]:figure_offsets[x + 1]]
     y_figures = figures[figure_offsets[y]:figure_offsets[y + 1]]
     x_names = names[name_offsets[x]:name_offsets[x + 1]]
@@ -565,6 +569,7 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
         if w < n_words:
             count += 1
             opening[p] += w < opening_end
+            closing[p] += w >= n_words - opening_end
             if lead[p] < 0:
                 lead[p] = w
             last[p] = w
@@ -586,6 +591,27 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
     gaps[p] = flags
     facts[p, 0], facts[p, 1] = _distinct_facts(x_words, inside, x_figures, y_figures)
     facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
+
+
+@numba.njit(cache=True)
+def _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, covered):
+    """Where each of x's shingles first stands in y (``found_at``, -1: nowhere), and which of x's
+    words y holds (``covered``, set where held): both texts' shingles sorted by hash are walked
+    side by side (equal hashes in the order of their positions, so y's first comes first)."""
+    i, i_end = shingle_offsets[x], shingle_offsets[x + 1]
+    k, k_end = shingle_offsets[y], shingle_offsets[y + 1]
+    while i < i_end and k < k_end:
+        if by_hash[i] < by_hash[k]:
+            i += 1
+        elif by_hash[i] > by_hash[k]:
+            k += 1
+        else:
+            value, at = by_hash[i], positions[k]
+            while i < i_end and by_hash[i] == value:
+                j = positions[i]
+                found_at[j] = at
+                covered[j:j + width] = True
+                i += 1
 
 
 @numba.njit(cache=True)

@@ -1,0 +1,142 @@
+"""Page junk: the lines a scraped web page adds around a story, recognised line by line.
+
+A scraper copies a page as text, one paragraph or widget a line. Besides the story it keeps
+photo captions and credits, "Posted 9:58 AM" stamps, weather and search widgets, share and
+follow buttons, comment counters, newsletter offers, script text and lists of related links.
+None of it is the story, and all of it differs from one outlet's page to the next, so left in
+it decides matches and roles. :func:`strip_page_junk` removes such lines whole; it runs before
+any line joining, while the page's lines are still apart, and never touches a line of ordinary
+prose: every rule asks for a short line made only of page words, or for a marker that no story
+paragraph carries (a photo credit, script syntax).
+
+>>> page = "Posted\\nJuly 15, 2018 at  8:11 AM\\nShare\\nTrump met Putin in Helsinki on Monday.\\nImage 1 of 15"
+>>> strip_page_junk(page)
+'Trump met Putin in Helsinki on Monday.'
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["strip_page_junk", "junk_lines"]
+
+_MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+           "|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+_DAYS = "mon(?:day)?|tue(?:s|sday)?|wed(?:nesday)?|thu(?:rs|rsday)?|fri(?:day)?|sat(?:urday)?|sun(?:day)?"
+# Words of a time stamp: "Posted: 9:58 AM, July 15, 2018", "Updated 2 hours ago", "Jul.16.2018 06:14".
+_STAMP_WORD = (rf"(?:{_MONTHS}|{_DAYS}|[ap]\.?m\.?|noon|midnight|[ecmp][sd]?t|gmt|utc|bst|cet|cest|est|edt|pdt|"
+               r"posted|updated|published|originally|last|modified|at|on|by|and|ago|mins?|minutes?|hours?|hrs?|"
+               r"days?|weeks?|an?|one|yesterday|today|tonight|now|just|\d+(?:st|nd|rd|th)?|[@|,.:/\\-]|\u2014|\u2013)")
+# A line of page furniture words: buttons, menus, counters ("Share", "Image 2 of 15", "12 comments").
+_UI_WORD = (r"(?:share[sd]?|tweet|e-?mail|print|comments?|facebook|twitter|linkedin|pinterest|whatsapp|reddit|"
+            r"google\+?|g?share|fb(?:share)?|more(?:_vert)?|close|prev(?:ious)?|next|save|pin|search|edit|menu|home|"
+            r"images?|photos?|videos?|gallery|back|to|view|of|sign|up|in|me|subscribe|follow|connect|watch(?:ed)?|"
+            r"just|now|playing|play_arrow|video_youtube|amp|show|chapters|cancel|send|posted|hide|caption|toggle|"
+            r"enlarge|expand|collapse|reprints?|purchase|order|permalink|go|top|scroll|page|story|the|first|"
+            r"leave|a|add|your|post|link|copy|copied|slideshow|recommended|related|content|stories|articles?|"
+            r"trending|popular|most|read|latest|news|live|updates?|skip|ad|advertisement|sponsored|"
+            r"\d+|[-\u2013\u2014_/|•·:!&,.()\[\]]+)")
+# Phrases that only page furniture says, wherever they stand in a short line.
+_PAGE_PHRASES = (
+    r"sign up\b|sign me up|subscribe\b|subscription|newsletters?\b|unlimited digital access|digital access|"
+    r"enter city and state|zip code|you are signed in|your weather is set|accuweather|quick look|-day forecast|"
+    r"add your two cents|% of readers|order reprint|click here|be the first to know|breaking news e-?mails?|"
+    r"breaking news alerts|notifications|join the (?:nation's )?conversation|scroll to top|story continued below|"
+    r"these are external links|share panel|link has been (?:posted|sent)|successfully subscribed|"
+    r"(?:share|post) (?:on|to) (?:facebook|twitter)|follow us\b|follow @|download (?:our|the) app|"
+    r"trending in\b|most (?:read|popular|viewed|shared)\b|recommended (?:video|stories|for you)|"
+    r"related (?:content|stories|articles|coverage|video)|more stories|top coverage|powered by\b|"
+    r"choose the plan|try one month|never miss a story|the day's top stories|thank you for signing up|"
+    r"please enable|javascript|cookies?\b|privacy policy|terms of (?:use|service)|all rights reserved|"
+    r"comments? (?:are|have been) closed|view comments|leave a comment|report an error|"
+    # Arabic: read also, related topics or news, most read, follow us, share, subscribe, photo credit.
+    r"\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627|\u0645\u0648\u0627\u0636\u064a\u0639 \u0630\u0627\u062a \u0635\u0644\u0629|"
+    r"\u0623\u062e\u0628\u0627\u0631 \u0630\u0627\u062a \u0635\u0644\u0629|\u0627\u0644\u0623\u0643\u062b\u0631 \u0642\u0631\u0627\u0621\u0629|"
+    r"\u062a\u0627\u0628\u0639\u0648\u0646\u0627|\u0634\u0627\u0631\u0643 \u0639\u0628\u0631|\u0627\u0634\u062a\u0631\u0643 \u0641\u064a|"
+    r"\u062a\u0635\u0648\u064a\u0631:")
+# Markers no paragraph of a story carries, whatever the line's length: photo credits and captions,
+# embedded script.
+_MARKERS = (
+    r"\((?:ap|afp|reuters|epa|getty|photo)[^()\n]{0,20}photo\b[^()\n]{0,80}\)|\(photo:? [^()\n]{0,80}\)|"
+    r"\bphoto(?:s|graph)?:\s*[^\n]{0,60}(?:/|,\s*)(?:ap|afp|reuters|getty images|epa|ap photo)\b|"
+    r"\b(?:afp|ap|epa-efe|reuters)/getty images\b|\bgetty images\b\)?\s*$|"
+    r"\([^()\n]{2,60}\s/\s(?:ap|afp|reuters|getty images|epa|ap photo)\)|\bhandout (?:picture|photo)\b|"
+    r"^\s*file\s*[-\u2013\u2014]+\s*(?:in )?th(?:is|ese)\b|^\s*in this (?:\w+ )*(?:file )?photo\b|"
+    r"^\s*(?:image|photo|slide) \d+ ?(?:of|/) ?\d+\b|^\s*\d+ ?/ ?\d+\s*$|"
+    r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|\}\s*\)\s*;|\bvar \w+\s*=|_taboola|googletag|\.push\(\{|"
+    r"(?:\b(?:ap|afp|reuters|epa|getty images) photo|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$|"
+    r"\b(?:high|low)s?(?: (?:near|around|of))? -?\d+\s*\u00b0?[fc]\b|\bwinds? (?:[nsew]{1,3}|light|calm)\b[^\n]{0,12}\d+ ?mph\b")
+_SHORT = 20   # words: a line of page phrases is at most this long
+_STAMP = re.compile(rf"(?:{_STAMP_WORD}[ \t\u00a0]*)+", re.IGNORECASE)
+_UI = re.compile(rf"(?:{_UI_WORD}[ \t\u00a0]*)+", re.IGNORECASE)
+_PHRASE = re.compile(_PAGE_PHRASES, re.IGNORECASE)
+_MARKER = re.compile(_MARKERS, re.IGNORECASE)
+_HAS_STAMP = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|ago|posted|updated|published|yesterday|today)\b", re.IGNORECASE)
+# A list of related links: its heading, then headlines (lines that end no sentence).
+_LIST_HEADING = re.compile(
+    r"(?:related(?: \w+){0,2}|more (?:from|on|stories|news)\b[^\n]{0,40}|see also|read (?:more|also|next)|"
+    r"trending(?: \w+){0,3}|most (?:read|popular|viewed)\b[^\n]{0,40}|recommended(?: \w+){0,2}|top stories|"
+    r"tags?|you (?:may|might) also like|\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627\S*|"
+    r"(?:\u0645\u0648\u0627\u0636\u064a\u0639|\u0623\u062e\u0628\u0627\u0631) \u0630\u0627\u062a \u0635\u0644\u0629)"
+    r"\s*:?", re.IGNORECASE)
+_CREDIT = re.compile(r"(?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w.'\u2019-]*(?:[ \t]*[/|,][ \t]*[\w ]{1,30})?")
+_NAV = re.compile("[\u2022|\u203a\u00bb]")
+_LINK_LINES = 12          # a list of links is at most this many lines
+_LINK_WORDS = 16          # a link's headline is at most this many words
+_SENTENCE_END = tuple(".!?\"\u201d\u2019')]\u2026:;\u061f")
+
+
+def junk_lines(text: str) -> list[bool]:
+    """One flag per line of ``text`` (split on ``\\n``): whether it is page junk."""
+    lines = text.split("\n")
+    flags = [_is_junk(line) for line in lines]
+    for k in range(1, len(lines)):
+        # A photographer's name alone under a caption: "Mel Evans".
+        flags[k] = flags[k] or (flags[k - 1] and bool(_CREDIT.fullmatch(lines[k].strip())))
+    k = 0
+    while k < len(lines):
+        # A list of related links: the heading and the headlines after it, up to the first line
+        # that ends a sentence (the story again).
+        if _LIST_HEADING.fullmatch(lines[k].strip()):
+            flags[k] = True
+            end = k + 1
+            while end < len(lines) and end - k <= _LINK_LINES and _link_like(lines[end]):
+                flags[end] = True
+                end += 1
+            k = end
+        else:
+            k += 1
+    return flags
+
+
+def strip_page_junk(text: str) -> str:
+    """``text`` without its lines of page junk (see the module's docstring)."""
+    if not text:
+        return text
+    flags = junk_lines(text)
+    if not any(flags):
+        return text
+    return "\n".join(line for line, junk in zip(text.split("\n"), flags) if not junk)
+
+
+def _is_junk(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped:
+        return False
+    if _MARKER.search(stripped):
+        return True
+    words = len(stripped.split())
+    if words > _SHORT:
+        return False
+    if _PHRASE.search(stripped):
+        return True
+    if _STAMP.fullmatch(stripped) and _HAS_STAMP.search(stripped):
+        return True
+    if words <= 8 and _NAV.search(stripped) and not stripped.endswith(_SENTENCE_END):
+        return True  # a breadcrumb or a page title: "Star Tribune\u2022 The Latest", "Headline | Miami Herald"
+    return words <= 8 and bool(_UI.fullmatch(stripped))
+
+
+def _link_like(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and len(stripped.split()) <= _LINK_WORDS and not stripped.endswith(_SENTENCE_END)

@@ -1,0 +1,116 @@
+"""Page junk on small scraped pages written for these tests: each kind goes, the story stays."""
+
+from __future__ import annotations
+
+import pytest
+
+from dedupe import Role, find_duplicates
+from dedupe.clean import clean_article, hard_wrapped
+from dedupe.page_junk import strip_page_junk
+
+from conftest import by_id
+
+STORY = [
+    "President Donald Trump says nothing bad will come out of Monday's summit with Russian President "
+    "Vladimir Putin, as he attempted to lower expectations for what the meeting may achieve.",
+    "Trump's national security adviser said they are not looking for concrete deliverables, and that the "
+    "president would raise the indictments of 12 Russian military intelligence officers.",
+    "The U.S. has no extradition treaty with Moscow and can't compel Russia to hand over citizens, and a "
+    "provision in Russia's constitution prohibits extraditing its citizens to foreign countries.",
+]
+
+JUNK = {
+    "caption": "In this July 7, 2017 file photo the two leaders meet at the G-20 summit in Hamburg. (AP Photo/Evan Vucci, file)",
+    "file photo": "FILE - In this Nov. 11, 2017 photo, the leaders talk during a summit in Vietnam.",
+    "credit": "Photo: Pablo Martinez Monsivais, AP",
+    "gallery counter": "Image 1 of 15",
+    "stamp": "Posted: 8:11 AM, July 15, 2018",
+    "updated": "Updated July 15, 2018 at 9:58 am",
+    "relative stamp": "2 hours ago",
+    "weather": "Areas of fog early, becoming mostly sunny this afternoon. High 91F. Winds N at 5 to 10 mph.",
+    "search widget": "Enter City and State or Zip Code",
+    "script": "window._taboola = window._taboola || []; _taboola.push({article:'auto'});",
+    "counter": "12 Comments",
+    "share": "Share on Facebook Share on Twitter",
+    "buttons": "share more_vert",
+    "newsletter": "Sign up for our newsletter to get the day's top stories delivered every morning.",
+    "breadcrumb": "Star Tribune\u2022 The Latest",
+    "arabic related": "\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627",
+}
+
+
+@pytest.mark.parametrize("kind", sorted(JUNK))
+def test_each_kind_of_page_junk_goes_and_the_story_stays(kind: str) -> None:
+    page = "\n".join([STORY[0], JUNK[kind], STORY[1], STORY[2]])
+    assert clean_article(page, None) == "\n".join(STORY)
+
+
+def test_a_list_of_related_links_goes_up_to_the_story() -> None:
+    page = "\n".join([STORY[0], "Related Articles", "Trump stands by criticism of European immigration",
+                      "Putin arrives late for meeting", STORY[1], STORY[2]])
+    assert clean_article(page, None) == "\n".join(STORY)
+
+
+def test_story_paragraphs_are_never_junk() -> None:
+    # Paragraphs that speak of photos, dates and shares are story text.
+    paragraphs = ["The photo, taken on July 15, 2018, showed the two leaders shaking hands in Helsinki.",
+                  "Shares of the company rose 4 percent on Monday after the announcement.",
+                  "On Monday, July 16, the two presidents met for more than two hours."]
+    assert strip_page_junk("\n".join(paragraphs)) == "\n".join(paragraphs)
+
+
+def test_page_lines_are_not_glued_onto_paragraphs() -> None:
+    page = "\n".join(["Posted", "July 15, 2018 at 8:11 AM", "Comment", *STORY])
+    assert not hard_wrapped(page)
+    assert clean_article(page, None) == "\n".join(STORY)
+
+
+def test_zero_width_characters_do_not_hide_a_copy() -> None:
+    text = "\n".join(STORY)
+    hidden = "".join(c + ("\u200b" if i % 4 == 0 else "") + ("\u00ad" if i % 7 == 0 else "")
+                     for i, c in enumerate(text))
+    result = find_duplicates([{"id": "wire", "text": text}, {"id": "hidden", "text": hidden}])
+    wire, copy = by_id(result)["wire"], by_id(result)["hidden"]
+    assert wire.cluster == copy.cluster and {wire.role, copy.role} == {Role.CANONICAL, Role.DUPLICATE}
+
+
+def test_a_caption_gallery_matches_only_its_identical_copies() -> None:
+    gallery = ("share\nmore_vert\nPeople hold placards during the march towards the Senate Square in Helsinki, "
+               "ahead of the arrival of the US President for the summit. (Photo by Jonathan Nackstrand / AFP)")
+    story_with_caption = "\n".join([STORY[0], gallery.split("\n")[-1], STORY[1], STORY[2]])
+    result = find_duplicates([{"id": "gallery-a", "text": gallery}, {"id": "gallery-b", "text": gallery},
+                              {"id": "story", "text": story_with_caption},
+                              {"id": "copy", "text": "\n".join(STORY)}])
+    verdicts = by_id(result)
+    assert verdicts["gallery-a"].cluster == verdicts["gallery-b"].cluster
+    assert verdicts["story"].cluster == verdicts["copy"].cluster != verdicts["gallery-a"].cluster
+    # The caption is not story text: the page that carries it is no more complete than the copy.
+    assert verdicts["story"].role is not Role.EXTENDED and verdicts["copy"].role is not Role.EXTENDED
+
+
+ENTRIES = [
+    "European Council President Donald Tusk urged the leaders to work with Europe to avoid trade wars and "
+    "prevent conflict and chaos, speaking in Beijing at the opening of a summit with China.",
+    "President Donald Trump is claiming credit for bolstering NATO as he heads into a day of meetings, "
+    "saying leaders called to thank him for getting them focused on their financial obligations.",
+    "Finnish President Sauli Niinisto welcomed his guest to the presidential palace for breakfast, where "
+    "the two discussed the Arctic, trade and the security of the Baltic region.",
+    "Hundreds of demonstrators marched through central Helsinki carrying banners that called for free "
+    "speech and human rights, while police closed several streets near the harbour.",
+    "The Kremlin spokesman told reporters that no agenda had been agreed in advance and that the two "
+    "presidents would decide themselves which questions to raise behind closed doors.",
+]
+
+
+def test_a_running_log_and_its_earlier_version_are_one_story() -> None:
+    # A running log grows at the top, under its header: the earlier version is the newer one's
+    # header and its closing part.
+    header = "The Latest on President Donald Trump's summit with Russian President Vladimir Putin (all times local):"
+    older = "\n".join([header, *reversed(ENTRIES[:2])])
+    newer = "\n".join([header, *reversed(ENTRIES)])
+    alone = ENTRIES[0]  # a piece equal to the log's first entry, without its header
+    result = find_duplicates([{"id": "latest-0900", "text": older}, {"id": "latest-1200", "text": newer},
+                              {"id": "tusk", "text": alone}])
+    verdicts = by_id(result)
+    assert verdicts["latest-0900"].cluster == verdicts["latest-1200"].cluster
+    assert verdicts["tusk"].role is Role.UNIQUE
