@@ -378,10 +378,16 @@ def _clean_fixed_point(text: str, title: str | None, junk) -> str:
 
 
 def _clean_once(text: str, title: str | None, junk) -> str:
-    # Junk and furniture go while the page's lines are still apart; only then are the lines of a
-    # hard-wrapped text joined.
-    text = drop_title_lines(strip_furniture(junk(text) if junk else text), title)
-    return join_wrapped_lines(text) if hard_wrapped(text) else text
+    # A web page's lines stay apart, so its junk is seen line by line; a hard-wrapped text's lines
+    # are fragments of sentences ("1986.", "share."), read as lines only once joined.
+    wrapped = hard_wrapped(text)
+    if junk and not wrapped:
+        text = junk(text)
+    text = drop_title_lines(strip_furniture(text), title)
+    if wrapped:
+        text = join_wrapped_lines(text)
+        text = junk(text) if junk else text
+    return text
 
 
 _WRAP_WIDTH = 100  # characters: a text wrapped by its sender has (nearly) no longer line

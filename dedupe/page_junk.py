@@ -38,17 +38,20 @@ _UI_WORD = (r"(?:share[sd]?|tweet|e-?mail|print|comments?|facebook|twitter|linke
             r"\d+|[-\u2013\u2014_/|•·:!&,.()\[\]]+)")
 # Phrases that only page furniture says, wherever they stand in a short line.
 _PAGE_PHRASES = (
-    r"sign up\b|sign me up|subscribe\b|subscription|newsletters?\b|unlimited digital access|digital access|"
+    r"sign up (?:for|to|now|today|here)|^sign up\W*$|sign me up|subscribe (?:now|today|to (?:our|the|breaking))|"
+    r"(?:your|digital) subscription|subscription (?:supports|options)|^subscribe\W*$|"
+    r"(?:our|free|daily|e-?mail) newsletters?|newsletters? (?:here|sign)|unlimited digital access|"
     r"enter city and state|zip code|you are signed in|your weather is set|accuweather|quick look|-day forecast|"
     r"add your two cents|% of readers|order reprint|click here|be the first to know|breaking news e-?mails?|"
-    r"breaking news alerts|notifications|join the (?:nation's )?conversation|scroll to top|story continued below|"
-    r"these are external links|share panel|link has been (?:posted|sent)|successfully subscribed|"
-    r"(?:share|post) (?:on|to) (?:facebook|twitter)|follow us\b|follow @|download (?:our|the) app|"
-    r"trending in\b|most (?:read|popular|viewed|shared)\b|recommended (?:video|stories|for you)|"
-    r"related (?:content|stories|articles|coverage|video)|more stories|top coverage|powered by\b|"
-    r"choose the plan|try one month|never miss a story|the day's top stories|thank you for signing up|"
-    r"please enable|javascript|cookies?\b|privacy policy|terms of (?:use|service)|all rights reserved|"
+    r"breaking news alerts|enable notifications|turn on notifications|join the (?:nation's )?conversation|"
+    r"scroll to top|story continued below|these are external links|share panel|link has been (?:posted|sent)|"
+    r"successfully subscribed|(?:share|post) (?:on|to) (?:facebook|twitter)|follow us (?:on|at)\b|"
+    r"download (?:our|the) app|choose the plan|try one month|never miss a story|the day's top stories|"
+    r"thank you for signing up|please enable|privacy policy|terms of (?:use|service)|"
     r"comments? (?:are|have been) closed|view comments|leave a comment|report an error|"
+    # Headings of page lists, at the start of a line.
+    r"^(?:trending (?:in|now)|most (?:read|popular|viewed|shared)|recommended (?:video|stories|for you)|"
+    r"related (?:content|stories|articles|coverage|video)|more stories|top coverage|powered by)\b|"
     # Arabic: read also, related topics or news, most read, follow us, share, subscribe, photo credit.
     r"\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627|\u0645\u0648\u0627\u0636\u064a\u0639 \u0630\u0627\u062a \u0635\u0644\u0629|"
     r"\u0623\u062e\u0628\u0627\u0631 \u0630\u0627\u062a \u0635\u0644\u0629|\u0627\u0644\u0623\u0643\u062b\u0631 \u0642\u0631\u0627\u0621\u0629|"
@@ -67,11 +70,19 @@ _MARKERS = (
     r"(?:\b(?:ap|afp|reuters|epa|getty images) photo|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$|"
     r"\b(?:high|low)s?(?: (?:near|around|of))? -?\d+\s*\u00b0?[fc]\b|\bwinds? (?:[nsew]{1,3}|light|calm)\b[^\n]{0,12}\d+ ?mph\b")
 _SHORT = 20   # words: a line of page phrases is at most this long
-_STAMP = re.compile(rf"(?:{_STAMP_WORD}[ \t\u00a0]*)+", re.IGNORECASE)
-_UI = re.compile(rf"(?:{_UI_WORD}[ \t\u00a0]*)+", re.IGNORECASE)
+# Each word whole: "Togo" is not "to" and "go".
+_STAMP = re.compile(rf"(?:{_STAMP_WORD}(?![^\W\d_])[ \t\u00a0]*)+", re.IGNORECASE)
+_UI = re.compile(rf"(?:{_UI_WORD}(?![^\W\d_])[ \t\u00a0]*)+", re.IGNORECASE)
+# Prices and rows of figures are a table's, never a stamp's or a button's.
+_TABLE = re.compile(r"\d[.,]\d|\d+\D+\d+\D+\d")
 _PHRASE = re.compile(_PAGE_PHRASES, re.IGNORECASE)
 _MARKER = re.compile(_MARKERS, re.IGNORECASE)
-_HAS_STAMP = re.compile(rf"\d|\b(?:{_MONTHS}|{_DAYS}|ago|posted|updated|published|yesterday|today)\b", re.IGNORECASE)
+# A stamp carries a time of day, a year beside a month, or a stamp word ("Posted", "2 hours
+# ago"); a date without a year ("Dec 31"), or figures and periods alone ("1986/87 1985/86"), are
+# the columns of a table.
+_HAS_STAMP = re.compile(
+    rf"\d{{1,2}}:\d{{2}}|\b(?:{_MONTHS})\b[^\n]*\b(?:19|20)\d\d\b|\b(?:posted|updated|published|yesterday|today)\b|"
+    r"\b(?:\d+|an?|one) (?:mins?|minutes?|hours?|hrs?|days?)\b(?: ago)?", re.IGNORECASE)
 # A list of related links: its heading, then headlines (lines that end no sentence).
 _LIST_HEADING = re.compile(
     r"(?:related(?: \w+){0,2}|more (?:from|on|stories|news)\b[^\n]{0,40}|see also|read (?:more|also|next)|"
@@ -80,6 +91,8 @@ _LIST_HEADING = re.compile(
     r"(?:\u0645\u0648\u0627\u0636\u064a\u0639|\u0623\u062e\u0628\u0627\u0631) \u0630\u0627\u062a \u0635\u0644\u0629)"
     r"\s*:?", re.IGNORECASE)
 _CREDIT = re.compile(r"(?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w.'\u2019-]*(?:[ \t]*[/|,][ \t]*[\w ]{1,30})?")
+_HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
+_LETTER = re.compile(r"[^\W\d_]")
 _NAV = re.compile("[\u2022|\u203a\u00bb]")
 _LINK_LINES = 12          # a list of links is at most this many lines
 _LINK_WORDS = 16          # a link's headline is at most this many words
@@ -92,7 +105,7 @@ def junk_lines(text: str) -> list[bool]:
     flags = [_is_junk(line) for line in lines]
     for k in range(1, len(lines)):
         # A photographer's name alone under a caption: "Mel Evans".
-        flags[k] = flags[k] or (flags[k - 1] and bool(_CREDIT.fullmatch(lines[k].strip())))
+        flags[k] = flags[k] or (bool(_MARKER.search(lines[k - 1])) and bool(_CREDIT.fullmatch(lines[k].strip())))
     k = 0
     while k < len(lines):
         # A list of related links: the heading and the headlines after it, up to the first line
@@ -130,11 +143,15 @@ def _is_junk(line: str) -> bool:
         return False
     if _PHRASE.search(stripped):
         return True
+    if _TABLE.search(stripped) and not _HAS_TIME.search(stripped):
+        return False
     if _STAMP.fullmatch(stripped) and _HAS_STAMP.search(stripped):
         return True
     if words <= 8 and _NAV.search(stripped) and not stripped.endswith(_SENTENCE_END):
         return True  # a breadcrumb or a page title: "Star Tribune\u2022 The Latest", "Headline | Miami Herald"
-    return words <= 8 and bool(_UI.fullmatch(stripped))
+    # Buttons and counters: page words alone, and at least one of them (figures and rules alone are
+    # a table's rows).
+    return words <= 8 and _LETTER.search(stripped) is not None and bool(_UI.fullmatch(stripped))
 
 
 def _link_like(line: str) -> bool:
