@@ -21,6 +21,9 @@ class Role(str, enum.Enum):
     """Lacks part of the canonical's text: cut short, or passages dropped."""
     EXTENDED = "extended"
     """Carries substantial text that the canonical lacks."""
+    VERSION = "version"
+    """Another version of the story (a write-through), joined to it through a chain of versions,
+    sharing under half of its text with the canonical."""
     UNIQUE = "unique"
     """No other article reproduces the same text."""
 

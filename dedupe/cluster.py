@@ -1,20 +1,32 @@
 """Clustering: verified pairs → stories, each with a canonical version and a role per member.
 
-Connected components alone chain unrelated stories through one digest or one shared quote, so
-every member is checked against its story's canonical directly; members that fail leave and are
-clustered again among themselves, round after round, until every story holds.
+A story is a connected set of **strong links**: accepted pairs in which the shorter text holds
+at least ``WEAK_COVERAGE`` (a fifth) of the longer one, so one text mostly reproduces the
+other. A **weak link** (a short page holding a small part of a long one: a copy cut short early)
+may attach a page that has no strong link to a story, through its best such link, but never
+joins two stories. Successive write-through versions are linked pairwise, so a story holds the
+whole chain even where the latest version shares little with the earliest.
 
-The canonical is the most complete version: the member sharing the most text with the others
-(its *support*: the words it shares with each other member it was compared with, summed), and among
-members within ``TOLERANCE`` of that, the longest. Versions that differ from it only by small
-edits are equally complete: among them the canonical is the earliest in ``source_priority``,
-then the earliest ``published``, then the smallest id. Ties therefore never depend on input
-order.
+Every member is then judged against its story's canonical. Sharing little with it keeps a member
+(a later version along the chain); a guard's refusal does not: a digest's item, a templated
+story with other facts, an embedded passage or a page of junk leaves the story, with whatever
+joined the story only through it, and is clustered again among the others that left. So one
+digest cut down to its first items, or one shared quote, cannot chain two stories together.
 
-A member lacking a passage of the canonical (``min_gap_tokens`` words or more) is ``truncated``;
-one carrying substantial text that the canonical lacks (such passages adding up to a tenth of the
-canonical's length) is ``extended``; one with both is whichever it has more of; one with neither
-is a ``duplicate``.
+The canonical chooses roles; it does not decide membership. It is the most complete version:
+the member sharing the most text with the others (its *support*: the words it shares with each
+other member it was compared with, summed), and among members within ``TOLERANCE`` of that, the
+longest, page junk being cleaned away before anything is counted. Versions that differ from it
+only by small edits are equally complete: among them the canonical is the cleanest (fewest words
+that no other member carries: house edits, local touches), then the earliest in
+``source_priority``, then the earliest ``published``, then the smallest id. Ties therefore never
+depend on input order.
+
+Each member is then read against the canonical. One sharing under half of its text with it,
+joined through a chain of versions, is a ``version``; one lacking a passage of the canonical
+(``min_gap_tokens`` words or more) is ``truncated``; one carrying substantial text that the
+canonical lacks (such passages adding up to a tenth of the canonical's length) is ``extended``;
+one with both is whichever it has more of; one with neither is a ``duplicate``.
 """
 
 from __future__ import annotations
@@ -26,12 +38,14 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from .article import Role
-from .verify import Gap, PairScores, Verifier
+from .verify import Decision, Gap, PairScores, Verifier
 
-__all__ = ["Ranking", "Stories", "cluster", "roles"]
+__all__ = ["Ranking", "Stories", "cluster", "roles", "story_links"]
 
 TOLERANCE = 0.02  # versions whose support is within 2% of the best are equally well supported
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
+WEAK_COVERAGE = 0.2   # a link whose shorter text holds less than this share of the longer one is weak
+VERSION_SHARE = 0.5   # a member sharing less of its text than this with the canonical is a version
 
 
 @dataclass(frozen=True)
@@ -49,79 +63,136 @@ class Stories:
     """The outcome of clustering.
 
     ``canonical[i]`` is the index of article ``i``'s canonical (``i`` itself for a canonical or
-    a unique article). ``scores`` holds the verified pairs ``(member, canonical)``.
+    a unique article). ``scores`` holds the scores of the pairs ``(member, canonical)``;
+    ``links`` the pairs that joined the stories, ``(m, 2)``.
     """
 
     canonical: np.ndarray
     scores: PairScores
+    links: np.ndarray
 
 
 def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, ranking: Ranking) -> Stories:
-    """Group the accepted pairs of ``matches`` into stories checked against their canonicals."""
+    """Group the accepted pairs of ``matches`` into stories, choose each story's canonical and
+    score every member against it. ``digests`` flags the digests: a member that a guard refuses
+    against its story's canonical (a digest's item, a templated story, an embedded passage)
+    leaves the story and is clustered again with the others that left."""
     n = len(verifier.sketches)
+    strong, weak = link_kinds(verifier, matches)
     canonical = np.arange(n)
     active = np.ones(n, dtype=bool)
-    # Pairs link a story only when accepted, but every pair scored inside a story counts
-    # towards support: two versions that each added their own paragraphs still share the rest.
-    linked = matches.accepted & _best_partial(verifier, matches)
-    edges = matches.pairs
-    # The words a pair shares, counted alike for both sides (the smaller of what each holds of the
-    # other: a phrase a text repeats must not count twice for it); a text's support is the sum
-    # over the pairs inside its story. Counting words, not shingles, keeps an inserted paragraph
-    # or an edited word from costing more than the words it touches.
-    held = np.where(matches.aligned, _shared_words(verifier, matches), np.nan)
-    words = verifier.sketches.word_counts
-    rounds: list[PairScores] = []
+    used: list[np.ndarray] = []
     while True:
-        live = active[edges[:, 0]] & active[edges[:, 1]]
-        edges, held, linked = edges[live], held[live], linked[live]
-        if not linked.any():
+        live = active[matches.pairs[:, 0]] & active[matches.pairs[:, 1]]
+        links = story_links(verifier, matches, strong & live, weak & live)
+        if not len(links):
             break
-        links = edges[linked]
-        graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-        _, component = connected_components(graph, directed=False)
-        # Support counts every match inside a story, links or not.
-        inside = component[edges[:, 0]] == component[edges[:, 1]]
-        unknown = inside & np.isnan(held)  # pairs left unaligned when scored: align them now
-        if unknown.any():
-            held[unknown] = _shared_words(verifier, verifier.score(edges[unknown], align_all=True))
-        support = np.bincount(edges[inside].ravel(), np.repeat(held[inside], 2), n)
-        in_story = np.zeros(n, dtype=bool)
-        in_story[links.ravel()] = True
-        heads, members, checked = _check(verifier, component, in_story,
-                                         _most_complete(component, in_story, support, words), ranking, digests)
-        kept = checked.accepted
-        rounds.append(_select(checked, kept))
-        canonical[members[kept]] = heads[members[kept]]
+        component = _components(links, n)
+        in_story = np.bincount(component, minlength=n)[component] > 1
+        heads = _canonicals(verifier, _select(matches, live), component, in_story, ranking)
+        members = np.flatnonzero(in_story & (heads != np.arange(n)))
+        judged = verifier.judge(np.stack([members, heads[members]], axis=1), digests).decision
+        # Sharing little with the canonical keeps a member (a later version along the chain); a
+        # guard's refusal (a digest's item, a template, an embedded passage) does not.
+        kept = members[(judged > 0) | (judged == Decision.LOW_OVERLAP)]
+        # What a refused member joined to the story without it joins no longer.
+        stays = np.zeros(n, dtype=bool)
+        stays[kept] = stays[heads[members]] = True
+        inside = _components(links[stays[links[:, 0]] & stays[links[:, 1]]], n)
+        kept = kept[inside[kept] == inside[heads[kept]]]
+        canonical[kept] = heads[kept]
+        settled = np.zeros(n, dtype=bool)
+        settled[kept] = settled[heads[kept]] = True
+        used.append(links[settled[links[:, 0]] & settled[links[:, 1]]])
         # A story is settled once checked: its canonical and the members that held leave the
-        # graph; members that failed are clustered again among themselves.
-        active[members[kept]] = False
+        # graph; members that a guard refused are clustered again among themselves.
+        active[kept] = False
         active[np.unique(heads[members])] = False
-    scores = PairScores.concat(rounds) if rounds else verifier.score(np.empty((0, 2), dtype=np.int64))
-    return Stories(canonical, scores)
+    members = np.flatnonzero(canonical != np.arange(n))
+    scores = verifier.score(np.stack([members, canonical[members]], axis=1), align_all=True)
+    return Stories(canonical, scores, np.concatenate(used) if used else np.empty((0, 2), dtype=np.int64))
 
 
-def _shared_words(verifier: Verifier, scores: PairScores) -> np.ndarray:
-    words = verifier.sketches.word_counts
-    return np.minimum(scores.coverage_ab * words[scores.pairs[:, 0]], scores.coverage_ba * words[scores.pairs[:, 1]])
+def link_kinds(verifier: Verifier, matches: PairScores) -> tuple[np.ndarray, np.ndarray]:
+    """Which accepted pairs are strong links (the shorter text holds at least ``WEAK_COVERAGE``
+    of the longer one) and which are weak, one flag per pair."""
+    coverage = verifier.oriented(matches).coverage
+    strong = matches.accepted & (coverage >= WEAK_COVERAGE)
+    return strong, matches.accepted & ~strong
 
 
-def _best_partial(verifier: Verifier, matches: PairScores) -> np.ndarray:
-    """Keep, for each text that is a small part of several others, only its best match.
+def story_links(verifier: Verifier, matches: PairScores, strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """The pairs that make stories, ``(m, 2)``: every ``strong`` link, and for each page without
+    one its best ``weak`` link (see the module's docstring)."""
+    n = len(verifier.sketches)
+    shorter, _ = verifier.shorter_longer(matches)
+    component = _components(matches.pairs[strong], n)
+    alone = np.bincount(component, minlength=n)[component] == 1
+    attach = weak & _best_partial(verifier, matches, weak) & alone[shorter]
+    return matches.pairs[strong | attach]
+
+
+def _select(scores: PairScores, mask: np.ndarray) -> PairScores:
+    return PairScores(**{name: value[mask] for name, value in vars(scores).items()})
+
+
+def _components(links: np.ndarray, n: int) -> np.ndarray:
+    graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _best_partial(verifier: Verifier, matches: PairScores, partial: np.ndarray) -> np.ndarray:
+    """Keep, for each text that is a small part of several others (the pairs flagged in
+    ``partial``), only its best match.
 
     A copy cut short needs one link to join its story; linked to every text that opens the same
     way (market reports that share a first paragraph) it would chain them all together.
     """
     keep = np.ones(len(matches), dtype=bool)
     shorter, _ = verifier.shorter_longer(matches)
-    coverage = verifier.oriented(matches).coverage
-    partial = np.flatnonzero(matches.accepted & (coverage < verifier.config.partial_coverage))
+    partial = np.flatnonzero(partial)
     if len(partial) == 0:
         return keep
     order = partial[np.lexsort((partial, -matches.cosine[partial], shorter[partial]))]
     first = np.r_[True, shorter[order][1:] != shorter[order][:-1]]
     keep[order[~first]] = False
     return keep
+
+
+def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, in_story: np.ndarray,
+                ranking: Ranking) -> np.ndarray:
+    """Each article's canonical: for a story's members, the version chosen by the module's rule;
+    for the others, the article itself."""
+    n = len(component)
+    a, b = matches.pairs[:, 0], matches.pairs[:, 1]
+    inner = matches.pairs[in_story[a] & (component[a] == component[b])]
+    # The words a pair shares, counted alike for both sides (the smaller of what each holds of the
+    # other: a phrase a text repeats must not count twice for it); a text's support is the sum
+    # over the pairs inside its story, accepted or not: two versions that each added their own
+    # paragraphs still share the rest.
+    support = np.bincount(inner.ravel(), np.repeat(_shared_words(verifier, verifier.score(inner, align_all=True)), 2),
+                          n)
+    words = verifier.sketches.word_counts
+    complete = _most_complete(component, in_story, support, words)
+    # Versions that differ from the most complete only by small edits (no passage of
+    # min_gap_tokens words either way) are as complete: the cleanest of them, then the rest of
+    # the ranking, is the canonical.
+    members = np.flatnonzero(in_story & (complete[component] != np.arange(n)))
+    versus = verifier.score(np.stack([members, complete[component[members]]], axis=1), align_all=True)
+    same = versus.accepted & (versus.gaps_ab == 0) & (versus.gaps_ba == 0)
+    own = words - verifier.held_words(inner)
+    contenders = np.concatenate([complete[complete >= 0], members[same]])
+    contenders = contenders[np.lexsort((contenders, ranking.published[contenders], ranking.priority[contenders],
+                                        own[contenders], component[contenders]))]
+    first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
+    head = np.arange(n)
+    head[component[first]] = first
+    return np.where(in_story, head[component], np.arange(n))
+
+
+def _shared_words(verifier: Verifier, scores: PairScores) -> np.ndarray:
+    words = verifier.sketches.word_counts
+    return np.minimum(scores.coverage_ab * words[scores.pairs[:, 0]], scores.coverage_ba * words[scores.pairs[:, 1]])
 
 
 def _most_complete(component: np.ndarray, in_story: np.ndarray, support: np.ndarray,
@@ -135,48 +206,10 @@ def _most_complete(component: np.ndarray, in_story: np.ndarray, support: np.ndar
     nodes = nodes[support[nodes] >= (1.0 - TOLERANCE) * best[component[nodes]]]
     order = np.lexsort((nodes, -words[nodes], component[nodes]))
     nodes = nodes[order]
-    first = np.r_[True, component[nodes][1:] != component[nodes][:-1]]
+    first = np.r_[True, component[nodes][1:] != component[nodes][:-1]][:len(nodes)]
     chosen = np.full(count, -1, dtype=np.int64)
     chosen[component[nodes[first]]] = nodes[first]
     return chosen
-
-
-def _check(verifier: Verifier, component: np.ndarray, in_story: np.ndarray, complete: np.ndarray,
-           ranking: Ranking, digests: np.ndarray):
-    """Choose each story's canonical and check every member against it.
-
-    The most complete version has the last word only over versions that differ from it: among
-    those that are its duplicates (no passage of ``min_gap_tokens`` words either way), the one
-    preferred by ``source_priority``, then the earliest ``published``, then the smallest id is
-    the canonical. Returns each node's head, the members checked, and their scores.
-    """
-    n = len(component)
-    nodes = np.arange(n)
-    heads = complete[component]
-    members = np.flatnonzero(in_story & (heads != nodes))
-    first = verifier.judge(np.stack([members, heads[members]], axis=1), digests)
-    same = first.accepted & (first.gaps_ab == 0) & (first.gaps_ba == 0)
-    contenders = np.concatenate([complete[complete >= 0], members[same]])
-    order = np.lexsort((contenders, ranking.published[contenders], ranking.priority[contenders],
-                        component[contenders]))
-    contenders = contenders[order]
-    lead = np.r_[True, component[contenders][1:] != component[contenders][:-1]]
-    preferred = complete.copy()
-    preferred[component[contenders[lead]]] = contenders[lead]
-    moved = preferred != complete
-    if not moved.any():
-        return heads, members, first
-    # Stories whose canonical moved to a duplicate are checked again against it.
-    heads = preferred[component]
-    again = np.flatnonzero(in_story & moved[component] & (heads != nodes))
-    unchanged = ~moved[component[members]]
-    checked = PairScores.concat([_select(first, unchanged),
-                                 verifier.judge(np.stack([again, heads[again]], axis=1), digests)])
-    return heads, np.concatenate([members[unchanged], again]), checked
-
-
-def _select(scores: PairScores, mask: np.ndarray) -> PairScores:
-    return PairScores(**{name: value[mask] for name, value in vars(scores).items()})
 
 
 def roles(stories: Stories, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -197,7 +230,8 @@ def roles(stories: Stories, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     substantial = extra & (extra_words >= EXTENDED_SHARE * words[heads])
     extended = substantial & (~lacking | (extra_words > lacked_words))
     truncated = lacking & ~extended
-    role[members] = np.where(truncated, Role.TRUNCATED.value,
-                             np.where(extended, Role.EXTENDED.value, Role.DUPLICATE.value))
-    missing[members] = np.where(truncated, s.gaps_ba, 0)
+    version = s.coverage_ab < VERSION_SHARE
+    role[members] = np.where(version, Role.VERSION.value, np.where(
+        truncated, Role.TRUNCATED.value, np.where(extended, Role.EXTENDED.value, Role.DUPLICATE.value)))
+    missing[members] = np.where(truncated & ~version, s.gaps_ba, 0)
     return role, missing

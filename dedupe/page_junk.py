@@ -31,7 +31,7 @@ _STAMP_WORD = (rf"(?:{_MONTHS}|{_DAYS}|[ap]\.?m\.?|noon|midnight|[ecmp][sd]?t|gm
 _UI_WORD = (r"(?:share[sd]?|tweet|e-?mail|print|comments?|facebook|twitter|linkedin|pinterest|whatsapp|reddit|"
             r"google\+?|g?share|fb(?:share)?|more(?:_vert)?|close|prev(?:ious)?|next|save|pin|search|edit|menu|home|"
             r"images?|photos?|videos?|gallery|back|to|view|of|sign|up|in|me|subscribe|follow|connect|watch(?:ed)?|"
-            r"just|now|playing|play_arrow|video_youtube|amp|show|chapters|cancel|send|posted|hide|caption|toggle|"
+            r"commentemailmore|emailmore|just|now|playing|play_arrow|video_youtube|amp|show|chapters|cancel|send|posted|hide|caption|toggle|"
             r"enlarge|expand|collapse|reprints?|purchase|order|permalink|go|top|scroll|page|story|the|first|"
             r"leave|a|add|your|post|link|copy|copied|slideshow|recommended|related|content|stories|articles?|"
             r"trending|popular|most|read|latest|news|live|updates?|skip|ad|advertisement|sponsored|"
@@ -57,16 +57,18 @@ _PAGE_PHRASES = (
     r"\u0623\u062e\u0628\u0627\u0631 \u0630\u0627\u062a \u0635\u0644\u0629|\u0627\u0644\u0623\u0643\u062b\u0631 \u0642\u0631\u0627\u0621\u0629|"
     r"\u062a\u0627\u0628\u0639\u0648\u0646\u0627|\u0634\u0627\u0631\u0643 \u0639\u0628\u0631|\u0627\u0634\u062a\u0631\u0643 \u0641\u064a|"
     r"\u062a\u0635\u0648\u064a\u0631:")
-# Markers no paragraph of a story carries, whatever the line's length: photo credits and captions,
-# embedded script.
+# Markers no paragraph of a story carries, whatever the line's length: photo credits and captions.
 _MARKERS = (
     r"\((?:ap|afp|reuters|epa|getty|photo)[^()\n]{0,20}photo\b[^()\n]{0,80}\)|\(photo:? [^()\n]{0,80}\)|"
     r"\bphoto(?:s|graph)?:\s*[^\n]{0,60}(?:/|,\s*)(?:ap|afp|reuters|getty images|epa|ap photo)\b|"
     r"\b(?:afp|ap|epa-efe|reuters)/getty images\b|\bgetty images\b\)?\s*$|"
     r"\([^()\n]{2,60}\s/\s(?:ap|afp|reuters|getty images|epa|ap photo)\)|\bhandout (?:picture|photo)\b|"
     r"^\s*file\s*[-\u2013\u2014]+\s*(?:in )?th(?:is|ese)\b|^\s*in this (?:\w+ )*(?:file )?photo\b|"
-    r"^\s*(?:image|photo|slide) \d+ ?(?:of|/) ?\d+\b|^\s*\d+ ?/ ?\d+\s*$|"
-    r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|\}\s*\)\s*;|\bvar \w+\s*=|_taboola|googletag|\.push\(\{|"
+    r"^\s*(?:image|photo|slide) \d+ ?(?:of ?/?|/) ?\d+\b|^\s*\d+ ?/ ?\d+\s*$|"
+    # A credit closing a caption: "(Martti Kainulainen/Lehtikuva via AP)", "(Jorge Silva/Pool Photo via AP)".
+    r"\([^()\n]{0,60}(?:/|\bvia )[^()\n]{0,60}\b(?:ap|afp|reuters|epa(?:-efe)?|getty images|pool)\b[^()\n]{0,20}\)\s*$|"
+    # A stamp behind a byline: "Kim Hjelmgaard, USA TODAY Published 6:14 a.m. ET July 16, 2018".
+    r"\b(?:published|updated|posted)\b:? \d{1,2}:\d{2}|"
     r"(?:\b(?:ap|afp|reuters|epa|getty images) photo|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$|"
     r"\b(?:high|low)s?(?: (?:near|around|of))? -?\d+\s*\u00b0?[fc]\b|\bwinds? (?:[nsew]{1,3}|light|calm)\b[^\n]{0,12}\d+ ?mph\b")
 _SHORT = 20   # words: a line of page phrases is at most this long
@@ -91,6 +93,16 @@ _LIST_HEADING = re.compile(
     r"(?:\u0645\u0648\u0627\u0636\u064a\u0639|\u0623\u062e\u0628\u0627\u0631) \u0630\u0627\u062a \u0635\u0644\u0629)"
     r"\s*:?", re.IGNORECASE)
 _CREDIT = re.compile(r"(?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w.'\u2019-]*(?:[ \t]*[/|,][ \t]*[\w ]{1,30})?")
+# A gallery's caption toggles, in lower case ("... Helsinki. less", "Putin in the ... more"); a
+# wire's "MORE" closes a take.
+_TOGGLE = re.compile(r"[.!?\"\u201d] less\s*$|(?:\.\.\.|\u2026) more\s*$")
+# Script text: a line that opens with code, or a short line holding some.
+_SCRIPT_START = re.compile(r"(?:<script|\(?function\s*\(|var \w+\s*=|window\.\w|document\.\w|googletag|[{}])",
+                           re.IGNORECASE)
+_SCRIPT = re.compile(r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|\}\s*\)\s*;|_taboola|googletag|\.push\(\{",
+                     re.IGNORECASE)
+_STAMP_WORDS = 14  # words: a line with a date and a time of day is a stamp up to this long
+_DATE_TIME = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}},? (?:19|20)\d\d\b[^\n]{{0,24}}\b\d{{1,2}}:\d{{2}}\b", re.IGNORECASE)
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _LETTER = re.compile(r"[^\W\d_]")
 _NAV = re.compile("[\u2022|\u203a\u00bb]")
@@ -136,13 +148,17 @@ def _is_junk(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
-    if _MARKER.search(stripped):
+    if _MARKER.search(stripped) or _TOGGLE.search(stripped):
         return True
     words = len(stripped.split())
+    if _SCRIPT_START.match(stripped) or (words <= _SHORT and _SCRIPT.search(stripped)):
+        return True
     if words > _SHORT:
         return False
     if _PHRASE.search(stripped):
         return True
+    if words <= _STAMP_WORDS and _DATE_TIME.search(stripped):
+        return True  # "The Associated Press | Monday, July 16, 2018, 7:24 a.m."
     if _TABLE.search(stripped) and not _HAS_TIME.search(stripped):
         return False
     if _STAMP.fullmatch(stripped) and _HAS_STAMP.search(stripped):

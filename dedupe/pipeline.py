@@ -289,7 +289,8 @@ def _missing_name(flags: int) -> str | None:
     return None
 
 
-_ROLE_ORDER = {Role.CANONICAL: 0, Role.DUPLICATE: 1, Role.EXTENDED: 2, Role.TRUNCATED: 3, Role.UNIQUE: 4}
+_ROLE_ORDER = {Role.CANONICAL: 0, Role.DUPLICATE: 1, Role.EXTENDED: 2, Role.TRUNCATED: 3, Role.VERSION: 4,
+               Role.UNIQUE: 5}
 
 
 def _order(verdicts: list[Verdict]) -> tuple[list[Verdict], list[Story]]:

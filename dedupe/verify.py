@@ -54,6 +54,7 @@ _NAMES_MIN, _NAMES_SHARE = 3, 2 / 3
 _DIGEST_ITEM = 0.5   # a text holding less than this share of a digest is one of its items
 _PASSAGE = 20        # words: a run one side lacks this long is an added or dropped passage
 _FACT_SWAPS = 2      # facts swapped in place that make a template (one, for a partial copy)
+_SWAPPED_SHARE = 0.1  # ... and at least this share of the shorter text's facts
 _TABLE_FIGURES = 0.15  # distinct figures per word from which a text reads as a table
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
 
@@ -244,6 +245,19 @@ class Verifier:
                       *self.figures_, *self.names_, sk.shingle_size, pairs, which, self.config.min_gap_tokens,
                       _PASSAGE)
 
+    def held_words(self, pairs: np.ndarray) -> np.ndarray:
+        """How many of each article's words another article holds, counting the articles it is
+        paired with in ``pairs`` (either side): one count per article."""
+        sk = self.sketches
+        pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+        both = np.concatenate([pairs, pairs[:, ::-1]])
+        both = both[np.lexsort((both[:, 1], both[:, 0]))]
+        starts = np.searchsorted(both[:, 0], np.arange(len(sk) + 1)).astype(np.int64)
+        held = _held_by_any(sk.word_offsets, sk.shingle_offsets, *self.shingle_index_, sk.shingle_size,
+                            starts, np.ascontiguousarray(both[:, 1]))
+        running = np.r_[0, np.cumsum(held, dtype=np.int64)]
+        return running[sk.word_offsets[1:]] - running[sk.word_offsets[:-1]]
+
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
 
@@ -308,7 +322,11 @@ class Verifier:
         table = facts_short[:, 0] >= _TABLE_FIGURES * words[shorter]
         facts_differ |= table & (facts_short[:, 0] > facts_short[:, 1])
         facts_differ |= swaps[:, 0] >= 1
-        facts_differ |= swaps[:, 1] >= np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS)
+        # A long text edited in a few places (a name spelt out, a title added) keeps most of its
+        # facts: swaps make a template only when they are a share of the facts it holds.
+        facts_held = facts_short[:, 0] + facts_short[:, 2]
+        facts_differ |= swaps[:, 1] >= np.maximum(np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS),
+                                                  _SWAPPED_SHARE * facts_held)
         # A copy cut short is the original's opening: what it shares starts where the original
         # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
         # wrap-up quoting a shorter story holds it scattered over its length.
@@ -317,7 +335,7 @@ class Verifier:
         # no header, and stays apart.
         slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
         at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
-        at_tail = (lead <= slack) & (last >= longer_words - 1 - slack) & (closing >= 0.8 * coverage * longer_words)
+        at_tail = (lead <= slack) & (last >= longer_words - 1 - slack)
         not_at_lead = (coverage < cfg.partial_coverage) & ~at_lead & ~at_tail
 
         decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
@@ -612,6 +630,23 @@ def _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, cove
                 found_at[j] = at
                 covered[j:j + width] = True
                 i += 1
+
+
+@numba.njit(cache=True, parallel=True)
+def _held_by_any(word_offsets, shingle_offsets, by_hash, positions, size, starts, partners):
+    """For each article x, which of its words some article of ``partners[starts[x]:starts[x + 1]]``
+    holds: one flag per word of the corpus."""
+    held = np.zeros(word_offsets[-1], dtype=np.bool_)
+    for x in numba.prange(len(starts) - 1):
+        n_words = word_offsets[x + 1] - word_offsets[x]
+        if n_words == 0 or starts[x] == starts[x + 1]:
+            continue
+        found_at = np.full(shingle_offsets[x + 1] - shingle_offsets[x], -1, dtype=np.int64)
+        covered = np.zeros(n_words, dtype=np.bool_)
+        for p in range(starts[x], starts[x + 1]):
+            _held_words(x, partners[p], shingle_offsets, by_hash, positions, min(size, n_words), found_at, covered)
+        held[word_offsets[x]:word_offsets[x + 1]] = covered
+    return held
 
 
 @numba.njit(cache=True)

@@ -193,7 +193,9 @@ def test_articles_outside_the_window_are_never_matched_and_pruned_on_demand(tmp_
 def test_pruning_a_canonical_gives_its_story_the_best_remaining_version(tmp_path: Path) -> None:
     story = "The ministry said on Tuesday that a new desalination plant will open next year in the north. " * 2
     with Index(tmp_path / "news.db") as index:
-        index.add([{"id": "full", "text": story + "It will serve two hundred thousand homes.",
+        # The fuller version ends with a passage the others lack (more than a small edit).
+        index.add([{"id": "full", "text": story + "It will serve two hundred thousand homes in the northern emirates "
+                                                 "from next summer.",
                     "published": "2025-07-01T00:00:00Z"},
                    {"id": "cut", "text": story, "published": "2025-07-30T00:00:00Z"},
                    {"id": "copy", "text": "ABU DHABI (WAM) -- " + story, "published": "2025-07-30T01:00:00Z"}],
