@@ -19,7 +19,8 @@ other member it was compared with, summed), and among members within ``TOLERANCE
 longest, page junk being cleaned away before anything is counted. Versions that differ from it
 only by small edits are equally complete: among them the canonical is the cleanest (fewest words
 that no other member carries: house edits, local touches), then the earliest in
-``source_priority``, then the earliest ``published``, then the smallest id. Ties therefore never
+``source_priority``, then the earliest ``published`` (then, in an index, the earliest arrival),
+then the smallest id. Ties therefore never
 depend on input order.
 
 Each member is then read against the canonical. One sharing under half of its text with it,
@@ -56,6 +57,9 @@ class Ranking:
     """Position of the article's source in ``source_priority`` (its length when absent)."""
     published: np.ndarray
     """Publication time as a POSIX timestamp, ``inf`` when unknown."""
+    arrival: np.ndarray
+    """When the article arrived (an index's order of arrival), ``inf`` when unknown: ranks
+    versions that have no publication time."""
 
 
 @dataclass(frozen=True)
@@ -182,7 +186,8 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     same = versus.accepted & (versus.gaps_ab == 0) & (versus.gaps_ba == 0)
     own = words - verifier.held_words(inner)
     contenders = np.concatenate([complete[complete >= 0], members[same]])
-    contenders = contenders[np.lexsort((contenders, ranking.published[contenders], ranking.priority[contenders],
+    contenders = contenders[np.lexsort((contenders, ranking.arrival[contenders], ranking.published[contenders],
+                                        ranking.priority[contenders],
                                         own[contenders], component[contenders]))]
     first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
     head = np.arange(n)

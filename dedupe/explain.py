@@ -20,7 +20,7 @@ import numpy as np
 
 from .article import Article
 from .candidates import candidate_pairs
-from .clean import clean_corpus
+from .clean import clean_corpus, normalize_unicode
 from .config import DedupeConfig
 from .errors import InputError
 from .pipeline import Deduplicator, collect_articles
@@ -49,7 +49,9 @@ class PairExplanation:
 
     ``containment_ab`` is the share of ``a``'s shingles found in ``b`` (and the other way
     round); ``coverage_ab`` the share of ``a``'s words that ``b`` holds, word for word in
-    order. ``jaccard_estimated`` comes from the MinHash signatures, ``jaccard`` from the shingle
+    order. ``chain_a``/``chain_b``: for a ``version``, the versions joining it to the canonical.
+    ``dropped_a``/``dropped_b``: the lines cleaning dropped or cut (page junk, furniture, learnt
+    boilerplate), so what was not compared can be seen. ``jaccard_estimated`` comes from the MinHash signatures, ``jaccard`` from the shingle
     sets themselves. ``rule`` names the :class:`~dedupe.verify.Decision` and ``reason`` says it
     in words. ``role_a``/``role_b`` are the roles a scan of the same articles gives, and
     ``same_story`` whether it puts the two in one story; ``missing`` where the one that lacks
@@ -75,6 +77,10 @@ class PairExplanation:
     role_b: str
     missing: str | None
     passages: tuple[Passage, ...]
+    chain_a: tuple[str, ...] = ()
+    chain_b: tuple[str, ...] = ()
+    dropped_a: tuple[str, ...] = ()
+    dropped_b: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as one JSON-ready object (``dedupe explain --json``)."""
@@ -86,6 +92,8 @@ class PairExplanation:
             "words": {"a": self.words_a, "b": self.words_b},
             "rule": self.rule, "reason": self.reason, "accepted": self.accepted, "same_story": self.same_story,
             "roles": {"a": self.role_a, "b": self.role_b}, "missing": self.missing,
+            "chain": {"a": list(self.chain_a), "b": list(self.chain_b)},
+            "dropped": {"a": list(self.dropped_a), "b": list(self.dropped_b)},
             "passages": [{"kind": p.kind, "a": p.a, "b": p.b} for p in self.passages],
         }
 
@@ -108,7 +116,7 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
         raise InputError(a_id, "give two different articles")
     i, j = where[a_id], where[b_id]
     cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted], config.boilerplate_min_docs,
-                           1, keep_texts=False)
+                           1, keep_texts=True)
     sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
     verifier = Verifier(sketches, cleaned, config)
     # The digest guard reads every pair an article is in, as a scan's does.
@@ -131,7 +139,18 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
         rule=decision.name.lower(), reason=decision.description, accepted=decision.accepted,
         same_story=va.cluster == vb.cluster, role_a=va.role.value, role_b=vb.role.value,
         missing=vb.missing or va.missing if va.cluster == vb.cluster else None,
-        passages=align_texts(accepted[i].text, accepted[j].text))
+        passages=align_texts(accepted[i].text, accepted[j].text), chain_a=va.chain, chain_b=vb.chain,
+        dropped_a=dropped_lines(accepted[i].text, cleaned.texts[i]),
+        dropped_b=dropped_lines(accepted[j].text, cleaned.texts[j]))
+
+
+def dropped_lines(text: str, cleaned: str) -> tuple[str, ...]:
+    """The lines of ``text`` that are not in ``cleaned`` as they stand: dropped by cleaning, or
+    cut (a dateline taken off the front). Lines a hard-wrapped text joined are found inside the
+    joined ones."""
+    kept = " ".join(normalize_unicode(cleaned).split())
+    return tuple(line.strip() for line in text.split("\n")
+                 if line.strip() and " ".join(normalize_unicode(line).split()) not in kept)
 
 
 def align_texts(a: str, b: str) -> tuple[Passage, ...]:

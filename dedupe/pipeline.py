@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numba
 import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import breadth_first_order
 
 from .article import Article, Role, timestamp
 from .candidates import candidate_pairs
@@ -44,7 +46,8 @@ class Verdict:
     ``similarity`` is the TF-IDF cosine to the canonical; ``containment`` the share of this
     article's words found in the canonical; ``coverage`` the share of the canonical's words found
     in this article; ``missing`` where a truncated copy's gap lies (``"end"``, ``"middle"`` or
-    ``"start"``). Scores are ``None`` for unique articles.
+    ``"start"``). Scores are ``None`` for unique articles. ``chain`` is, for a ``version``, the
+    ids of the versions that join it to the canonical, from this article to the canonical.
     """
 
     article: Article
@@ -55,6 +58,7 @@ class Verdict:
     containment: float | None = None
     coverage: float | None = None
     missing: str | None = None
+    chain: tuple[str, ...] = ()
 
     @property
     def id(self) -> str:
@@ -131,13 +135,16 @@ class CorpusContext:
     :class:`dedupe.clean.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
     column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
     the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
-    articles of the run itself.
+    articles of the run itself. ``arrival``: when each article arrived (any increasing number), to
+    rank versions without a publication time as the earliest published are ranked (an index
+    knows the order it received its articles in; a batch does not).
     """
 
     boilerplate: np.ndarray | None = None
     idf: np.ndarray | None = None
     pairs: Sequence[tuple[str, str]] | None = None
     digests: frozenset[str] | None = None
+    arrival: Mapping[str, float] | None = None
 
 
 class Deduplicator:
@@ -201,7 +208,7 @@ class Deduplicator:
                 digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
             verifier.refuse_digests(matches, digests)
         with self._stage("cluster", timings):
-            stories = cluster(verifier, matches, digests, _ranking(accepted, config))
+            stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
         return Result(*_order(verdicts), rejects=rejected,
@@ -256,17 +263,19 @@ def _positions(articles: list[Article], ids: np.ndarray) -> np.ndarray:
     return where
 
 
-def _ranking(articles: list[Article], config: DedupeConfig) -> Ranking:
+def _ranking(articles: list[Article], config: DedupeConfig, arrival: Mapping[str, float] | None) -> Ranking:
     rank = {source.casefold(): i for i, source in enumerate(config.source_priority)}
     priority = np.array([rank.get((a.source or "").casefold(), len(rank)) for a in articles], dtype=np.int64)
     published = np.array([timestamp(a.published) if a.published else np.inf for a in articles], dtype=np.float64)
-    return Ranking(priority, published)
+    arrived = np.array([arrival.get(a.id, np.inf) if arrival else np.inf for a in articles], dtype=np.float64)
+    return Ranking(priority, published, arrived)
 
 
 def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.ndarray) -> list[Verdict]:
     canonical = stories.canonical
     s = stories.scores
     by_member = {int(m): k for k, m in enumerate(s.pairs[:, 0])}
+    chains = _chains(stories, np.flatnonzero(role == Role.VERSION.value))
     verdicts = []
     for i, article in enumerate(articles):
         head = articles[canonical[i]].id
@@ -278,8 +287,26 @@ def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.nd
         else:
             k = by_member[i]
             verdicts.append(Verdict(article, this, head, head, float(s.cosine[k]), float(s.coverage_ab[k]),
-                                    float(s.coverage_ba[k]), _missing_name(int(missing[i]))))
+                                    float(s.coverage_ba[k]), _missing_name(int(missing[i])),
+                                    tuple(articles[j].id for j in chains.get(i, ()))))
     return verdicts
+
+
+def _chains(stories, versions: np.ndarray) -> dict[int, list[int]]:
+    """For each of ``versions``, the articles along the story's links from it to its canonical
+    (fewest steps; one search per story)."""
+    n = len(stories.canonical)
+    links = stories.links
+    graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
+    chains: dict[int, list[int]] = {}
+    for head in np.unique(stories.canonical[versions]).tolist():
+        _, before = breadth_first_order(graph, head, directed=False, return_predecessors=True)
+        for member in versions[stories.canonical[versions] == head].tolist():
+            path = [member]
+            while path[-1] != head and before[path[-1]] >= 0:
+                path.append(int(before[path[-1]]))
+            chains[member] = path
+    return chains
 
 
 def _missing_name(flags: int) -> str | None:

@@ -85,7 +85,7 @@ def _bar_chart(caption: str, bars: list[tuple], label) -> str:
 
 def _controls(sources: list[str]) -> str:
     roles = "".join(f'<label><input type="checkbox" name="role" value="{r.value}" checked> {r.value}</label>'
-                    for r in (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED))
+                    for r in (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED, Role.VERSION))
     options = "".join(f'<option value="{_e(s)}">{_e(s)}</option>' for s in sources)
     return ('<nav class="controls"><input id="search" type="search" placeholder="Search titles, ids and text" '
             f'aria-label="Search"> <span class="roles">{roles}</span> '
@@ -126,8 +126,10 @@ def _meta(v: Verdict) -> str:
 
 def _scores(v: Verdict) -> str:
     missing = f", missing its <b>{v.missing}</b>" if v.missing else ""
+    chain = (f'<p class="chain">joined through the versions {" → ".join(_e(i) for i in v.chain)}</p>'
+             if v.chain else "")
     return (f'<p class="scores">cosine {v.similarity:.3f} · containment {v.containment:.3f} · '
-            f'coverage {v.coverage:.3f}{missing}</p>')
+            f'coverage {v.coverage:.3f}{missing}</p>{chain}')
 
 
 def _diff(canonical: str, copy: str) -> str:
@@ -168,6 +170,7 @@ h2 {{ font-size: 1.1rem; margin: 0 0 .5rem; }}
 .member {{ border-left: 4px solid #ccd; padding: .2rem .8rem; margin: .6rem 0; }}
 .member.canonical {{ border-color: #2e8b57; }} .member.duplicate {{ border-color: #2a9bb7; }}
 .member.truncated {{ border-color: #d49a00; }} .member.extended {{ border-color: #a04bb7; }}
+.member.version {{ border-color: #3b6fd4; }}
 .meta {{ margin: 0; color: #445; }} .meta > span, .meta > time {{ margin-right: .8rem; }}
 .role {{ font-weight: 700; text-transform: uppercase; font-size: .8rem; }}
 .scores {{ margin: .1rem 0; color: #556; font-size: .9rem; }}

@@ -37,7 +37,7 @@ def test_scan_sample_writes_one_record_per_article(tmp_path: Path) -> None:
     assert cut["role"] == "truncated" and cut["missing"] == "end" and cut["canonical"] == first["id"]
     assert cut["published"] == "2025-06-14T09:15:00+04:00" and cut["source"] == "Coast News Online"
     assert "Jebel Ali operator opens fourth container terminal" in result.output
-    assert "19 articles · 2 stories · 2 duplicate · 3 truncated · 1 extended · 11 unique · 0 rejected" in result.output
+    assert "19 articles · 2 stories · 2 duplicate · 3 truncated · 1 extended · 0 version · 11 unique · 0 rejected" in result.output
 
 
 def test_csv_has_the_same_columns(tmp_path: Path) -> None:

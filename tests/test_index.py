@@ -51,11 +51,15 @@ def indexed(index: Index, articles: list[Article]) -> tuple[set[frozenset[str]],
 
 
 def many_stories(copies: int) -> list[Article]:
-    """Several seeds of the quality slice, each article under an id of its own."""
+    """Several seeds of the quality slice, each article under an id of its own and a minute later
+    than in the seed before: equally complete versions are told apart by their dates, where an
+    index (by arrival) and a scan (by id) would break a tie differently."""
     articles = []
     for seed in range(copies):
         corpus, _ = build_slice(seed)
-        articles += [replace(a, id=f"s{seed}-{a.id}") for a in corpus]
+        articles += [replace(a, id=f"s{seed}-{a.id}",
+                             published=a.published + timedelta(minutes=seed) if a.published else None)
+                     for a in corpus]
     return articles
 
 
@@ -106,6 +110,36 @@ def test_a_fuller_version_becomes_canonical_and_the_story_keeps_its_name(tmp_pat
         assert [(v.id, v.role) for v in shown.members] == [
             ("full", Role.CANONICAL), ("copy", Role.DUPLICATE), ("cut", Role.TRUNCATED)]
         assert shown.members[2].missing == "end"
+
+
+def test_stored_originals_stay_canonical_when_undated_copies_arrive_later(tmp_path: Path) -> None:
+    # Agency originals first; outlets' copies later: a headline of their own, a share line and a
+    # footer, the last paragraph dropped, and no dates at all.
+    originals = [read_body(path) for path in sorted((ROOT / "data" / "sample").glob("wire-*.txt"))]
+    originals = [text for text in originals if len(text.split("\n\n")) >= 3]
+    assert len(originals) >= 3
+    copies = []
+    for k, text in enumerate(originals):
+        paragraphs = text.split("\n\n")
+        copies.append({"id": f"outlet-{k}", "title": f"Outlet headline {k}",
+                       "text": "Share this article\n" + "\n\n".join(paragraphs[:-1])
+                               + "\nFollow us on Twitter for more news from the Gulf"})
+        copies.append({"id": f"another-{k}", "title": f"Another headline {k}",
+                       "text": "\n\n".join(paragraphs) + "\nSign up for our daily newsletter"})
+    with Index(tmp_path / "news.db") as index:
+        index.add([{"id": f"zz-wire-{k}", "text": text} for k, text in enumerate(originals)], now=NOW)
+        added = index.add(copies, now=NOW + timedelta(hours=1))
+    for k in range(len(originals)):
+        by_id = {v.id: v for v in added.verdicts}
+        # "zz-" sorts last: ids do not decide, arrival does.
+        assert by_id[f"outlet-{k}"].canonical == f"zz-wire-{k}"
+        assert by_id[f"outlet-{k}"].role is Role.TRUNCATED
+        assert by_id[f"another-{k}"].canonical == f"zz-wire-{k}" and by_id[f"another-{k}"].role is Role.DUPLICATE
+
+
+def read_body(path: Path) -> str:
+    """A sample file's body, without its header block."""
+    return path.read_text(encoding="utf-8").split("\n\n", 1)[1].strip()
 
 
 def test_the_same_scores_as_a_scan(tmp_path: Path) -> None:

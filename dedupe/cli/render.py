@@ -12,9 +12,9 @@ from ..io.readers import Reject
 from ..pipeline import Result, Story
 
 _ROLE_STYLE = {Role.CANONICAL: "bold green", Role.DUPLICATE: "cyan", Role.TRUNCATED: "yellow",
-               Role.EXTENDED: "magenta", Role.UNIQUE: "dim"}
-_MEMBER_ROLES = (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED)
-_SHORT = {Role.DUPLICATE: "dup", Role.TRUNCATED: "trunc", Role.EXTENDED: "ext"}
+               Role.EXTENDED: "magenta", Role.VERSION: "blue", Role.UNIQUE: "dim"}
+_MEMBER_ROLES = (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED, Role.VERSION)
+_SHORT = {Role.DUPLICATE: "dup", Role.TRUNCATED: "trunc", Role.EXTENDED: "ext", Role.VERSION: "ver"}
 
 
 def stories_table(stories: list[Story], limit: int | None = None) -> Table:
@@ -63,7 +63,7 @@ def added_line(verdicts: list, rejected: int) -> Text:
 
 def _role_counts(counts: dict[str, int]) -> list[tuple[str, int, str]]:
     return [(role.value, counts[role.value], _ROLE_STYLE[role])
-            for role in (Role.DUPLICATE, Role.TRUNCATED, Role.EXTENDED, Role.UNIQUE)]
+            for role in (*_MEMBER_ROLES, Role.UNIQUE)]
 
 
 def counts_line(parts: list[tuple[str, int, str]]) -> Text:
@@ -145,6 +145,15 @@ def explanation_view(pair: PairExplanation) -> Group:
             verdict.append(f"; the shorter lacks the other's {pair.missing}")
     else:
         verdict.append(f"separate stories: A is {pair.role_a}, B is {pair.role_b}")
+    for name, chain in (("A", pair.chain_a), ("B", pair.chain_b)):
+        if chain:
+            verdict.append(f"\n{name} joins its canonical through versions: " + " → ".join(chain))
+    dropped = Table(title="Not compared (dropped by cleaning)", title_justify="left", expand=True, show_edge=False)
+    dropped.add_column("A", ratio=1, overflow="fold", style="dim")
+    dropped.add_column("B", ratio=1, overflow="fold", style="dim")
+    for k in range(max(len(pair.dropped_a), len(pair.dropped_b))):
+        dropped.add_row(pair.dropped_a[k] if k < len(pair.dropped_a) else "",
+                        pair.dropped_b[k] if k < len(pair.dropped_b) else "")
     texts = Table(title="Texts aligned", title_justify="left", expand=True, show_lines=True)
     texts.add_column("", style="dim", no_wrap=True)
     texts.add_column("A", ratio=1, overflow="fold")
@@ -155,7 +164,10 @@ def explanation_view(pair: PairExplanation) -> Group:
         if passage.kind == "shared":
             a = b = _ends(a)
         texts.add_row(label, Text(a.strip(), style=style_a), Text(b.strip(), style=style_b))
-    return Group(heads, Text(), scores, Text(), verdict, Text(), texts)
+    parts = [heads, Text(), scores, Text(), verdict, Text()]
+    if pair.dropped_a or pair.dropped_b:
+        parts += [dropped, Text()]
+    return Group(*parts, texts)
 
 
 def _ends(text: str) -> str:

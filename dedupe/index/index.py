@@ -203,7 +203,7 @@ class Index:
             forgotten = np.setdiff1d(gone_lines, self._store.line_holders(gone_lines, cutoff)[0])
             self._store.set_boilerplate(np.zeros(0, dtype=np.uint64), forgotten)
             if rest:
-                placed, _ = self._place(rest, [], boilerplate)
+                placed, _ = self._place(rest, [], boilerplate, 0)
                 self._store.save([], _moves(rest, placed), [], self._expire)
         return len(gone)
 
@@ -235,8 +235,8 @@ class Index:
         # The stored holders of a line learnt or unlearnt are placed again, with their stories.
         candidates = np.union1d(_candidates(keys, offsets, held_keys, held_seqs), line_holders)
         stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
-        placed, replaced = self._place(stored, fresh, boilerplate)
         first = self._store.next_seq(len(fresh))
+        placed, replaced = self._place(stored, fresh, boilerplate, first)
         by_doc = np.argsort(cleaned.short_lines[1], kind="stable")
         line_keys = cleaned.short_lines[0][by_doc]
         line_offsets = np.searchsorted(cleaned.short_lines[1][by_doc], np.arange(len(fresh) + 1))
@@ -305,13 +305,17 @@ class Index:
         keys, offsets = self._lookup_keys(cleaned)
         return [(e, keys[offsets[i]:offsets[i + 1]]) for i, e in enumerate(entries)]
 
-    def _place(self, stored: list[Entry], fresh: list[Article],
-               boilerplate: np.ndarray) -> tuple[dict[str, Verdict], dict[str, str]]:
+    def _place(self, stored: list[Entry], fresh: list[Article], boilerplate: np.ndarray,
+               first: int) -> tuple[dict[str, Verdict], dict[str, str]]:
         """Run the pipeline over stored stories and new articles together, with the boilerplate
-        learnt over the window; name each story that comes out. Returns every article's verdict
-        (``cluster`` naming its story) and, by story, the canonical it replaced."""
+        learnt over the window; name each story that comes out. The new articles arrive as
+        ``first``, ``first + 1``, ...: among versions without a publication time, the one that
+        arrived first is preferred. Returns every article's verdict (``cluster`` naming its story)
+        and, by story, the canonical it replaced."""
+        arrival = {e.article.id: float(e.seq) for e in stored}
+        arrival.update({a.id: float(first + i) for i, a in enumerate(fresh)})
         result = Deduplicator(self.config).run([e.article for e in stored] + fresh,
-                                               context=CorpusContext(boilerplate=boilerplate))
+                                               context=CorpusContext(boilerplate=boilerplate, arrival=arrival))
         order = {e.article.id: e.seq for e in stored}
         order.update({a.id: math.inf for a in fresh})
         founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members
