@@ -41,6 +41,18 @@ _NUMBER_WORDS.update({word: 10 * tens for tens, word in enumerate(
     "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
 # Legal suffixes and articles say nothing about which company or place a story is about.
 _NAME_NOISE = "corp corporation inc incorporated ltd limited plc llc company the".split()
+# A caseless script (Arabic) shows no capitals: there, the two words after a title (president,
+# king, sheikh, minister, His Highness, the republic or kingdom of) are a name.
+_TITLES = ("\u0627\u0644\u0631\u0626\u064a\u0633 \u0631\u0626\u064a\u0633 \u0627\u0644\u0634\u064a\u062e "
+           "\u0627\u0644\u0645\u0644\u0643 \u0627\u0644\u0627\u0645\u064a\u0631 \u0627\u0645\u064a\u0631 "
+           "\u0627\u0644\u0633\u064a\u062f \u0648\u0632\u064a\u0631 \u0633\u0645\u0648 \u0641\u062e\u0627\u0645\u0629 "
+           "\u062c\u0644\u0627\u0644\u0629 \u0645\u0639\u0627\u0644\u064a \u0633\u0639\u0627\u062f\u0629 "
+           "\u062d\u0627\u0643\u0645 \u0627\u0644\u062f\u0643\u062a\u0648\u0631 \u062c\u0645\u0647\u0648\u0631\u064a\u0629 "
+           "\u0645\u0645\u0644\u0643\u0629 \u062f\u0648\u0644\u0629 \u0627\u0645\u0627\u0631\u0629 "
+           "\u0631\u0626\u064a\u0633\u0629 \u0648\u0632\u064a\u0631\u0629").split()
+# ... with the prefixes "and", "to", "by" that Arabic writes onto a word.
+_TITLES = [*_TITLES, *("\u0648" + t for t in _TITLES), *("\u0628" + t for t in _TITLES),
+           *(("\u0644" + t[1:]) if t.startswith("\u0627\u0644") else "\u0644" + t for t in _TITLES)]
 _ARABIC_MARKS = {*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640}
 _ARABIC_LETTERS = {0x0623: "\u0627", 0x0625: "\u0627", 0x0622: "\u0627", 0x0671: "\u0627",  # alef forms
                    0x0649: "\u064a",                                                      # alef maksura → yaa
@@ -217,9 +229,13 @@ def _tables():
     values = np.array([v for _, v in words], dtype=np.int64)
     # The noise words hashed as words: by the tokenizer itself, with no noise yet.
     noise_codes, noise_offsets = _code_points(_NAME_NOISE)
+    nothing = np.zeros(0, dtype=np.uint64)
     noise = np.sort(_tokenize(noise_codes, noise_offsets, expansion, length, classes, keys, values,
-                              np.zeros(0, dtype=np.uint64), False)[0])
-    return expansion, length, classes, keys, values, noise
+                              nothing, nothing, False)[0])
+    title_codes, title_offsets = _code_points(_TITLES)
+    titles = np.unique(_tokenize(title_codes, title_offsets, expansion, length, classes, keys, values,
+                                 nothing, nothing, False)[0])
+    return expansion, length, classes, keys, values, noise, titles
 
 
 def _pack(word: str) -> int:
@@ -324,7 +340,7 @@ def _name_chars(chars, classes):
 
 
 @numba.njit(cache=True, parallel=True)
-def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, emit):
+def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, titles, emit):
     n = len(char_offsets) - 1
     # Each text writes into its own slots, so texts are tokenised in parallel. Case folding turns
     # a character into three at most ("İ" is "i" and a combining dot, which separates words), and
@@ -353,7 +369,7 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
         out = words[slots[doc]:slots[doc + 1]]
         text_out = chars_out[3 * char_offsets[doc] + doc:3 * char_offsets[doc + 1] + doc + 1] if emit else chars_out
         counts[doc], char_counts[doc], fingerprints[doc] = _tokenize_text(
-            chars, expansion, length, classes, number_keys, number_values, noise, emit,
+            chars, expansion, length, classes, number_keys, number_values, noise, titles, emit,
             out, figure[slots[doc]:slots[doc + 1]], name[slots[doc]:slots[doc + 1]],
             word_line[slots[doc]:slots[doc + 1]], text_out)
         lines = slice(line_offsets[doc], line_offsets[doc + 1])
@@ -377,7 +393,7 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
 
 
 @numba.njit(cache=True)
-def _tokenize_text(chars, expansion, length, classes, number_keys, number_values, noise, emit,
+def _tokenize_text(chars, expansion, length, classes, number_keys, number_values, noise, titles, emit,
                    words, figure, name, word_line, chars_out):
     """Tokenise one text into ``words`` (and its flags and lines); returns how many words, how
     many characters went to ``chars_out`` (when ``emit``), and the text's fingerprint."""
@@ -454,6 +470,16 @@ def _tokenize_text(chars, expansion, length, classes, number_keys, number_values
         fingerprint = (fingerprint ^ word) * _FNV_PRIME
         count += 1
         k = end
+    after = 0  # words since the last title, on this line
+    for w in range(count):
+        at = np.searchsorted(titles, words[w])
+        if at < len(titles) and titles[at] == words[w]:
+            after = 2
+        elif after > 0 and word_line[w] == word_line[w - 1]:
+            name[w] |= not figure[w]
+            after -= 1
+        else:
+            after = 0
     return count, max(written - 1, 0), fmix64(fingerprint)
 
 

@@ -148,3 +148,23 @@ def test_a_run_leaves_the_cycle_collector_as_it_found_it() -> None:
             assert gc.isenabled() is enabled
         finally:
             gc.enable()
+
+
+ARABIC_READOUT = (
+    "تلقى صاحب السمو الشيخ محمد بن زايد آل نهيان رئيس الدولة اليوم اتصالا هاتفيا من فخامة الرئيس {president} "
+    "رئيس جمهورية {country}، تبادلا خلاله التهاني بمناسبة العام الهجري الجديد، وبحثا علاقات التعاون بين البلدين "
+    "وسبل تعزيزها في مختلف المجالات بما يخدم مصالحهما المشتركة.\n"
+    "كما تناول الاتصال عددا من القضايا الإقليمية والدولية ذات الاهتمام المشترك، وأكد الجانبان أهمية مواصلة "
+    "التنسيق والتشاور بما يعزز الأمن والاستقرار في المنطقة والعالم.")
+
+
+def test_arabic_readouts_with_other_names_in_the_same_wording_stay_apart() -> None:
+    # A templated protocol story: one agency's wording, another president and country. Arabic
+    # has no capitals; the words after a title are its names.
+    kenya = ARABIC_READOUT.format(president="وليام روتو", country="كينيا")
+    chile = ARABIC_READOUT.format(president="غابرييل بوريتش", country="تشيلي")
+    result = find_duplicates([{"id": "kenya", "text": kenya}, {"id": "chile", "text": chile},
+                              {"id": "kenya-copy", "text": "أبوظبي في 14 يوليو / وام /\n" + kenya}])
+    verdicts = {v.id: v for v in result.verdicts}
+    assert verdicts["chile"].role is Role.UNIQUE
+    assert verdicts["kenya-copy"].cluster == verdicts["kenya"].cluster
