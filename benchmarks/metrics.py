@@ -11,7 +11,8 @@ from sklearn.metrics.cluster import pair_confusion_matrix
 
 from .syndication import Labelled
 
-__all__ = ["pairwise", "truncated_recall", "role_accuracy", "canonical_accuracy", "template_merges"]
+__all__ = ["pairwise", "truncated_recall", "role_accuracy", "canonical_accuracy", "original_canonical",
+           "template_merges"]
 
 KEPT_BUCKETS = ((0.0, 0.25), (0.25, 0.5), (0.5, 0.75), (0.75, 1.0))
 
@@ -49,6 +50,14 @@ def canonical_accuracy(labels: Sequence[Labelled], canonicals: Mapping[str, str]
     """Generated stories whose source ends in a story with the expected canonical."""
     expected = {label.cluster: label.canonical for label in labels if label.kind != "single"}
     return sum(canonicals[source] == canonical for source, canonical in expected.items()), len(expected)
+
+
+def original_canonical(labels: Sequence[Labelled], canonicals: Mapping[str, str]) -> tuple[int, int]:
+    """Generated stories whose canonical is the agency's original (the source they were made from),
+    whatever the expected canonical: an editor would keep the wire's own text over a copy with
+    a house's edits."""
+    sources = {label.cluster for label in labels if label.kind != "single"}
+    return sum(canonicals[source] == source for source in sources), len(sources)
 
 
 def template_merges(template_ids: Sequence[str], figures: Mapping[str, frozenset], predicted: Mapping[str, str]) -> int:

@@ -1,5 +1,6 @@
 """Quality benchmark: dedupe and three anchors on a labelled syndication set built from real
-Reuters wire stories, plus a look at real reprints from the web.
+Reuters wire stories, then on real scraped reprints from the web with their hand labels
+(benchmarks/real_pages.py).
 
     python benchmarks/quality.py [--data ../shared/data] [--split test|tune]
 
@@ -29,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import anchors  # noqa: E402
-from benchmarks.metrics import (canonical_accuracy, pairwise, ratio, role_accuracy,  # noqa: E402
+from benchmarks import real_pages  # noqa: E402
+from benchmarks.metrics import (canonical_accuracy, original_canonical, pairwise, ratio, role_accuracy,  # noqa: E402
                                 template_merges, truncated_recall)
 from benchmarks.syndication import KINDS, Labelled, expected_story, make_copies, pool_paragraphs, split_story  # noqa: E402
 from dedupe import Article, find_duplicates  # noqa: E402
@@ -91,7 +93,10 @@ def main(argv: list[str] | None = None) -> int:
             console.print(f"TF-IDF ≥ {threshold}: F1 {scores['f1']:.4f}  ARI {scores['ari']:.4f}")
 
     console.print(_table(rows, args.split))
-    web = web_reprints(args.data / "web2018" / "articles.jsonl")
+    loaded = real_pages.load(args.data)
+    web = real_pages.evaluate(*loaded) if loaded else None
+    if web:
+        console.print(real_pages.table(web))
     _write(args.out, rows, stats, args, web, result)
     console.print(f"[dim]wrote {args.out}[/]")
     return 0
@@ -197,42 +202,24 @@ def _row(name, ids, truth, predicted, labels, templates, figures, elapsed, roles
     if roles is not None:
         row["role_accuracy"] = ratio(*role_accuracy(labels, roles))
         row["canonical_accuracy"] = ratio(*canonical_accuracy(labels, canonicals))
+        row["original_canonical"] = ratio(*original_canonical(labels, canonicals))
     return row
 
 
 def _table(rows: list[dict], split: str) -> Table:
     table = Table(title=f"Reuters syndication set ({split} half)", title_justify="left")
     for column in ("method", "precision", "recall", "F1", "ARI", "truncated ≥25%", "roles", "canonicals",
-                   "template merges", "seconds"):
+                   "original canonical", "template merges", "seconds"):
         table.add_column(column, justify="left" if column == "method" else "right")
     for r in rows:
         table.add_row(r["method"], f"{r['precision']:.4f}", f"{r['recall']:.4f}", f"{r['f1']:.4f}", f"{r['ari']:.4f}",
                       f"{r['truncated_recall']:.4f}", _fmt(r.get("role_accuracy")), _fmt(r.get("canonical_accuracy")),
-                      str(r["template_merges"]), f"{r['seconds']:.1f}")
+                      _fmt(r.get("original_canonical")), str(r["template_merges"]), f"{r['seconds']:.1f}")
     return table
 
 
 def _fmt(value) -> str:
     return "—" if value is None else f"{value:.4f}"
-
-
-def web_reprints(path: Path, sample: int = 15, seed: int = 7) -> dict | None:
-    """dedupe on real reprints: the stories found and a sample of pairs for a person to judge."""
-    if not path.is_file():
-        return None
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
-    result = find_duplicates([{"id": r["id"], "title": r["headline"], "text": r["text"], "source": r["publisher"]}
-                              for r in rows])
-    members = [(story, m) for story in result.clusters for m in story.members[1:]]
-    picked = random.Random(seed).sample(members, min(sample, len(members)))
-    return {"articles": len(rows), "summary": result.summary,
-            "sizes": Counter(len(s) for s in result.clusters),
-            "top": [(len(s), s.canonical.article.source, s.canonical.article.title,
-                     sorted({m.article.source for m in s.members})) for s in result.clusters[:10]],
-            "pairs": [(m.role.value, m.similarity, m.containment, m.coverage, m.missing,
-                       (m.article.source, m.article.title, m.article.text),
-                       (s.canonical.article.source, s.canonical.article.title, s.canonical.article.text))
-                      for s, m in picked]}
 
 
 def _machine() -> str:
@@ -258,42 +245,22 @@ def _write(out: Path, rows: list[dict], stats: Counter, args, web: dict | None, 
              f"{stats['sources']} Reuters source stories, {stats['copies']} generated copies "
              f"({kinds}), and {stats['others']} other Reuters "
              "stories (templated ones among them) as they are.", "",
-             "| method | precision | recall | F1 | ARI | truncated ≥25% | roles | canonicals | template merges | seconds |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "| method | precision | recall | F1 | ARI | truncated ≥25% | roles | canonicals | original canonical "
+             "| template merges | seconds |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['method']} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} | {r['ari']:.4f} | "
                      f"{r['truncated_recall']:.4f} | {_fmt(r.get('role_accuracy'))} | {_fmt(r.get('canonical_accuracy'))} "
-                     f"| {r['template_merges']} | {r['seconds']:.1f} |")
+                     f"| {_fmt(r.get('original_canonical'))} | {r['template_merges']} | {r['seconds']:.1f} |")
     lines += ["", "Recall of copies cut short, by the share of the source they keep:", "",
               "| method | " + " | ".join(rows[0]["buckets"]) + " |", "|---" * (len(rows[0]["buckets"]) + 1) + "|"]
     for r in rows:
         lines.append(f"| {r['method']} | " + " | ".join(f"{v:.4f}" for v in r["buckets"].values()) + " |")
     lines += ["", "dedupe stage times (s): " + ", ".join(f"{k} {v:.1f}" for k, v in result.timings.items())]
     if web:
-        s = web["summary"]
-        lines += ["", "## Real reprints: web2018 (unlabelled)", "",
-                  f"{web['articles']} pages: {s['stories']} stories with more than one version "
-                  f"({s['duplicate']} duplicate, {s['truncated']} truncated, {s['extended']} extended copies), "
-                  f"{s['unique']} unique. Story sizes: "
-                  + ", ".join(f"{n} × {size}" for size, n in sorted(web["sizes"].items())) + ".", "",
-                  "Largest stories:", "", "| size | canonical source | canonical headline | publishers |", "|---|---|---|---|"]
-        for size, source, title, publishers in web["top"]:
-            lines.append(f"| {size} | {source} | {_cell(title)} | {_cell(', '.join(p or '?' for p in publishers))} |")
-        lines += ["", "A sample of copies beside their canonical, for a person to judge:", ""]
-        for role, sim, cont, cov, missing, (src, title, text), (csrc, ctitle, ctext) in web["pairs"]:
-            lines += [f"- **{role}**{f' ({missing})' if missing else ''}, cosine {sim:.2f}, containment {cont:.2f}, "
-                      f"coverage {cov:.2f}", f"  - copy: {src}: *{_cell(title)}*: {_cell(_snippet(text))}",
-                      f"  - canonical: {csrc}: *{_cell(ctitle)}*: {_cell(_snippet(ctext))}"]
+        lines += [""] + real_pages.markdown(web)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
-
-
-def _snippet(text: str, words: int = 40) -> str:
-    return " ".join(text.split()[:words]) + " …"
-
-
-def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "/").replace("\n", " ")
 
 
 if __name__ == "__main__":

@@ -145,12 +145,18 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
 
 
 def dropped_lines(text: str, cleaned: str) -> tuple[str, ...]:
-    """The lines of ``text`` that are not in ``cleaned`` as they stand: dropped by cleaning, or
-    cut (a dateline taken off the front). Lines a hard-wrapped text joined are found inside the
-    joined ones."""
+    """What cleaning took out of ``text``, line by line: a line dropped whole, or the front cut
+    off a line (a dateline, a byline), followed by "…". Lines a hard-wrapped text joined are
+    found inside the joined ones."""
     kept = " ".join(normalize_unicode(cleaned).split())
-    return tuple(line.strip() for line in text.split("\n")
-                 if line.strip() and " ".join(normalize_unicode(line).split()) not in kept)
+    out = []
+    for line in text.split("\n"):
+        words = normalize_unicode(line).split()
+        if not words or " ".join(words) in kept:
+            continue
+        cut = next((k for k in range(1, len(words)) if " ".join(words[k:]) in kept), None)
+        out.append(" ".join(words) if cut is None else " ".join(words[:cut]) + " …")
+    return tuple(out)
 
 
 def align_texts(a: str, b: str) -> tuple[Passage, ...]:

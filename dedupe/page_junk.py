@@ -58,51 +58,61 @@ _PAGE_PHRASES = (
     r"\u062a\u0627\u0628\u0639\u0648\u0646\u0627|\u0634\u0627\u0631\u0643 \u0639\u0628\u0631|\u0627\u0634\u062a\u0631\u0643 \u0641\u064a|"
     r"\u062a\u0635\u0648\u064a\u0631:")
 # Markers no paragraph of a story carries, whatever the line's length: photo credits and captions.
-_MARKERS = (
+# They are read in the lower-cased line, in three groups, so that a long paragraph costs a few
+# anchored tries: how a line starts, how it ends (its last characters), and, only when one of
+# the hints stands in it, anywhere.
+_MARKER_START = re.compile(
+    rf"in this (?:(?:{_DAYS}),? )?(?:(?:{_MONTHS})\.? \d{{1,2}},? (?:(?:19|20)\d\d,? )?)?(?:file )?photo\b|"
+    r"file\s*[-\u2013\u2014]+\s*(?:in )?th(?:is|ese)\b|"
+    r"(?:image|photo|slide) \d+ ?(?:of ?/?|/) ?\d+\b|\d+ ?/ ?\d+\s*$")
+_MARKER_END = re.compile(
+    # A credit closing a caption: "(Martti Kainulainen/Lehtikuva via AP)", "(Evan Vucci / AP)".
+    r"(?:\([^()\n]{0,60}(?:/|\bvia )[^()\n]{0,60}\b(?:ap|afp|reuters|epa(?:-efe)?|getty images|pool)\b[^()\n]{0,20}\)"
+    r"|\bgetty images\b\)?|\b(?:ap|afp|reuters|epa|getty images) photo"
+    r"|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$")
+_END_CHARS = 160
+_MARKER_HINTS = ("photo", "getty", "handout", " / ", "published", "updated", "posted")
+_MARKER_ANY = re.compile(
     r"\((?:ap|afp|reuters|epa|getty|photo)[^()\n]{0,20}photo\b[^()\n]{0,80}\)|\(photo:? [^()\n]{0,80}\)|"
     r"\bphoto(?:s|graph)?:\s*[^\n]{0,60}(?:/|,\s*)(?:ap|afp|reuters|getty images|epa|ap photo)\b|"
-    r"\b(?:afp|ap|epa-efe|reuters)/getty images\b|\bgetty images\b\)?\s*$|"
+    r"\b(?:afp|ap|epa-efe|reuters)/getty images\b|"
     r"\([^()\n]{2,60}\s/\s(?:ap|afp|reuters|getty images|epa|ap photo)\)|\bhandout (?:picture|photo)\b|"
-    r"^\s*file\s*[-\u2013\u2014]+\s*(?:in )?th(?:is|ese)\b|^\s*in this (?:\w+ )*(?:file )?photo\b|"
-    r"^\s*(?:image|photo|slide) \d+ ?(?:of ?/?|/) ?\d+\b|^\s*\d+ ?/ ?\d+\s*$|"
-    # A credit closing a caption: "(Martti Kainulainen/Lehtikuva via AP)", "(Jorge Silva/Pool Photo via AP)".
-    r"\([^()\n]{0,60}(?:/|\bvia )[^()\n]{0,60}\b(?:ap|afp|reuters|epa(?:-efe)?|getty images|pool)\b[^()\n]{0,20}\)\s*$|"
     # A stamp behind a byline: "Kim Hjelmgaard, USA TODAY Published 6:14 a.m. ET July 16, 2018".
-    r"\b(?:published|updated|posted)\b:? \d{1,2}:\d{2}|"
-    r"(?:\b(?:ap|afp|reuters|epa|getty images) photo|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$|"
-    r"\b(?:high|low)s?(?: (?:near|around|of))? -?\d+\s*\u00b0?[fc]\b|\bwinds? (?:[nsew]{1,3}|light|calm)\b[^\n]{0,12}\d+ ?mph\b")
+    r"\b(?:published|updated|posted)\b:? \d{1,2}:\d{2}")
+# A weather widget: "High 91F. Winds N at 5 to 10 mph."
+_WEATHER = re.compile(r"\b(?:high|low)s?(?: (?:near|around|of))? -?\d+\s*\u00b0?[fc]\b|"
+                      r"\bwinds? (?:[nsew]{1,3}|light|calm)\b[^\n]{0,12}\d+ ?mph\b")
+_WEATHER_HINT = re.compile(r"\d\s*\u00b0?[fc]\b|\d ?mph\b")
 _SHORT = 20   # words: a line of page phrases is at most this long
 # Each word whole: "Togo" is not "to" and "go".
-_STAMP = re.compile(rf"(?:{_STAMP_WORD}(?![^\W\d_])[ \t\u00a0]*)+", re.IGNORECASE)
-_UI = re.compile(rf"(?:{_UI_WORD}(?![^\W\d_])[ \t\u00a0]*)+", re.IGNORECASE)
+_STAMP = re.compile(rf"(?:{_STAMP_WORD}(?![^\W\d_])[ \t\u00a0]*)+")
+_UI = re.compile(rf"(?:{_UI_WORD}(?![^\W\d_])[ \t\u00a0]*)+")
 # Prices and rows of figures are a table's, never a stamp's or a button's.
 _TABLE = re.compile(r"\d[.,]\d|\d+\D+\d+\D+\d")
-_PHRASE = re.compile(_PAGE_PHRASES, re.IGNORECASE)
-_MARKER = re.compile(_MARKERS, re.IGNORECASE)
+_PHRASE = re.compile(_PAGE_PHRASES)
 # A stamp carries a time of day, a year beside a month, or a stamp word ("Posted", "2 hours
 # ago"); a date without a year ("Dec 31"), or figures and periods alone ("1986/87 1985/86"), are
 # the columns of a table.
 _HAS_STAMP = re.compile(
     rf"\d{{1,2}}:\d{{2}}|\b(?:{_MONTHS})\b[^\n]*\b(?:19|20)\d\d\b|\b(?:posted|updated|published|yesterday|today)\b|"
-    r"\b(?:\d+|an?|one) (?:mins?|minutes?|hours?|hrs?|days?)\b(?: ago)?", re.IGNORECASE)
+    r"\b(?:\d+|an?|one) (?:mins?|minutes?|hours?|hrs?|days?)\b(?: ago)?")
 # A list of related links: its heading, then headlines (lines that end no sentence).
 _LIST_HEADING = re.compile(
     r"(?:related(?: \w+){0,2}|more (?:from|on|stories|news)\b[^\n]{0,40}|see also|read (?:more|also|next)|"
     r"trending(?: \w+){0,3}|most (?:read|popular|viewed)\b[^\n]{0,40}|recommended(?: \w+){0,2}|top stories|"
     r"tags?|you (?:may|might) also like|\u0627\u0642\u0631\u0623 \u0623\u064a\u0636\u0627\S*|"
     r"(?:\u0645\u0648\u0627\u0636\u064a\u0639|\u0623\u062e\u0628\u0627\u0631) \u0630\u0627\u062a \u0635\u0644\u0629)"
-    r"\s*:?", re.IGNORECASE)
+    r"\s*:?")
 _CREDIT = re.compile(r"(?:[A-Z][\w.'\u2019-]*[ \t]+){0,3}[A-Z][\w.'\u2019-]*(?:[ \t]*[/|,][ \t]*[\w ]{1,30})?")
 # A gallery's caption toggles, in lower case ("... Helsinki. less", "Putin in the ... more"); a
 # wire's "MORE" closes a take.
+_TOGGLE_CHARS = 8
 _TOGGLE = re.compile(r"[.!?\"\u201d] less\s*$|(?:\.\.\.|\u2026) more\s*$")
 # Script text: a line that opens with code, or a short line holding some.
-_SCRIPT_START = re.compile(r"(?:<script|\(?function\s*\(|var \w+\s*=|window\.\w|document\.\w|googletag|[{}])",
-                           re.IGNORECASE)
-_SCRIPT = re.compile(r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|\}\s*\)\s*;|_taboola|googletag|\.push\(\{",
-                     re.IGNORECASE)
+_SCRIPT_START = re.compile(r"(?:<script|\(?function\s*\(|var \w+\s*=|window\.\w|document\.\w|googletag|[{}])")
+_SCRIPT = re.compile(r"\bwindow\.\w|\bdocument\.\w|\bfunction\s*\(|\}\s*\)\s*;|_taboola|googletag|\.push\(\{")
 _STAMP_WORDS = 14  # words: a line with a date and a time of day is a stamp up to this long
-_DATE_TIME = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}},? (?:19|20)\d\d\b[^\n]{{0,24}}\b\d{{1,2}}:\d{{2}}\b", re.IGNORECASE)
+_DATE_TIME = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}},? (?:19|20)\d\d\b[^\n]{{0,24}}\b\d{{1,2}}:\d{{2}}\b")
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _LETTER = re.compile(r"[^\W\d_]")
 _NAV = re.compile("[\u2022|\u203a\u00bb]")
@@ -114,15 +124,16 @@ _SENTENCE_END = tuple(".!?\"\u201d\u2019')]\u2026:;\u061f")
 def junk_lines(text: str) -> list[bool]:
     """One flag per line of ``text`` (split on ``\\n``): whether it is page junk."""
     lines = text.split("\n")
-    flags = [_is_junk(line) for line in lines]
+    captions = [_is_caption(line.strip().lower()) for line in lines]
+    flags = [caption or _is_junk(line) for caption, line in zip(captions, lines)]
     for k in range(1, len(lines)):
         # A photographer's name alone under a caption: "Mel Evans".
-        flags[k] = flags[k] or (bool(_MARKER.search(lines[k - 1])) and bool(_CREDIT.fullmatch(lines[k].strip())))
+        flags[k] = flags[k] or (captions[k - 1] and bool(_CREDIT.fullmatch(lines[k].strip())))
     k = 0
     while k < len(lines):
         # A list of related links: the heading and the headlines after it, up to the first line
         # that ends a sentence (the story again).
-        if _LIST_HEADING.fullmatch(lines[k].strip()):
+        if _LIST_HEADING.fullmatch(lines[k].strip().lower()):
             flags[k] = True
             end = k + 1
             while end < len(lines) and end - k <= _LINK_LINES and _link_like(lines[end]):
@@ -132,6 +143,13 @@ def junk_lines(text: str) -> list[bool]:
         else:
             k += 1
     return flags
+
+
+def _is_caption(low: str) -> bool:
+    """Whether the lower-cased line ``low`` carries a marker of a caption, a credit or a widget."""
+    return bool(low) and (_MARKER_START.match(low) is not None or _MARKER_END.search(low[-_END_CHARS:]) is not None
+                          or (any(hint in low for hint in _MARKER_HINTS) and _MARKER_ANY.search(low) is not None)
+                          or (_WEATHER_HINT.search(low) is not None and _WEATHER.search(low) is not None))
 
 
 def strip_page_junk(text: str) -> str:
@@ -148,26 +166,28 @@ def _is_junk(line: str) -> bool:
     stripped = line.strip()
     if not stripped:
         return False
-    if _MARKER.search(stripped) or _TOGGLE.search(stripped):
+    if _TOGGLE.search(stripped[-_TOGGLE_CHARS:]):
         return True
+    # The patterns below read the lower-cased line: several times faster than ignoring case.
+    low = stripped.lower()
     words = len(stripped.split())
-    if _SCRIPT_START.match(stripped) or (words <= _SHORT and _SCRIPT.search(stripped)):
+    if _SCRIPT_START.match(low) or (words <= _SHORT and _SCRIPT.search(low)):
         return True
     if words > _SHORT:
         return False
-    if _PHRASE.search(stripped):
+    if _PHRASE.search(low):
         return True
-    if words <= _STAMP_WORDS and _DATE_TIME.search(stripped):
+    if words <= _STAMP_WORDS and _DATE_TIME.search(low):
         return True  # "The Associated Press | Monday, July 16, 2018, 7:24 a.m."
     if _TABLE.search(stripped) and not _HAS_TIME.search(stripped):
         return False
-    if _STAMP.fullmatch(stripped) and _HAS_STAMP.search(stripped):
+    if _STAMP.fullmatch(low) and _HAS_STAMP.search(low):
         return True
     if words <= 8 and _NAV.search(stripped) and not stripped.endswith(_SENTENCE_END):
         return True  # a breadcrumb or a page title: "Star Tribune\u2022 The Latest", "Headline | Miami Herald"
     # Buttons and counters: page words alone, and at least one of them (figures and rules alone are
     # a table's rows).
-    return words <= 8 and _LETTER.search(stripped) is not None and bool(_UI.fullmatch(stripped))
+    return words <= 8 and _LETTER.search(stripped) is not None and bool(_UI.fullmatch(low))
 
 
 def _link_like(line: str) -> bool:

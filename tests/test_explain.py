@@ -73,3 +73,18 @@ def test_alignment_gives_each_text_back() -> None:
     passages = align_texts(a, b)
     assert "".join(p.a for p in passages) == a and "".join(p.b for p in passages) == b
     assert [p.kind for p in passages] == ["shared", "changed", "shared", "changed"]
+
+
+def test_the_dropped_page_junk_and_a_versions_chain_are_shown() -> None:
+    from test_quality_slice import POOL
+    paragraphs = [p.strip().replace("\n", " ") for p in POOL if p.strip()][:8]
+    # Five write-through versions, each a paragraph on from the one before: the first and the
+    # last share under half of their text with the middle one.
+    versions = [{"id": f"v{k}", "text": "\n".join(paragraphs[k:k + 3])} for k in range(5)]
+    versions[0]["text"] = "Posted 8:11 AM, July 15, 2018\nShare on Facebook\n" + versions[0]["text"]
+    pair = explain_pair(versions, "v0", "v2")
+    assert pair.same_story and pair.role_b == "canonical" and pair.role_a == "version"
+    assert pair.chain_a == ("v0", "v1", "v2") and pair.chain_b == ()
+    assert pair.dropped_a == ("Posted 8:11 AM, July 15, 2018", "Share on Facebook") and pair.dropped_b == ()
+    shown = pair.to_dict()
+    assert shown["chain"]["a"] == ["v0", "v1", "v2"] and shown["dropped"]["a"][1] == "Share on Facebook"

@@ -52,11 +52,18 @@ def test_a_list_of_related_links_goes_up_to_the_story() -> None:
 
 
 def test_story_paragraphs_are_never_junk() -> None:
-    # Paragraphs that speak of photos, dates and shares are story text.
+    # Paragraphs that speak of photos, dates, shares and subscriptions are story text, and so are
+    # a wire's table rows and its "more" that closes a take.
     paragraphs = ["The photo, taken on July 15, 2018, showed the two leaders shaking hands in Helsinki.",
                   "Shares of the company rose 4 percent on Monday after the announcement.",
-                  "On Monday, July 16, the two presidents met for more than two hours."]
+                  "On Monday, July 16, the two presidents met for more than two hours.",
+                  "In this city, the photo exhibition opened to visitors on Sunday, July 15, 2018.",
+                  "The plant would cost about 125 mln dlrs, with production beginning in 1991. more",
+                  "Subscriptions close March 18 and payment date is April 2.",
+                  "The newsletter said the letter indicated the bank was having difficulties."]
     assert strip_page_junk("\n".join(paragraphs)) == "\n".join(paragraphs)
+    table = "04/09/87 03/09/87  04/09/87 03/09/87\n90 days       6.97\n208.78 UP  1.30\nTogo             130\nDec 31"
+    assert strip_page_junk(table) == table
 
 
 def test_page_lines_are_not_glued_onto_paragraphs() -> None:
