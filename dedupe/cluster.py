@@ -18,7 +18,8 @@ the member sharing the most text with the others (its *support*: the words it sh
 other member it was compared with, summed), and among members within ``TOLERANCE`` of that, the
 longest, page junk being cleaned away before anything is counted. Versions that differ from it
 only by small edits are equally complete: among them the canonical is the cleanest (fewest words
-that no other member carries: house edits, local touches), then the earliest in
+that no other member carries: house edits, local touches; within ``min_gap_tokens`` words of the
+fewest), then the earliest in
 ``source_priority``, then the earliest ``published`` (then, in an index, the earliest arrival),
 then the smallest id. Ties therefore never
 depend on input order.
@@ -184,11 +185,15 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     members = np.flatnonzero(in_story & (complete[component] != np.arange(n)))
     versus = verifier.score(np.stack([members, complete[component[members]]], axis=1), align_all=True)
     same = versus.accepted & (versus.gaps_ab == 0) & (versus.gaps_ba == 0)
-    own = words - verifier.held_words(inner)
     contenders = np.concatenate([complete[complete >= 0], members[same]])
+    # The cleanest: fewest words that no other version carries, give or take a small edit's worth
+    # (a house that writes "US" for "U.S." is as clean as the wire).
+    own = (words - verifier.held_words(inner)).astype(np.float64)
+    least = np.full(n, np.inf)
+    np.minimum.at(least, component[contenders], own[contenders])
+    contenders = contenders[own[contenders] <= least[component[contenders]] + verifier.config.min_gap_tokens]
     contenders = contenders[np.lexsort((contenders, ranking.arrival[contenders], ranking.published[contenders],
-                                        ranking.priority[contenders],
-                                        own[contenders], component[contenders]))]
+                                        ranking.priority[contenders], component[contenders]))]
     first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
     head = np.arange(n)
     head[component[first]] = first

@@ -168,3 +168,19 @@ def test_arabic_readouts_with_other_names_in_the_same_wording_stay_apart() -> No
     verdicts = {v.id: v for v in result.verdicts}
     assert verdicts["chile"].role is Role.UNIQUE
     assert verdicts["kenya-copy"].cluster == verdicts["kenya"].cluster
+
+
+def test_a_write_through_chain_of_four_versions_is_one_story() -> None:
+    from test_quality_slice import POOL
+    paragraphs = [p.strip().replace("\n", " ") for p in POOL if p.strip()][:6]
+    # Each version drops its oldest paragraph and adds a new one: the first and the last share
+    # nothing, yet every version is mostly the one before.
+    versions = [{"id": f"0{k}:00-version", "text": "\n".join(paragraphs[k:k + 3])} for k in range(4)]
+    unrelated = {"id": "other", "text": "\n".join([p.strip().replace("\n", " ") for p in POOL if p.strip()][7:10])}
+    verdicts = by_id(find_duplicates([*versions, unrelated]))
+    assert len({verdicts[v["id"]].cluster for v in versions}) == 1
+    assert verdicts["other"].role is Role.UNIQUE
+    roles = sorted(verdicts[v["id"]].role.value for v in versions)
+    assert roles.count("canonical") == 1 and "version" in roles
+    far = next(v for v in verdicts.values() if v.role is Role.VERSION)
+    assert far.chain[0] == far.id and far.chain[-1] == far.canonical and len(far.chain) >= 3
