@@ -356,7 +356,8 @@ def clean_article(text: str, title: str | None) -> str:
 def _clean(text: str, title: str | None) -> tuple[str, bool]:
     """The cleaned text, and whether the page is junk alone (:attr:`CleanCorpus.junk_only`)."""
     text = normalize_unicode(text)
-    cleaned = _clean_fixed_point(text, title, strip_page_junk)
+    memo: dict[str, tuple[bool, bool]] = {}  # the lines judged: each round reads most of them again
+    cleaned = _clean_fixed_point(text, title, lambda page: strip_page_junk(page, memo))
     if _has_words(cleaned):
         return cleaned, False
     # A page that is all junk (a caption gallery, a share stub) is compared whole, and matches

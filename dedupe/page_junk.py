@@ -71,6 +71,7 @@ _MARKER_END = re.compile(
     r"|\bgetty images\b\)?|\b(?:ap|afp|reuters|epa|getty images) photo"
     r"|[,|]\s*(?:ap|afp|reuters|epa|getty images|ap photo))\s*$")
 _END_CHARS = 160
+_CREDIT_ENDS = (")", "photo", "ap", "afp", "reuters", "epa", "images")
 _MARKER_HINTS = ("photo", "getty", "handout", " / ", "published", "updated", "posted")
 _MARKER_ANY = re.compile(
     r"\((?:ap|afp|reuters|epa|getty|photo)[^()\n]{0,20}photo\b[^()\n]{0,80}\)|\(photo:? [^()\n]{0,80}\)|"
@@ -116,24 +117,27 @@ _DATE_TIME = re.compile(rf"\b(?:{_MONTHS})\.? \d{{1,2}},? (?:19|20)\d\d\b[^\n]{{
 _HAS_TIME = re.compile(r"\d{1,2}:\d{2}")
 _LETTER = re.compile(r"[^\W\d_]")
 _NAV = re.compile("[\u2022|\u203a\u00bb]")
+_HEADING_CHARS = 80       # a list's heading is at most this long
 _LINK_LINES = 12          # a list of links is at most this many lines
 _LINK_WORDS = 16          # a link's headline is at most this many words
 _SENTENCE_END = tuple(".!?\"\u201d\u2019')]\u2026:;\u061f")
 
 
-def junk_lines(text: str) -> list[bool]:
-    """One flag per line of ``text`` (split on ``\\n``): whether it is page junk."""
+def junk_lines(text: str, memo: dict[str, tuple[bool, bool]] | None = None) -> list[bool]:
+    """One flag per line of ``text`` (split on ``\\n``): whether it is page junk. ``memo`` keeps
+    what was found of each line, for a text read again after a small change."""
     lines = text.split("\n")
-    captions = [_is_caption(line.strip().lower()) for line in lines]
-    flags = [caption or _is_junk(line) for caption, line in zip(captions, lines)]
+    memo = {} if memo is None else memo
+    judged = [memo.get(line) or memo.setdefault(line, _judge(line)) for line in lines]
+    flags = [caption or junk for caption, junk in judged]
     for k in range(1, len(lines)):
         # A photographer's name alone under a caption: "Mel Evans".
-        flags[k] = flags[k] or (captions[k - 1] and bool(_CREDIT.fullmatch(lines[k].strip())))
+        flags[k] = flags[k] or (judged[k - 1][0] and bool(_CREDIT.fullmatch(lines[k].strip())))
     k = 0
     while k < len(lines):
         # A list of related links: the heading and the headlines after it, up to the first line
         # that ends a sentence (the story again).
-        if _LIST_HEADING.fullmatch(lines[k].strip().lower()):
+        if len(lines[k]) <= _HEADING_CHARS and _LIST_HEADING.fullmatch(lines[k].strip().lower()):
             flags[k] = True
             end = k + 1
             while end < len(lines) and end - k <= _LINK_LINES and _link_like(lines[end]):
@@ -145,32 +149,43 @@ def junk_lines(text: str) -> list[bool]:
     return flags
 
 
-def _is_caption(low: str) -> bool:
-    """Whether the lower-cased line ``low`` carries a marker of a caption, a credit or a widget."""
-    return bool(low) and (_MARKER_START.match(low) is not None or _MARKER_END.search(low[-_END_CHARS:]) is not None
-                          or (any(hint in low for hint in _MARKER_HINTS) and _MARKER_ANY.search(low) is not None)
-                          or (_WEATHER_HINT.search(low) is not None and _WEATHER.search(low) is not None))
-
-
-def strip_page_junk(text: str) -> str:
-    """``text`` without its lines of page junk (see the module's docstring)."""
+def strip_page_junk(text: str, memo: dict[str, tuple[bool, bool]] | None = None) -> str:
+    """``text`` without its lines of page junk (see the module's docstring); ``memo`` as for
+    :func:`junk_lines`."""
     if not text:
         return text
-    flags = junk_lines(text)
+    flags = junk_lines(text, memo)
     if not any(flags):
         return text
     return "\n".join(line for line, junk in zip(text.split("\n"), flags) if not junk)
 
 
-def _is_junk(line: str) -> bool:
+def _judge(line: str) -> tuple[bool, bool]:
+    """Whether ``line`` carries a caption's marker, and whether it is junk of another kind."""
     stripped = line.strip()
     if not stripped:
-        return False
+        return False, False
+    low = stripped.lower()
+    if _is_caption(low):
+        return True, False
+    return False, _is_junk(stripped, low)
+
+
+def _is_caption(low: str) -> bool:
+    """Whether the lower-cased, stripped line ``low`` carries a marker of a caption, a credit or
+    a widget."""
+    return (_MARKER_START.match(low) is not None
+            or (low.endswith(_CREDIT_ENDS) and _MARKER_END.search(low[-_END_CHARS:]) is not None)
+            or (any(hint in low for hint in _MARKER_HINTS) and _MARKER_ANY.search(low) is not None)
+            or (_WEATHER_HINT.search(low) is not None and _WEATHER.search(low) is not None))
+
+
+def _is_junk(stripped: str, low: str) -> bool:
+    """Whether the stripped line (``low``: lower-cased) is page junk other than a caption."""
     if _TOGGLE.search(stripped[-_TOGGLE_CHARS:]):
         return True
     # The patterns below read the lower-cased line: several times faster than ignoring case.
-    low = stripped.lower()
-    words = len(stripped.split())
+    words = len(stripped.split(maxsplit=_SHORT + 1))
     if _SCRIPT_START.match(low) or (words <= _SHORT and _SCRIPT.search(low)):
         return True
     if words > _SHORT:
