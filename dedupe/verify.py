@@ -20,7 +20,8 @@ at least ``threshold``) or the two are near-identical in vocabulary (cosine at l
   facts of any kind; one, in a copy holding a small part of the longer text), or when the
   shorter text is a table (distinct figures are 15% of its words or more) with a figure of its own;
 * **partial**: a copy that holds less than ``partial_coverage`` of the longer text must begin
-  where it begins (a copy cut short);
+  where it begins (a copy cut short), or share its opening and its end (a running log's earlier
+  version: the log's header, then its older entries);
 * **digest**: a text that holds several other texts in separate places (a digest, news in brief)
   is no one's copy: pairs in which the shorter text holds less than half of it are refused;
 * **junk only**: a page of captions, buttons or widgets alone (no story text once cleaned)
@@ -112,8 +113,7 @@ class PairScores:
     shingles found in ``b``; ``coverage_ab`` the share of ``a``'s words that ``b`` holds;
     ``gaps_ab`` where ``a`` has passages that ``b`` lacks; ``lead_ab`` the first word of ``a``
     that ``b`` holds, and ``last_ab`` the last; ``opening_ab`` how many of the words of ``a`` that
-    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words), and
-    ``closing_ab`` how many lie in its closing (as many last words); ``swaps_ab`` how many of ``a``'s
+    ``b`` holds lie in ``a``'s opening (its first ``2 * len(b) + min_gap_tokens`` words); ``swaps_ab`` how many of ``a``'s
     distinct figures stand in an edit where ``b`` has other figures in their place, and how many
     facts of either kind (two columns: a template filled in with other facts); ``facts_ab`` the counts of ``a``'s distinct figures
     and names outside passages ``b`` lacks, and of those ``b`` has (four columns).
@@ -137,8 +137,6 @@ class PairScores:
     last_ba: np.ndarray
     opening_ab: np.ndarray
     opening_ba: np.ndarray
-    closing_ab: np.ndarray
-    closing_ba: np.ndarray
     swaps_ab: np.ndarray
     swaps_ba: np.ndarray
     facts_ab: np.ndarray
@@ -174,8 +172,6 @@ class Oriented(NamedTuple):
     """Last word of the longer that the shorter holds."""
     opening: np.ndarray
     """How many of the words the shorter holds lie in the longer's opening."""
-    closing: np.ndarray
-    """How many of the words the shorter holds lie in the longer's closing."""
     longer_words: np.ndarray
     """Words of the longer."""
 
@@ -230,12 +226,11 @@ class Verifier:
                    | (np.maximum(containment_ab, containment_ba) >= cfg.threshold))
         ab = self._align(pairs, aligned)
         ba = self._align(pairs[:, ::-1].copy(), aligned)
-        (cov_ab, gaps_ab, lead_ab, last_ab, open_ab, close_ab, swaps_ab, facts_ab), \
-            (cov_ba, gaps_ba, lead_ba, last_ba, open_ba, close_ba, swaps_ba, facts_ba) = ab, ba
+        (cov_ab, gaps_ab, lead_ab, last_ab, open_ab, swaps_ab, facts_ab), \
+            (cov_ba, gaps_ba, lead_ba, last_ba, open_ba, swaps_ba, facts_ba) = ab, ba
         scores = PairScores(pairs, cosine, shared, containment_ab, containment_ba, cov_ab, cov_ba,
-                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, close_ab, close_ba,
-                            swaps_ab, swaps_ba, facts_ab, facts_ba, identical, aligned,
-                            np.zeros(len(pairs), dtype=np.int8))
+                            gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, swaps_ab, swaps_ba,
+                            facts_ab, facts_ba, identical, aligned, np.zeros(len(pairs), dtype=np.int8))
         scores.decision[:] = self._decide(scores)
         return scores
 
@@ -292,13 +287,12 @@ class Verifier:
         lead = np.where(a_short, scores.lead_ba, scores.lead_ab)
         last = np.where(a_short, scores.last_ba, scores.last_ab)
         opening = np.where(a_short, scores.opening_ba, scores.opening_ab)
-        closing = np.where(a_short, scores.closing_ba, scores.closing_ab)
         words = self.sketches.word_counts[np.where(a_short, b, a)]
-        return Oriented(containment, coverage, lead, last, opening, closing, words)
+        return Oriented(containment, coverage, lead, last, opening, words)
 
     def _decide(self, scores: PairScores) -> np.ndarray:
         cfg = self.config
-        containment, coverage, lead, last, opening, closing, longer_words = self.oriented(scores)
+        containment, coverage, lead, last, opening, longer_words = self.oriented(scores)
         a, b = scores.pairs[:, 0], scores.pairs[:, 1]
         words = self.sketches.word_counts
         short = np.minimum(words[a], words[b]) < cfg.min_tokens
@@ -331,7 +325,7 @@ class Verifier:
         # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
         # wrap-up quoting a shorter story holds it scattered over its length.
         # A running log ("The Latest") keeps its header at the top and adds entries under it: its
-        # earlier version is that header and its closing part. A piece equal to one entry shares
+        # earlier version shares that header and the log's end. A piece equal to one entry shares
         # no header, and stays apart.
         slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
         at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
@@ -353,7 +347,7 @@ class Verifier:
     def digests(self, scores: PairScores) -> np.ndarray:
         """A boolean per article: it holds, in separate places, several texts each of which is a
         small part of it (a digest or news-in-brief page)."""
-        containment, coverage, lead, last, _, _, _ = self.oriented(scores)
+        containment, coverage, lead, last, _, _ = self.oriented(scores)
         _, longer = self.shorter_longer(scores)
         held = self.held_items(containment, coverage)
         return digest_flags(longer[held], lead[held], last[held], len(self.sketches))
@@ -519,7 +513,7 @@ def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fi
 
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
       the first and last word of x that y holds (-1 if none); how many of the words y holds lie
-      in x's opening (its first ``2 * len(y) + min_gap`` words), and in its closing (as many last);
+      in x's opening (its first ``2 * len(y) + min_gap`` words);
     * swaps: x's distinct figures that stand in a short gap (an edit, not a passage) where y has
       other figures in their place; and the same for facts of either kind, figures and names
       (two columns);
@@ -537,22 +531,20 @@ def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fi
     last = np.full(m, -1, dtype=np.int32)
     swaps = np.zeros((m, 2), dtype=np.int32)
     opening = np.zeros(m, dtype=np.int32)
-    closing = np.zeros(m, dtype=np.int32)
     facts = np.zeros((m, 4), dtype=np.int32)
     for p in numba.prange(m):
         if not which[p]:
             continue
         # One pair per call: the body stays out of the parallel loop's own transformations.
         _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
-                    names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, closing,
-                    swaps, facts)
-    return coverage, gaps, lead, last, opening, closing, swaps, facts
+                    names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps,
+                    facts)
+    return coverage, gaps, lead, last, opening, swaps, facts
 
 
 @numba.njit(cache=True)
 def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
-                names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, closing, swaps,
-                facts):
+                names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps, facts):
     x, y = pairs[p, 0], pairs[p, 1]
     n_words = word_offsets[x + 1] - word_offsets[x]
     if n_words == 0:
@@ -587,7 +579,6 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
         if w < n_words:
             count += 1
             opening[p] += w < opening_end
-            closing[p] += w >= n_words - opening_end
             if lead[p] < 0:
                 lead[p] = w
             last[p] = w
