@@ -98,3 +98,46 @@ def test_python_dash_m_runs_the_real_command(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert len(out.read_text(encoding="utf-8").splitlines()) == 19
     assert "2 stories" in done.stdout and done.stderr == ""  # no progress bar when not a terminal
+
+
+def dedupe_process(*args: str, cwd: Path, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "dedupe", *args], cwd=cwd, capture_output=True, text=True,
+                          timeout=300, **kwargs)
+
+
+def test_dash_writes_the_records_to_standard_output_and_says_the_rest_on_standard_error(tmp_path: Path) -> None:
+    done = dedupe_process("scan", str(SAMPLE), "-o", "-", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(records) == 19 and all(tuple(r) == COLUMNS for r in records)
+    assert "19 articles" in done.stderr and not (tmp_path / "-").exists()
+    as_csv = dedupe_process("scan", str(SAMPLE), "-o", "-", "--format", "csv", cwd=tmp_path)
+    assert as_csv.stdout.splitlines()[0] == ",".join(COLUMNS) and len(as_csv.stdout.splitlines()) == 20
+
+
+def test_a_device_or_a_link_is_written_through_never_replaced(tmp_path: Path) -> None:
+    # /dev/stdout of the child is a pipe here: written to, and the link in /dev left alone.
+    done = dedupe_process("scan", str(SAMPLE), "-o", "/dev/stdout", "-q", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert os.path.islink("/dev/stdout") and sum(1 for line in done.stdout.splitlines() if line.startswith("{")) == 19
+    real = tmp_path / "real.jsonl"
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "latest.jsonl"
+    link.symlink_to(real)
+    assert dedupe_process("scan", str(SAMPLE), "-o", str(link), "-q", cwd=tmp_path).returncode == 0
+    assert link.is_symlink() and len(real.read_text(encoding="utf-8").splitlines()) == 19
+
+
+def test_an_output_that_cannot_be_written_is_an_error_before_any_work(tmp_path: Path) -> None:
+    done = dedupe_process("scan", str(SAMPLE), "-o", "missing-folder/out.jsonl", cwd=tmp_path)
+    assert done.returncode == 2 and "does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert "articles" not in done.stdout + done.stderr  # no scan ran
+    folder = dedupe_process("scan", str(SAMPLE), "--rejects", str(tmp_path), cwd=tmp_path)
+    assert folder.returncode == 2 and "is a folder" in folder.stderr
+
+
+def test_the_format_follows_the_extension_unless_given(tmp_path: Path) -> None:
+    assert scan(str(SAMPLE), "-o", str(tmp_path / "out.csv"), "-q").exit_code == 0
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines()[0] == ",".join(COLUMNS)
+    assert scan(str(SAMPLE), "-o", str(tmp_path / "forced.csv"), "--format", "jsonl", "-q").exit_code == 0
+    assert json.loads((tmp_path / "forced.csv").read_text(encoding="utf-8").splitlines()[0])["id"]

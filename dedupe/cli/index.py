@@ -14,9 +14,9 @@ from rich.table import Table
 from ..errors import DedupeError
 from ..index import Index
 from ..io import read_articles, write_rejects, write_results
-from ..io.writers import INDEX_COLUMNS
+from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
 from .render import added_line, print_rejects, story_table
-from .scan import Format, config_from, stops_cleanly
+from .scan import Format, check_targets, config_from, stops_cleanly
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
@@ -30,8 +30,10 @@ _WINDOW = typer.Option(None, "--window", "-w", help="Compare only with articles 
 def add(
     index: str = _INDEX,
     paths: List[Path] = typer.Argument(..., help="Folders or files of articles, as for dedupe scan."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here."),
-    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="Format of --output and --rejects."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here "
+                                          "('-': standard output)."),
+    format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
+                                            "(default: from the file's extension, .csv or .jsonl; else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
     window: Optional[str] = _WINDOW,
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
@@ -44,7 +46,9 @@ def add(
     that does not exist, or an index that cannot be opened or written (then nothing was stored);
     130 when interrupted (Ctrl-C), with a line saying whether the add was stored.
     """
-    out, err = Console(), Console(stderr=True)
+    err = Console(stderr=True)
+    out = err if STDOUT in (str(output), str(rejects)) else Console()
+    check_targets(err, output, rejects)
     with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
         config = config_from(config_file, max_article_bytes=max_article_size)
         read = read_articles(paths, config.max_article_bytes)
@@ -52,10 +56,11 @@ def add(
             added = opened.add(read.articles)
     every_reject = read.rejects + added.rejects
     with stops_cleanly(err, "the articles were stored; the output files were not written"):
+        given = format.value if format else None
         if output is not None:
-            write_results(added.verdicts, output, format.value, INDEX_COLUMNS)
+            write_results(added.verdicts, output, format_of(output, given), INDEX_COLUMNS)
         if rejects is not None:
-            write_rejects(every_reject, rejects, format.value)
+            write_rejects(every_reject, rejects, format_of(rejects, given))
     print_rejects(err, every_reject)
     out.print(added_line(added.verdicts, len(every_reject)), soft_wrap=True)
     raise typer.Exit(1 if every_reject else 0)

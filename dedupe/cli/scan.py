@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
+from ..io.writers import STDOUT, check_target, format_of
 from ..pipeline import Deduplicator
 from ..report import write_report
 from .render import print_rejects, stories_table, summary_line, timings_line
@@ -32,8 +33,10 @@ class Format(str, Enum):
 def scan(
     paths: List[Path] = typer.Argument(..., help="Folders (walked recursively) or files of articles: "
                                                  ".txt, .md, .json, .jsonl, .ndjson."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one record per article here."),
-    format: Format = typer.Option(Format.jsonl, "--format", "-f", help="Format of --output and --rejects."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one record per article here "
+                                          "('-': standard output)."),
+    format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
+                                            "(default: from the file's extension, .csv or .jsonl; else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input that could not be "
                                                                    "read here: path, line, reason."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report of the "
@@ -57,14 +60,16 @@ def scan(
 
     Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage or a path that does not exist; 130 when interrupted (Ctrl-C), with no output file written.
     """
-    out = Console()
     err = Console(stderr=True)
+    # With the records on standard output, everything said goes to standard error.
+    out = err if STDOUT in (str(output), str(rejects)) else Console()
     try:
         config = config_from(config_file, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size,
                              source_priority=source_priority, max_article_bytes=max_article_size)
     except ConfigError as error:
         err.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2)
+    check_targets(err, output, rejects, report)
 
     start = time.perf_counter()
     with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
@@ -78,10 +83,11 @@ def scan(
         result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
         written = time.perf_counter()
         # Each file appears whole or not at all; one interrupted is never left looking finished.
+        given = format.value if format else None
         if output is not None:
-            write_results(result.verdicts, output, format.value)
+            write_results(result.verdicts, output, format_of(output, given))
         if rejects is not None:
-            write_rejects(result.rejects, rejects, format.value)
+            write_rejects(result.rejects, rejects, format_of(rejects, given))
         if report is not None:
             write_report(result.verdicts, report)
     if timings:
@@ -95,6 +101,15 @@ def scan(
     if output is not None and not quiet:
         out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]", soft_wrap=True)
     raise typer.Exit(1 if result.rejects else 0)
+
+
+def check_targets(err: Console, *targets: Optional[Path]) -> None:
+    """Exit with status 2 and a message, before any work, when an output cannot be written."""
+    for target in targets:
+        problem = check_target(target) if target is not None else None
+        if problem:
+            err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+            raise typer.Exit(2)
 
 
 @contextmanager

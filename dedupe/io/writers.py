@@ -1,13 +1,16 @@
 """Results → files: one JSON line (or CSV row) per article, and a rejects file.
 
-Files are written to a temporary name beside the target and renamed when complete, so a
-partial file never looks finished.
+A regular file is written under a temporary name beside it (beside the file a symbolic link
+points to, so the link stays) and renamed when complete, so a partial file never looks finished.
+``-`` is standard output; a device or a pipe (``/dev/stdout``) is written as it is, never
+replaced. :func:`check_target` says before any work whether a target can be written.
 """
 
 from __future__ import annotations
 
 import csv
 import os
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,7 +20,11 @@ import orjson
 
 from .readers import Reject
 
-__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file"]
+__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target",
+           "format_of", "STDOUT"]
+
+STDOUT = "-"
+_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
 
 COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
            "title", "source", "url", "published", "path")
@@ -39,15 +46,42 @@ def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str],
     _write((r.to_dict() for r in rejects), path, format, REJECT_COLUMNS)
 
 
+def format_of(path: str | os.PathLike[str], given: str | None = None) -> str:
+    """The format to write ``path`` in: ``given``, else the one its extension names (``.csv``;
+    ``.jsonl``, ``.ndjson``, ``.json``), else JSON lines.
+
+    >>> format_of("out.csv"), format_of("out.jsonl", "csv"), format_of("-")
+    ('csv', 'csv', 'jsonl')
+    """
+    return given or _FORMATS.get(Path(str(path)).suffix.lower(), "jsonl")
+
+
+def check_target(path: str | os.PathLike[str]) -> str | None:
+    """Why ``path`` cannot be written (``None`` when it can): checked before a run's work."""
+    if str(path) == STDOUT:
+        return None
+    target = Path(path)
+    if target.is_dir():
+        return f"{target}: is a folder, not a file to write"
+    if target.exists():
+        return None if os.access(target, os.W_OK) else f"{target}: cannot be written (no permission)"
+    folder = target.resolve().parent
+    if not folder.is_dir():
+        return f"{target}: the folder {folder} does not exist"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"{target}: cannot create a file in {folder} (no permission)"
+    return None
+
+
 def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, columns: tuple[str, ...]) -> None:
     if format not in ("jsonl", "csv"):
         raise ValueError(f"unknown format {format!r}; expected 'jsonl' or 'csv'")
     if format == "jsonl":
-        with atomic_file(Path(path), binary=True) as handle:
+        with atomic_file(path, binary=True) as handle:
             for record in records:
                 handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
         return
-    with atomic_file(Path(path)) as handle:
+    with atomic_file(path) as handle:
         writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for record in records:
@@ -55,9 +89,22 @@ def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, c
 
 
 @contextmanager
-def atomic_file(path: Path, binary: bool = False) -> Iterator[IO]:
+def atomic_file(path: str | os.PathLike[str], binary: bool = False) -> Iterator[IO]:
     """A file opened under a temporary name beside ``path``, renamed to it once the block ends
-    without an error; on an error (Ctrl-C included) it is removed and ``path`` left as it was."""
+    without an error; on an error (Ctrl-C included) it is removed and ``path`` left as it was.
+    ``-`` is standard output, and a path that is not a regular file (a device, a pipe) is
+    written directly; a symbolic link is followed, and its target replaced."""
+    if str(path) == STDOUT:
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    path = Path(path)
+    if path.exists() and not path.resolve().is_file():
+        with path.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+            yield handle
+        return
+    path = path.resolve() if path.is_symlink() else path
     folder = path.parent if str(path.parent) else Path(".")
     fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
     try:
