@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import math
 from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -40,6 +42,9 @@ _ALIASES: dict[str, tuple[str, ...]] = {
     "url": ("url",),
     "published": ("published",),
 }
+# Other names feeds give the publication time; a value none of the accepted forms reads is
+# carried through as it is rather than refused (Reuters-21578's "date" is its own format).
+_PUBLISHED_ALIASES = ("pubDate", "pubdate", "published_at", "date", "scrape_time")
 _KNOWN = {name for names in _ALIASES.values() for name in names}
 
 
@@ -95,8 +100,17 @@ class Article:
         values: dict[str, Any] = {}
         for name, aliases in _ALIASES.items():
             for alias in aliases:
-                if record.get(alias) is not None:
+                if not _missing(record.get(alias)):
                     values[name] = record[alias]
+                    break
+        taken_from = None
+        if "published" not in values:
+            for alias in _PUBLISHED_ALIASES:
+                if not _missing(record.get(alias)):
+                    try:
+                        values["published"], taken_from = parse_published(record[alias]), alias
+                    except ValueError:
+                        continue
                     break
         text = values.get("text")
         if text is None:
@@ -111,6 +125,8 @@ class Article:
         article_id = values.get("id", default_id)
         if article_id is None:
             raise ValueError("no id: expected an 'id' field")
+        if isinstance(article_id, float) and article_id.is_integer():
+            article_id = int(article_id)  # a frame's integer column with a missing value is float
         if isinstance(article_id, bool) or not isinstance(article_id, (str, int)):
             raise ValueError(f"'id' must be a string or an integer, not {type(article_id).__name__}")
         return cls(
@@ -122,28 +138,50 @@ class Article:
             published=parse_published(values.get("published")),
             path=path,
             line=line,
-            extra={k: v for k, v in record.items() if k not in _KNOWN},
+            extra={k: v for k, v in record.items() if k not in _KNOWN and k != taken_from},
         )
 
 
 def parse_published(value: Any) -> datetime | None:
-    """Parse an ISO 8601 date or datetime; ``None`` stays ``None``.
+    """Parse a publication time as feeds write it: ISO 8601, RFC 2822 (RSS's ``pubDate``), or
+    POSIX seconds (milliseconds when the number is too large for seconds); ``None`` and empty
+    values stay ``None``.
 
-    Raises ``ValueError`` with the offending value when it is not ISO 8601.
+    Raises ``ValueError`` with the offending value when it is none of these.
+
+    >>> parse_published("Mon, 16 Jul 2018 08:11:00 GMT").isoformat()
+    '2018-07-16T08:11:00+00:00'
+    >>> parse_published(1531728660).isoformat()
+    '2018-07-16T08:11:00+00:00'
     """
-    if value is None or value == "":
+    if _missing(value) or value == "":
         return None
     if isinstance(value, datetime):
         return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if abs(value) >= 1e11 else value
+        try:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"'published' is not a time: {value!r}") from None
     if not isinstance(value, str):
-        raise ValueError(f"'published' must be an ISO 8601 string, not {type(value).__name__}")
+        raise ValueError(f"'published' must be a date string or a number, not {type(value).__name__}")
     text = value.strip()
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
         return datetime.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"'published' is not an ISO 8601 date or datetime: {value!r}") from None
+        pass
+    try:
+        return parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        raise ValueError(f"'published' is not an ISO 8601 or RFC 2822 date: {value!r}") from None
+
+
+def _missing(value: Any) -> bool:
+    """``None``, or a float NaN (how a pandas frame writes a missing value)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def timestamp(moment: datetime) -> float:

@@ -174,3 +174,20 @@ def test_jsonl_that_turns_to_binary_keeps_the_lines_before(tmp_path: Path) -> No
     # line 4 is where the bytes stop being UTF-8.
     assert [(r.line, r.reason.split(":")[0]) for r in result.rejects] == [
         (2, "invalid JSON"), (4, "binary data (NUL bytes), not text; nothing read from this line on")]
+
+
+def test_ids_titles_and_dates_as_feeds_and_frames_write_them() -> None:
+    from dedupe import Article
+    text = "The port opened its fourth terminal on Saturday, doubling the ships it handles at night."
+    moment = datetime(2018, 7, 16, 8, 11, tzinfo=timezone.utc)
+    numeric = Article.from_dict({"id": 5, "text": text, "pubDate": "Mon, 16 Jul 2018 08:11:00 GMT"})
+    assert numeric.id == "5" and numeric.published == moment and "pubDate" not in numeric.extra
+    from_frame = Article.from_dict({"id": 6.0, "title": float("nan"), "text": text, "published": 1531728660})
+    assert from_frame.id == "6" and from_frame.title is None and from_frame.published == moment
+    millis = Article.from_dict({"id": "m", "text": text, "scrape_time": 1531728660000})
+    assert millis.published == moment
+    # A date in a format of its own, under a name that only may mean publication, is carried as it is.
+    reuters = Article.from_dict({"id": "r", "text": text, "date": "26-FEB-1987 15:01:01.79"})
+    assert reuters.published is None and reuters.extra["date"] == "26-FEB-1987 15:01:01.79"
+    with pytest.raises(ValueError, match="not an ISO 8601 or RFC 2822 date"):
+        Article.from_dict({"id": "p", "text": text, "published": "yesterday"})
