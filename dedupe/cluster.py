@@ -87,6 +87,7 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     canonical = np.arange(n)
     active = np.ones(n, dtype=bool)
     used: list[np.ndarray] = []
+    rounds: list[PairScores] = []
     while True:
         live = active[matches.pairs[:, 0]] & active[matches.pairs[:, 1]]
         links = story_links(verifier, matches, strong & live, weak & live)
@@ -96,15 +97,18 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         in_story = np.bincount(component, minlength=n)[component] > 1
         heads = _canonicals(verifier, _select(matches, live), component, in_story, ranking)
         members = np.flatnonzero(in_story & (heads != np.arange(n)))
-        judged = verifier.judge(np.stack([members, heads[members]], axis=1), digests).decision
+        # Aligned in full: the scores of the members that stay give their roles.
+        judged = verifier.judge(np.stack([members, heads[members]], axis=1), digests, align_all=True)
         # Sharing little with the canonical keeps a member (a later version along the chain); a
         # guard's refusal (a digest's item, a template, an embedded passage) does not.
-        kept = members[(judged > 0) | (judged == Decision.LOW_OVERLAP)]
+        holds = (judged.decision > 0) | (judged.decision == Decision.LOW_OVERLAP)
         # What a refused member joined to the story without it joins no longer.
         stays = np.zeros(n, dtype=bool)
-        stays[kept] = stays[heads[members]] = True
+        stays[members[holds]] = stays[heads[members]] = True
         inside = _components(links[stays[links[:, 0]] & stays[links[:, 1]]], n)
-        kept = kept[inside[kept] == inside[heads[kept]]]
+        holds &= inside[members] == inside[heads[members]]
+        kept = members[holds]
+        rounds.append(_select(judged, holds))
         canonical[kept] = heads[kept]
         settled = np.zeros(n, dtype=bool)
         settled[kept] = settled[heads[kept]] = True
@@ -113,8 +117,7 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         # graph; members that a guard refused are clustered again among themselves.
         active[kept] = False
         active[np.unique(heads[members])] = False
-    members = np.flatnonzero(canonical != np.arange(n))
-    scores = verifier.score(np.stack([members, canonical[members]], axis=1), align_all=True)
+    scores = PairScores.concat(rounds) if rounds else verifier.score(np.empty((0, 2), dtype=np.int64))
     return Stories(canonical, scores, np.concatenate(used) if used else np.empty((0, 2), dtype=np.int64))
 
 
@@ -170,13 +173,17 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     for the others, the article itself."""
     n = len(component)
     a, b = matches.pairs[:, 0], matches.pairs[:, 1]
-    inner = matches.pairs[in_story[a] & (component[a] == component[b])]
+    inside = in_story[a] & (component[a] == component[b])
+    inner = matches.pairs[inside]
     # The words a pair shares, counted alike for both sides (the smaller of what each holds of the
     # other: a phrase a text repeats must not count twice for it); a text's support is the sum
     # over the pairs inside its story, accepted or not: two versions that each added their own
-    # paragraphs still share the rest.
-    support = np.bincount(inner.ravel(), np.repeat(_shared_words(verifier, verifier.score(inner, align_all=True)), 2),
-                          n)
+    # paragraphs still share the rest. Pairs scored without their alignment are aligned now.
+    shared = _shared_words(verifier, matches)[inside]
+    unaligned = ~matches.aligned[inside]
+    if unaligned.any():
+        shared[unaligned] = _shared_words(verifier, verifier.score(inner[unaligned], align_all=True))
+    support = np.bincount(inner.ravel(), np.repeat(shared, 2), n)
     words = verifier.sketches.word_counts
     complete = _most_complete(component, in_story, support, words)
     # Versions that differ from the most complete only by small edits (no passage of

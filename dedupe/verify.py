@@ -253,13 +253,13 @@ class Verifier:
         running = np.r_[0, np.cumsum(held, dtype=np.int64)]
         return running[sk.word_offsets[1:]] - running[sk.word_offsets[:-1]]
 
-    def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None) -> PairScores:
+    def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None, align_all: bool = False) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
 
         ``digests`` flags the articles known to be digests (see :meth:`digests`); by default they
-        are found among these pairs.
+        are found among these pairs. ``align_all`` as for :meth:`score`.
         """
-        scores = self.score(pairs)
+        scores = self.score(pairs, align_all)
         self.refuse_digests(scores, self.digests(scores) if digests is None else digests)
         return scores
 
