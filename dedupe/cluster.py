@@ -37,12 +37,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .article import Role
 from .verify import Decision, Gap, PairScores, Verifier
 
-__all__ = ["Ranking", "Stories", "cluster", "roles", "story_links"]
+__all__ = ["Ranking", "Stories", "cluster", "roles", "story_links", "version_chains"]
 
 TOLERANCE = 0.02  # versions whose support is within 2% of the best are equally well supported
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
@@ -144,9 +144,27 @@ def _select(scores: PairScores, mask: np.ndarray) -> PairScores:
     return PairScores(**{name: value[mask] for name, value in vars(scores).items()})
 
 
+def _graph(links: np.ndarray, n: int) -> sp.csr_matrix:
+    return sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
+
+
 def _components(links: np.ndarray, n: int) -> np.ndarray:
-    graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    return connected_components(_graph(links, n), directed=False)[1]
+
+
+def version_chains(stories: Stories, versions: np.ndarray) -> dict[int, list[int]]:
+    """For each of ``versions``, the articles along its story's links from it to its canonical
+    (fewest steps; one search per story)."""
+    graph = _graph(stories.links, len(stories.canonical))
+    chains: dict[int, list[int]] = {}
+    for head in np.unique(stories.canonical[versions]).tolist():
+        _, before = breadth_first_order(graph, head, directed=False, return_predecessors=True)
+        for member in versions[stories.canonical[versions] == head].tolist():
+            path = [member]
+            while path[-1] != head and before[path[-1]] >= 0:
+                path.append(int(before[path[-1]]))
+            chains[member] = path
+    return chains
 
 
 def _best_partial(verifier: Verifier, matches: PairScores, partial: np.ndarray) -> np.ndarray:

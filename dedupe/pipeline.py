@@ -21,13 +21,11 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numba
 import numpy as np
-import scipy.sparse as sp
-from scipy.sparse.csgraph import breadth_first_order
 
 from .article import Article, Role, timestamp
 from .candidates import candidate_pairs
 from .clean import clean_corpus
-from .cluster import Ranking, cluster, roles
+from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
 from .heap import no_cycle_collection, release_freed_memory
 from .io.readers import Reject
@@ -275,7 +273,7 @@ def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.nd
     canonical = stories.canonical
     s = stories.scores
     by_member = {int(m): k for k, m in enumerate(s.pairs[:, 0])}
-    chains = _chains(stories, np.flatnonzero(role == Role.VERSION.value))
+    chains = version_chains(stories, np.flatnonzero(role == Role.VERSION.value))
     verdicts = []
     for i, article in enumerate(articles):
         head = articles[canonical[i]].id
@@ -290,23 +288,6 @@ def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.nd
                                     float(s.coverage_ba[k]), _missing_name(int(missing[i])),
                                     tuple(articles[j].id for j in chains.get(i, ()))))
     return verdicts
-
-
-def _chains(stories, versions: np.ndarray) -> dict[int, list[int]]:
-    """For each of ``versions``, the articles along the story's links from it to its canonical
-    (fewest steps; one search per story)."""
-    n = len(stories.canonical)
-    links = stories.links
-    graph = sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
-    chains: dict[int, list[int]] = {}
-    for head in np.unique(stories.canonical[versions]).tolist():
-        _, before = breadth_first_order(graph, head, directed=False, return_predecessors=True)
-        for member in versions[stories.canonical[versions] == head].tolist():
-            path = [member]
-            while path[-1] != head and before[path[-1]] >= 0:
-                path.append(int(before[path[-1]]))
-            chains[member] = path
-    return chains
 
 
 def _missing_name(flags: int) -> str | None:
