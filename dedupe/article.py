@@ -9,7 +9,7 @@ from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-__all__ = ["Article", "Role", "parse_published", "timestamp"]
+__all__ = ["Article", "Columns", "Role", "parse_published", "timestamp"]
 
 
 class Role(str, enum.Enum):
@@ -45,7 +45,37 @@ _ALIASES: dict[str, tuple[str, ...]] = {
 # Other names feeds give the publication time; a value none of the accepted forms reads is
 # carried through as it is rather than refused (Reuters-21578's "date" is its own format).
 _PUBLISHED_ALIASES = ("pubDate", "pubdate", "published_at", "date", "scrape_time")
-_KNOWN = {name for names in _ALIASES.values() for name in names}
+
+
+@dataclass(frozen=True)
+class Columns:
+    """The columns (or JSON fields) that hold an article's fields, where a feed or a frame names
+    them otherwise. A field named here is read from that column only; the others from their usual
+    names (``text``/``body``/``content``, ``id``, ``title``/``headline``, ...).
+
+    >>> Article.from_dict({"story": "It rained.", "n": 7}, columns=Columns(text="story", id="n")).id
+    '7'
+    """
+
+    text: str | None = None
+    id: str | None = None
+    title: str | None = None
+    source: str | None = None
+    url: str | None = None
+    published: str | None = None
+
+    def names(self, field_name: str) -> tuple[str, ...]:
+        """The names ``field_name`` is read from."""
+        named = getattr(self, field_name)
+        return (named,) if named else _ALIASES[field_name]
+
+    def missing(self, available: "set[str] | list[str]") -> list[str]:
+        """The named columns that are not among ``available`` (a file's header)."""
+        return [c for c in (self.text, self.id, self.title, self.source, self.url, self.published)
+                if c and c not in available]
+
+
+_USUAL = Columns()
 
 
 @dataclass(frozen=True)
@@ -92,19 +122,24 @@ class Article:
 
     @classmethod
     def from_dict(cls, record: Mapping[str, Any], *, default_id: str | None = None,
-                  path: str | None = None, line: int | None = None) -> "Article":
-        """Build an article from a mapping that uses any of the accepted field names.
+                  path: str | None = None, line: int | None = None, columns: Columns | None = None) -> "Article":
+        """Build an article from a mapping that uses any of the accepted field names, or the
+        names ``columns`` gives.
 
         Raises ``ValueError`` naming the field when a value has the wrong type.
         """
+        columns = columns or _USUAL
         values: dict[str, Any] = {}
-        for name, aliases in _ALIASES.items():
+        known: set[str] = set()
+        for name in _ALIASES:
+            aliases = columns.names(name)
+            known.update(aliases)
             for alias in aliases:
                 if not _missing(record.get(alias)):
                     values[name] = record[alias]
                     break
         taken_from = None
-        if "published" not in values:
+        if "published" not in values and not columns.published:
             for alias in _PUBLISHED_ALIASES:
                 if not _missing(record.get(alias)):
                     try:
@@ -114,6 +149,8 @@ class Article:
                     break
         text = values.get("text")
         if text is None:
+            if columns.text:
+                raise ValueError(f"no text: the column {columns.text!r} is missing or empty")
             raise ValueError("no text: expected a 'text', 'body' or 'content' field")
         if not isinstance(text, str):
             raise ValueError(f"'text' must be a string, not {type(text).__name__}")
@@ -138,7 +175,7 @@ class Article:
             published=parse_published(values.get("published")),
             path=path,
             line=line,
-            extra={k: v for k, v in record.items() if k not in _KNOWN and k != taken_from},
+            extra={k: v for k, v in record.items() if k not in known and k != taken_from and not _missing(v)},
         )
 
 

@@ -5,7 +5,7 @@ Every error says what was wrong, where, and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError"]
+__all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError", "OutputError"]
 
 
 class DedupeError(Exception):
@@ -33,3 +33,8 @@ class ConfigError(DedupeError):
 class IndexStoreError(DedupeError):
     """An index cannot be opened, read or written: a missing folder, another format or other
     parameters, a server that cannot be reached. Nothing of the failed call was stored."""
+
+
+class OutputError(DedupeError):
+    """An output file cannot be written: its folder is missing, the disk is full, a format needs a
+    library that is not installed. A file that was being replaced is left as it was."""

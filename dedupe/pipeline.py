@@ -62,16 +62,27 @@ class Verdict:
     def id(self) -> str:
         return self.article.id
 
-    def to_record(self) -> dict[str, Any]:
-        """The output columns, as written by ``dedupe scan -o``."""
+    def to_record(self, extra: bool = True) -> dict[str, Any]:
+        """The output columns, as written by ``dedupe scan -o``, then (with ``extra``) the
+        article's other input fields, carried through; one whose name is an output column's is
+        written as ``input_<name>``."""
         a = self.article
-        return {
+        record = {
             "id": a.id, "cluster": self.cluster, "role": self.role.value, "canonical": self.canonical,
             "similarity": _round(self.similarity), "containment": _round(self.containment),
             "coverage": _round(self.coverage), "missing": self.missing,
             "title": a.title, "source": a.source, "url": a.url,
             "published": a.published.isoformat() if a.published else None, "path": a.path,
         }
+        return with_extra(record, a) if extra else record
+
+
+def with_extra(record: dict[str, Any], article: Article) -> dict[str, Any]:
+    """``record`` followed by ``article``'s other input fields (``input_<name>`` where a name is
+    already taken)."""
+    for name, value in article.extra.items():
+        record[name if name not in record else f"input_{name}"] = value
+    return record
 
 
 @dataclass(frozen=True)

@@ -166,14 +166,44 @@ def test_jsonl_lines_may_end_in_any_way(tmp_path: Path) -> None:
     assert [r.line for r in result.rejects] == [4]
 
 
-def test_jsonl_that_turns_to_binary_keeps_the_lines_before(tmp_path: Path) -> None:
-    write(tmp_path / "a.jsonl", json.dumps({"id": "ok", "text": BODY}).encode() + b"\n" + bytes(range(256)) * 4)
+def test_binary_lines_in_a_jsonl_feed_cost_only_themselves(tmp_path: Path) -> None:
+    good = [json.dumps({"id": name, "text": BODY}).encode() for name in ("before", "after")]
+    write(tmp_path / "a.jsonl", good[0] + b"\n" + bytes(range(256)) * 4 + b"\n" + good[1] + b"\n")
     result = read_articles([tmp_path])
-    assert [a.id for a in result.articles] == ["ok"]
-    # bytes(range(256)) holds a LF and a CR: lines 2 and 3 are control characters (line 3 blank),
-    # line 4 is where the bytes stop being UTF-8.
-    assert [(r.line, r.reason.split(":")[0]) for r in result.rejects] == [
-        (2, "invalid JSON"), (4, "binary data (NUL bytes), not text; nothing read from this line on")]
+    assert [a.id for a in result.articles] == ["before", "after"]
+    # Every line of the binary block is a reject of its own, named by its line; none is read as text.
+    assert result.rejects and all(r.line is not None and 1 < r.line < result.articles[1].line for r in result.rejects)
+    assert any("binary data (NUL bytes)" in r.reason for r in result.rejects)
+
+
+def test_one_latin1_line_in_a_utf8_feed_garbles_nothing_around_it(tmp_path: Path) -> None:
+    """The adversarial round's case: a UTF-8 feed with one latin-1 line used to switch the rest of
+    the file to a guessed legacy encoding, garbling every title after it."""
+    titles = [f"\u2018Quoted\u2019 headline number {i} \u2014 caf\u00e9" for i in range(40)]
+    lines = [json.dumps({"id": str(i), "title": t, "text": BODY}, ensure_ascii=False).encode("utf-8")
+             for i, t in enumerate(titles)]
+    lines[4] = json.dumps({"id": "4", "title": "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e pr\u00e8s de l'\u00e9glise",
+                           "text": BODY}, ensure_ascii=False).encode("latin-1")
+    write(tmp_path / "feed.jsonl", b"\n".join(lines) + b"\n")
+    result = read_articles([tmp_path])
+    by_id = {a.id: a for a in result.articles}
+    assert [by_id[str(i)].title for i in range(40) if i != 4] == [t for i, t in enumerate(titles) if i != 4]
+    # The bad line is decoded in the encoding its own bytes show, or rejected by its number; never garbled.
+    if "4" in by_id:
+        assert by_id["4"].title == "Caf\u00e9 cr\u00e8me br\u00fbl\u00e9e pr\u00e8s de l'\u00e9glise"
+    else:
+        assert [r.line for r in result.rejects] == [5]
+
+
+def test_a_cp1256_feed_is_read_line_by_line(tmp_path: Path) -> None:
+    arabic = "\u0623\u0639\u0644\u0646\u062a \u0648\u0632\u0627\u0631\u0629 \u0627\u0644\u0635\u062d\u0629 \u0639\u0646 \u0627\u0641\u062a\u062a\u0627\u062d \u0645\u0633\u062a\u0634\u0641\u0649 \u062c\u062f\u064a\u062f \u0641\u064a \u0627\u0644\u0645\u062f\u064a\u0646\u0629"
+    lines = [json.dumps({"id": "ascii", "text": BODY}).encode()]
+    lines += [json.dumps({"id": f"ar{i}", "text": f"{arabic} {i}"}, ensure_ascii=False).encode("cp1256")
+              for i in range(30)]
+    write(tmp_path / "feed.jsonl", b"\n".join(lines))
+    result = read_articles([tmp_path])
+    assert not result.rejects
+    assert [a.text for a in result.articles[1:]] == [f"{arabic} {i}" for i in range(30)]
 
 
 def test_ids_titles_and_dates_as_feeds_and_frames_write_them() -> None:

@@ -16,7 +16,8 @@ from ..index import Index
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
 from .render import added_line, print_rejects, story_table
-from .scan import Format, check_targets, config_from, stops_cleanly
+from .scan import (ID_COL, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, Format,
+                   InputFormat, check_targets, columns_from, config_from, stops_cleanly)
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
@@ -29,7 +30,7 @@ _WINDOW = typer.Option(None, "--window", "-w", help="Compare only with articles 
 @app.command(no_args_is_help=True)
 def add(
     index: str = _INDEX,
-    paths: List[Path] = typer.Argument(..., help="Folders or files of articles, as for dedupe scan."),
+    paths: List[Path] = typer.Argument(..., help=INPUTS_HELP, metavar="PATH..."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here "
                                           "('-': standard output)."),
     format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
@@ -39,6 +40,12 @@ def add(
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
     max_article_size: Optional[str] = typer.Option(None, help="Largest article read, as for dedupe scan "
                                                               "(default 16MB)."),
+    text_col: Optional[str] = TEXT_COL,
+    id_col: Optional[str] = ID_COL,
+    title_col: Optional[str] = TITLE_COL,
+    source_col: Optional[str] = SOURCE_COL,
+    published_col: Optional[str] = PUBLISHED_COL,
+    input_format: InputFormat = INPUT_FORMAT,
 ) -> None:
     """Compare new articles with the index's window, store them, and say what each one is.
 
@@ -51,7 +58,8 @@ def add(
     check_targets(err, output, rejects)
     with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
         config = config_from(config_file, max_article_bytes=max_article_size)
-        read = read_articles(paths, config.max_article_bytes)
+        read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
+                             columns=columns_from(text_col, id_col, title_col, source_col, published_col))
         with Index(index, window=window, config=config) as opened:
             added = opened.add(read.articles)
     every_reject = read.rejects + added.rejects

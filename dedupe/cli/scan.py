@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ..article import Columns
 from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
@@ -28,15 +29,48 @@ STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
 class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
+    parquet = "parquet"
+
+
+class InputFormat(str, Enum):
+    jsonl = "jsonl"
+    json = "json"
+    csv = "csv"
+    tsv = "tsv"
+    text = "text"
+    html = "html"
+
+
+INPUTS_HELP = ("Folders (walked recursively) or files of articles: .txt, .md, .json, .jsonl, .ndjson, .csv, "
+               ".tsv, .parquet, .html, .htm; the text ones may be compressed (.gz, .bz2, .xz, .zst). "
+               "'-' reads standard input.")
+# The same names as dedupe spark scan's.
+TEXT_COL = typer.Option(None, "--text-col", help="Column (or JSON field) holding the text "
+                                                  "(default: text, body or content).")
+ID_COL = typer.Option(None, "--id-col", help="Column holding the unique id (default: id; else the file's "
+                                              "path, #N for the N-th record).")
+TITLE_COL = typer.Option(None, "--title-col", help="Column holding the headline (default: title or headline).")
+SOURCE_COL = typer.Option(None, "--source-col", help="Column holding the outlet (default: source or publisher).")
+PUBLISHED_COL = typer.Option(None, "--published-col", help="Column holding the publication time (default: "
+                                                           "published, else pubDate, published_at, date, "
+                                                           "scrape_time).")
+INPUT_FORMAT = typer.Option(InputFormat.jsonl, "--input-format", help="Format of standard input ('-').")
+
+
+def columns_from(text_col: Optional[str], id_col: Optional[str], title_col: Optional[str],
+                 source_col: Optional[str], published_col: Optional[str]) -> Optional[Columns]:
+    """The columns named on the command line, or ``None`` for the usual names."""
+    named = dict(text=text_col, id=id_col, title=title_col, source=source_col, published=published_col)
+    return Columns(**named) if any(named.values()) else None
 
 
 def scan(
-    paths: List[Path] = typer.Argument(..., help="Folders (walked recursively) or files of articles: "
-                                                 ".txt, .md, .json, .jsonl, .ndjson."),
+    paths: List[Path] = typer.Argument(..., help=INPUTS_HELP, metavar="PATH..."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one record per article here "
                                           "('-': standard output)."),
     format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
-                                            "(default: from the file's extension, .csv or .jsonl; else jsonl)."),
+                                            "(default: from the file's extension, .csv, .parquet or .jsonl; "
+                                            "else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input that could not be "
                                                                    "read here: path, line, reason."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report of the "
@@ -52,6 +86,12 @@ def scan(
     max_article_size: Optional[str] = typer.Option(None, help="Largest article read: a text or JSON file, or a "
                                                               "JSONL line, above it is rejected unread (default "
                                                               "16MB; e.g. 512kB, 64MB)."),
+    text_col: Optional[str] = TEXT_COL,
+    id_col: Optional[str] = ID_COL,
+    title_col: Optional[str] = TITLE_COL,
+    source_col: Optional[str] = SOURCE_COL,
+    published_col: Optional[str] = PUBLISHED_COL,
+    input_format: InputFormat = INPUT_FORMAT,
     limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took on standard error."),
@@ -75,7 +115,8 @@ def scan(
     with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
         advance("read")
         try:
-            read = read_articles(paths, config.max_article_bytes)
+            read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
+                                 columns=columns_from(text_col, id_col, title_col, source_col, published_col))
         except InputError as error:
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2)

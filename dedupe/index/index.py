@@ -29,7 +29,7 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
-from ..pipeline import CorpusContext, Deduplicator, Story, Verdict, collect_articles
+from ..pipeline import CorpusContext, Deduplicator, Story, Verdict, collect_articles, with_extra
 from ..sketch import sketch
 from ..tokens import tokenize_lines
 from .entry import FORMAT_VERSION, Entry, Store
@@ -73,10 +73,10 @@ class IndexVerdict(Verdict):
     replaced: str | None = None
     known: bool = False
 
-    def to_record(self) -> dict[str, Any]:
-        record = super().to_record()
+    def to_record(self, extra: bool = True) -> dict[str, Any]:
+        record = super().to_record(extra=False)
         record.update(replaced=self.replaced, known=self.known)
-        return record
+        return with_extra(record, self.article) if extra else record
 
 
 @dataclass

@@ -1,45 +1,42 @@
 """Paths → articles, and a reject for everything that could not be read.
 
 A path may be a folder (walked recursively, in sorted order, hidden entries skipped, symbolic
-links followed once) or a file. Formats: ``.txt``/``.md`` (optional ``Key: value`` header block,
-a blank line, then the body), ``.json`` (one article object or a list of them),
-``.jsonl``/``.ndjson`` (one object a line, read a line at a time), ``.html``/``.htm`` (a web
-page: its article is extracted with trafilatura, the ``[html]`` extra). An input larger than the
-per-article limit is rejected unread, so memory stays bounded whatever the feed holds.
+links followed once), a file, or ``-`` for standard input. Formats, by extension:
+``.txt``/``.md`` (optional ``Key: value`` header block, a blank line, then the body), ``.json``
+(one article object or a list of them), ``.jsonl``/``.ndjson`` (one object a line),
+``.csv``/``.tsv`` (a header row, then one article a row), ``.parquet`` (one article a row;
+pyarrow), ``.html``/``.htm`` (a web page: its article is extracted with trafilatura, the
+``[html]`` extra). ``.gz``, ``.bz2``, ``.xz`` and ``.zst`` after any of the text formats are
+decompressed as they are read. Line and row formats are read a record at a time; every read is
+bounded by the per-article limit, so memory stays bounded whatever the feed holds.
 """
 
 from __future__ import annotations
 
-import codecs
+import csv
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import charset_normalizer
 import orjson
 
-from ..article import Article
+from ..article import Article, Columns
 from ..config import DedupeConfig
 from ..errors import InputError
 from ..heap import no_cycle_collection
+from .streams import (BOMS, NotReadable, bounded_read, compression_of, decode, decoded_lines, open_input,
+                      size_text, sniff_compression)
 
-__all__ = ["Reject", "ReadResult", "read_articles", "SUPPORTED_SUFFIXES"]
+__all__ = ["Reject", "ReadResult", "read_articles", "SUPPORTED_SUFFIXES", "STDIN", "INPUT_FORMATS"]
 
-TEXT_SUFFIXES = (".txt", ".md")
-JSON_SUFFIXES = (".json",)
-JSONL_SUFFIXES = (".jsonl", ".ndjson")
-HTML_SUFFIXES = (".html", ".htm")
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES + JSON_SUFFIXES + JSONL_SUFFIXES + HTML_SUFFIXES
-
-# Legacy encodings we accept when a file is not UTF-8: Arabic and Western European news.
-_LEGACY_ENCODINGS = ["cp1252", "cp1256", "latin_1"]
-_BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's.
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
+STDIN = "-"
+_FORMAT_OF_SUFFIX = {".txt": "text", ".md": "text", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl",
+                     ".csv": "csv", ".tsv": "tsv", ".parquet": "parquet", ".html": "html", ".htm": "html"}
+SUPPORTED_SUFFIXES = tuple(_FORMAT_OF_SUFFIX)
+INPUT_FORMATS = ("jsonl", "json", "csv", "tsv", "text", "html")
+"""The formats standard input may be read in (``--input-format``)."""
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)\s*$")
 _HEADER_KEYS = {"title": "title", "headline": "title", "source": "source",
                 "publisher": "source", "url": "url", "published": "published", "id": "id"}
@@ -69,28 +66,44 @@ class ReadResult:
     rejects: list[Reject] = field(default_factory=list)
 
 
-def read_articles(paths: Iterable[str | os.PathLike[str]], max_article_bytes: int | None = None) -> ReadResult:
-    """Read every article under ``paths``.
+@dataclass(frozen=True)
+class _Reading:
+    """What every file of one run is read with."""
+
+    limit: int
+    columns: Columns | None
+    stdin_format: str
+
+
+def read_articles(paths: Iterable[str | os.PathLike[str]], max_article_bytes: int | None = None, *,
+                  columns: Columns | None = None, stdin_format: str = "jsonl") -> ReadResult:
+    """Read every article under ``paths`` (``-``: standard input, in ``stdin_format``).
 
     A path that does not exist raises :class:`~dedupe.errors.InputError`: that is a usage error.
     Anything wrong inside a folder or a file becomes a :class:`Reject` and the rest goes on. A
-    repeated id is rejected with both places named. A text or JSON file, or a JSONL line, above
-    ``max_article_bytes`` (default: :attr:`dedupe.DedupeConfig.max_article_bytes`) is rejected
-    unread.
+    repeated id is rejected with both places named. A text or JSON file, or a JSONL line or a
+    row, above ``max_article_bytes`` (default: :attr:`dedupe.DedupeConfig.max_article_bytes`)
+    is rejected unread. ``columns`` names the columns or fields that hold the article's fields.
+    An article without an id of its own is named by its path relative to the folder given (with
+    several paths given, prefixed by the folder's name), ``#N`` added for the N-th record of a file.
     """
     limit = DedupeConfig().max_article_bytes if max_article_bytes is None else max_article_bytes
+    if stdin_format not in INPUT_FORMATS:
+        raise InputError(STDIN, f"unknown input format {stdin_format!r}; expected one of {', '.join(INPUT_FORMATS)}")
     with no_cycle_collection():
-        return _read_all(paths, limit)
+        return _read_all(list(paths), _Reading(limit, columns, stdin_format))
 
 
-def _read_all(paths: Iterable[str | os.PathLike[str]], limit: int) -> ReadResult:
+def _read_all(paths: list[str | os.PathLike[str]], reading: _Reading) -> ReadResult:
     result = ReadResult()
     first_seen: dict[str, str] = {}
-    for root in paths:
-        root = Path(root)
-        if not root.exists() and not root.is_symlink():
+    roots = [Path(p) for p in paths]
+    for root in roots:
+        if str(root) != STDIN and not root.exists() and not root.is_symlink():
             raise InputError(str(root), "no such file or folder")
-        for item in _iter_path(root, limit):
+    labels = _root_labels(roots)
+    for root, label in zip(roots, labels):
+        for item in _iter_path(root, label, reading):
             if isinstance(item, Reject):
                 result.rejects.append(item)
                 continue
@@ -104,14 +117,36 @@ def _read_all(paths: Iterable[str | os.PathLike[str]], limit: int) -> ReadResult
     return result
 
 
-def _iter_path(root: Path, limit: int) -> Iterator[Article | Reject]:
-    if not root.is_dir():
-        yield from _read_file(root, root.parent, limit)
-        return
-    yield from _walk(root, root, limit, set())
+def _root_labels(roots: list[Path]) -> list[str]:
+    """What each root's articles' default ids start with: nothing when one path is given; with
+    several, the folder's name (the path as given where two share a name), so that ``ap/`` and
+    ``reuters/`` may each hold a ``story1.txt``."""
+    if len(roots) < 2:
+        return [""] * len(roots)
+    names = [root.name if root.is_dir() else "" for root in roots]
+    labels = []
+    for root, name in zip(roots, names):
+        if str(root) == STDIN:
+            labels.append("")
+        elif not root.is_dir():  # a file given by itself: the folder it was given in
+            labels.append("" if str(root.parent) == "." else root.parent.as_posix() + "/")
+        elif not name or names.count(name) > 1:
+            labels.append(root.as_posix().rstrip("/") + "/")
+        else:
+            labels.append(name + "/")
+    return labels
 
 
-def _walk(folder: Path, root: Path, limit: int, walked: set[str]) -> Iterator[Article | Reject]:
+def _iter_path(root: Path, label: str, reading: _Reading) -> Iterator[Article | Reject]:
+    if str(root) == STDIN:
+        yield from _read_stdin(reading)
+    elif not root.is_dir():
+        yield from _read_file(root, label + root.name, reading)
+    else:
+        yield from _walk(root, root, label, reading, set())
+
+
+def _walk(folder: Path, root: Path, label: str, reading: _Reading, walked: set[str]) -> Iterator[Article | Reject]:
     """A folder's files in sorted order, then its subfolders; a folder reached twice through
     symbolic links is read once, and a link that leads back into itself is a reject."""
     real = os.path.realpath(folder)
@@ -135,34 +170,84 @@ def _walk(folder: Path, root: Path, limit: int, walked: set[str]) -> Iterator[Ar
         if is_folder:
             folders.append(Path(entry.path))
         else:
-            yield from _read_file(Path(entry.path), root, limit)
+            path = Path(entry.path)
+            yield from _read_file(path, label + path.relative_to(root).as_posix(), reading)
     for sub in folders:
-        yield from _walk(sub, root, limit, walked)
+        yield from _walk(sub, root, label, reading, walked)
 
 
-def _read_file(path: Path, root: Path, limit: int) -> Iterator[Article | Reject]:
+def format_of_name(name: str) -> tuple[str | None, str | None]:
+    """A file name's format and compression: ``feed.jsonl.gz`` → ``("jsonl", "gzip")``; an
+    unknown format is ``None``.
+
+    >>> format_of_name("feed.csv.zst"), format_of_name("a.TXT"), format_of_name("x.pdf")
+    (('csv', 'zstd'), ('text', None), (None, None))
+    """
+    compression = compression_of(name)
+    inner = Path(name).stem if compression else name
+    return _FORMAT_OF_SUFFIX.get(Path(inner).suffix.lower()), compression
+
+
+def _read_file(path: Path, name: str, reading: _Reading) -> Iterator[Article | Reject]:
     shown = str(path)
-    relative = path.relative_to(root).as_posix()
-    suffix = path.suffix.lower()
-    if suffix not in SUPPORTED_SUFFIXES:
-        yield Reject(shown, f"unsupported file type {suffix or '(none)'!r}; "
-                            f"expected one of {', '.join(SUPPORTED_SUFFIXES)}")
+    kind, compression = format_of_name(path.name)
+    if kind is None or (compression and kind in ("parquet", "html")):
+        suffix = "".join(path.suffixes[-2:]) if compression else path.suffix
+        yield Reject(shown, f"unsupported file type {suffix.lower() or '(none)'!r}; expected one of "
+                            f"{', '.join(SUPPORTED_SUFFIXES)}, the text ones optionally compressed "
+                            f"(.gz, .bz2, .xz, .zst)")
         return
-    try:
-        if suffix in JSONL_SUFFIXES:
-            yield from _jsonl_articles(path, shown, relative, limit)
-            return
-        size = path.stat().st_size
-        if size > limit:
-            yield Reject(shown, f"{_size(size)}, above the limit of {_size(limit)} per article "
+    if kind == "parquet":
+        from .tables import parquet_records  # pyarrow is imported only for Parquet
+        yield from _records(parquet_records(path, reading.limit, reading.columns), shown, name, reading)
+        return
+    if kind in ("text", "json", "html") and compression is None:
+        try:  # a file's size says at once when it is too large; the bounded read holds either way
+            size = path.stat().st_size
+        except OSError:
+            size = 0
+        if size > reading.limit:
+            yield Reject(shown, f"{size_text(size)}, above the limit of {size_text(reading.limit)} per article "
                                 "(max_article_bytes); not read")
             return
-        data = path.read_bytes()
-    except OSError as error:
-        yield Reject(shown, f"cannot read: {error.strerror or error}")
+    try:
+        with open_input(path, compression) as stream:
+            yield from _read_stream(stream, kind, shown, name, reading)
+    except NotReadable as error:
+        yield Reject(shown, str(error))
+    except (OSError, EOFError, ValueError) as error:  # a corrupt compressed file, or a read failing midway
+        yield Reject(shown, f"cannot read: {getattr(error, 'strerror', None) or error}")
+
+
+def _read_stdin(reading: _Reading) -> Iterator[Article | Reject]:
+    import sys
+    shown, name = "<stdin>", "stdin"
+    head = sys.stdin.buffer.peek(8)[:8] if hasattr(sys.stdin.buffer, "peek") else b""
+    try:
+        with open_input(None, sniff_compression(head)) as stream:
+            yield from _read_stream(stream, reading.stdin_format, shown, name, reading)
+    except NotReadable as error:
+        yield Reject(shown, str(error))
+    except (OSError, EOFError, ValueError) as error:
+        yield Reject(shown, f"cannot read: {getattr(error, 'strerror', None) or error}")
+
+
+def _read_stream(stream, kind: str, shown: str, name: str, reading: _Reading) -> Iterator[Article | Reject]:
+    if kind == "jsonl":
+        yield from _jsonl_articles(stream, shown, name, reading)
         return
-    if suffix in HTML_SUFFIXES:
-        yield _html_article(data, shown, relative)
+    if kind in ("csv", "tsv"):
+        from .tables import csv_records
+        yield from _records(csv_records(stream, shown, reading.limit, reading.columns, "\t" if kind == "tsv" else ","),
+                            shown, name, reading)
+        return
+    try:
+        data = bounded_read(stream, reading.limit)
+    except NotReadable as error:
+        yield Reject(shown, str(error))
+        return
+    if kind == "html":
+        yield _html_article(data, shown, name)
         return
     try:
         text = _newlines(decode(data))
@@ -171,47 +256,31 @@ def _read_file(path: Path, root: Path, limit: int) -> Iterator[Article | Reject]
         return
     if not text.strip("\ufeff \t\n"):
         yield Reject(shown, "empty file")
-    elif suffix in TEXT_SUFFIXES:
-        yield _text_article(text, shown, relative)
+    elif kind == "text":
+        yield _text_article(text, shown, name)
     else:
-        yield from _json_articles(text, shown, relative)
+        yield from _json_articles(text, shown, name, reading.columns)
+
+
+def _records(records: Iterator[tuple[int, Any]], shown: str, name: str,
+             reading: _Reading) -> Iterator[Article | Reject]:
+    """Rows of a table as articles: each ``(line, row)`` where ``row`` is a mapping, or a
+    :class:`Reject` for one that could not be read (``line`` ``None`` for the whole file)."""
+    count = 0
+    for line, row in records:
+        if isinstance(row, Reject):
+            yield row
+            continue
+        count += 1
+        yield _record_article(row, shown, f"{name}#{count}", line, columns=reading.columns)
 
 
 def _size(count: int) -> str:
-    return f"{count:,} bytes" if count < 1_000_000 else f"{count / 1e6:,.1f} MB"
+    return size_text(count)
 
 
 def _newlines(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def decode(data: bytes) -> str:
-    """Bytes → text: a BOM decides; else UTF-8; else a legacy encoding detected with confidence.
-
-    Raises ``ValueError`` rather than pass on mojibake.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data[len(bom):].decode(encoding)
-            except UnicodeDecodeError as error:
-                raise ValueError(f"starts with a {encoding} byte-order mark but is not valid "
-                                 f"{encoding} (byte {error.start + len(bom)})") from None
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        return data.decode(_legacy_encoding(data, error))
-
-
-def _legacy_encoding(data: bytes, utf8_error: UnicodeDecodeError) -> str:
-    """The legacy encoding ``data`` (not UTF-8) is written in, detected with confidence."""
-    if b"\x00" in data:
-        raise ValueError("binary data (NUL bytes), not text")
-    guess = charset_normalizer.from_bytes(data, cp_isolation=_LEGACY_ENCODINGS).best()
-    if guess is None:
-        raise ValueError(f"not valid UTF-8 (byte {utf8_error.start}) and not readable as "
-                         f"{', '.join(_LEGACY_ENCODINGS)}; convert it to UTF-8")
-    return guess.encoding
 
 
 def _text_article(text: str, shown: str, relative: str) -> Article | Reject:
@@ -232,7 +301,7 @@ def _html_article(data: bytes, shown: str, relative: str) -> Article | Reject:
         return Reject(shown, "reading HTML needs the [html] extra: pip install 'wire-dedupe[html]'")
     if not data.strip():
         return Reject(shown, "empty file")
-    if b"\x00" in data[:4096] and not data.startswith(tuple(bom for bom, _ in _BOMS)):
+    if b"\x00" in data[:4096] and not data.startswith(tuple(bom for bom, _ in BOMS)):
         return Reject(shown, "binary data (NUL bytes), not HTML")
     page = trafilatura.bare_extraction(data, with_metadata=True, include_comments=False, include_tables=True)
     if page is None or not (page.text or "").strip():
@@ -266,104 +335,53 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
     return {k: v for k, v in fields.items() if v != ""}, body
 
 
-def _json_articles(text: str, shown: str, relative: str) -> Iterator[Article | Reject]:
+def _json_articles(text: str, shown: str, relative: str, columns: Columns | None) -> Iterator[Article | Reject]:
     try:
         document = orjson.loads(text)
     except orjson.JSONDecodeError as error:
         yield Reject(shown, f"invalid JSON: {error.msg}", error.lineno)
         return
     if isinstance(document, dict):
-        yield _record_article(document, shown, relative, None)
+        yield _record_article(document, shown, relative, None, columns=columns)
     elif isinstance(document, list) and not document:
         yield Reject(shown, "an empty list: no articles")
     elif isinstance(document, list):
         for number, record in enumerate(document, start=1):
-            yield _record_article(record, shown, f"{relative}#{number}", None, number)
+            yield _record_article(record, shown, f"{relative}#{number}", None, number, columns=columns)
     else:
         yield Reject(shown, f"expected an article object or a list of them, "
                             f"found a JSON {type(document).__name__}")
 
 
-def _jsonl_articles(path: Path, shown: str, relative: str, limit: int) -> Iterator[Article | Reject]:
-    number = line_number = 0
-    try:
-        for line_number, line in _jsonl_lines(path, limit):
-            if line is None:
-                number += 1
-                yield Reject(shown, f"line longer than the limit of {_size(limit)} per article "
-                                    "(max_article_bytes); skipped", line_number)
-                continue
-            if not line.strip():
-                continue
+def _jsonl_articles(stream, shown: str, relative: str, reading: _Reading) -> Iterator[Article | Reject]:
+    number = 0
+    for line_number, line, problem in decoded_lines(stream, reading.limit):
+        if problem is not None:
             number += 1
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
-                continue
-            yield _record_article(record, shown, f"{relative}#{number}", line_number)
-    except ValueError as error:  # undecodable: nothing from here on can be read
-        yield Reject(shown, f"{error}; nothing read from this line on", line_number + 1)
-        return
+            yield Reject(shown, problem, line_number)
+            continue
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            record = orjson.loads(line)
+        except orjson.JSONDecodeError as error:
+            yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
+            continue
+        yield _record_article(record, shown, f"{relative}#{number}", line_number, columns=reading.columns)
     if number == 0:  # no line but blank ones
         yield Reject(shown, "empty file")
 
 
-def _jsonl_lines(path: Path, limit: int) -> Iterator[tuple[int, str | None]]:
-    """The numbered lines of a JSONL file, read one at a time so that memory stays bounded; a
-    line longer than ``limit`` bytes is skipped unread and given as ``None``.
-
-    Lines are UTF-8 (a BOM is skipped). A file that starts with a UTF-16 or UTF-32 BOM, or whose
-    bytes are not UTF-8, is decoded whole, as other files are (within the limit).
-    """
-    with path.open("rb") as file:
-        if file.read(4).startswith(tuple(bom for bom, encoding in _BOMS if encoding != "utf-8")):
-            file.seek(0)
-            data = file.read(limit + 1)
-            if len(data) > limit:
-                raise ValueError(f"a UTF-16 or UTF-32 file is decoded whole, and this one is above the limit of "
-                                 f"{_size(limit)} (max_article_bytes); convert it to UTF-8")
-            yield from enumerate(_newlines(decode(data)).split("\n"), start=1)
-            return
-        file.seek(0)
-        encoding = "utf-8"
-        number = 0
-        while raw := file.readline(limit + 1):
-            if len(raw) > limit:  # skip to the end of this line, a block at a time
-                while raw and not raw.endswith(b"\n"):
-                    raw = file.readline(2**20)
-                number += 1
-                yield number, None
-                continue
-            if number == 0 and raw.startswith(codecs.BOM_UTF8):
-                raw = raw[len(codecs.BOM_UTF8):]
-            body = raw[:-1] if raw.endswith(b"\n") else raw
-            body = body[:-1] if body.endswith(b"\r") else body
-            # Old Mac line ends (a lone CR) end lines too: JSON strings never hold a raw CR.
-            for piece in body.split(b"\r") if b"\r" in body else (body,):
-                number += 1
-                try:
-                    line = piece.decode(encoding)
-                except UnicodeDecodeError as error:
-                    if encoding != "utf-8":
-                        raise ValueError(f"line {number} is not valid {encoding}") from None
-                    at = file.tell()
-                    file.seek(0)
-                    encoding = _legacy_encoding(file.read(limit), error)
-                    file.seek(at)
-                    line = piece.decode(encoding)
-                yield number, line
-
-
 def _record_article(record: Any, shown: str, default_id: str, line: int | None,
-                    number: int | None = None) -> Article | Reject:
+                    number: int | None = None, columns: Columns | None = None) -> Article | Reject:
     if not isinstance(record, dict):
         reason = f"expected an article object, found a JSON {type(record).__name__}"
         if number is not None:
             reason += f" (item {number})"
         return Reject(shown, reason, line)
     try:
-        return Article.from_dict(record, default_id=default_id, path=shown, line=line)
+        return Article.from_dict(record, default_id=default_id, path=shown, line=line, columns=columns)
     except ValueError as error:
         reason = str(error) if number is None else f"item {number}: {error}"
         return Reject(shown, reason, line)

@@ -14,17 +14,20 @@ import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Iterable, Iterator, Literal
+from typing import IO, Any, Iterable, Iterator, Literal
 
 import orjson
 
+from ..errors import OutputError
 from .readers import Reject
 
 __all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target",
            "format_of", "STDOUT"]
 
 STDOUT = "-"
-_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv"}
+_FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv", ".parquet": "parquet"}
+# Cells a spreadsheet would run as a formula; written with a leading apostrophe in CSV.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
            "title", "source", "url", "published", "path")
@@ -34,24 +37,24 @@ REJECT_COLUMNS = ("path", "line", "reason")
 
 
 def write_results(verdicts: Iterable, path: str | os.PathLike[str],
-                  format: Literal["jsonl", "csv"] = "jsonl", columns: tuple[str, ...] = COLUMNS) -> None:
-    """Write one record per verdict (see :meth:`dedupe.Verdict.to_record`); ``columns`` are the
-    CSV header (``INDEX_COLUMNS`` for an index's verdicts)."""
-    _write((v.to_record() for v in verdicts), path, format, columns)
+                  format: Literal["jsonl", "csv", "parquet"] = "jsonl", columns: tuple[str, ...] = COLUMNS) -> None:
+    """Write one record per verdict (see :meth:`dedupe.Verdict.to_record`): ``columns``
+    (``INDEX_COLUMNS`` for an index's verdicts), then the input fields the articles carried."""
+    _write([v.to_record() for v in verdicts], path, format, columns)
 
 
 def write_rejects(rejects: Iterable[Reject], path: str | os.PathLike[str],
-                  format: Literal["jsonl", "csv"] = "jsonl") -> None:
+                  format: Literal["jsonl", "csv", "parquet"] = "jsonl") -> None:
     """Write one record per reject: ``path``, ``line``, ``reason``."""
-    _write((r.to_dict() for r in rejects), path, format, REJECT_COLUMNS)
+    _write([r.to_dict() for r in rejects], path, format, REJECT_COLUMNS)
 
 
 def format_of(path: str | os.PathLike[str], given: str | None = None) -> str:
     """The format to write ``path`` in: ``given``, else the one its extension names (``.csv``;
-    ``.jsonl``, ``.ndjson``, ``.json``), else JSON lines.
+    ``.parquet``; ``.jsonl``, ``.ndjson``, ``.json``), else JSON lines.
 
-    >>> format_of("out.csv"), format_of("out.jsonl", "csv"), format_of("-")
-    ('csv', 'csv', 'jsonl')
+    >>> format_of("out.csv"), format_of("out.jsonl", "csv"), format_of("-"), format_of("o.parquet")
+    ('csv', 'csv', 'jsonl', 'parquet')
     """
     return given or _FORMATS.get(Path(str(path)).suffix.lower(), "jsonl")
 
@@ -73,19 +76,69 @@ def check_target(path: str | os.PathLike[str]) -> str | None:
     return None
 
 
-def _write(records: Iterable[dict], path: str | os.PathLike[str], format: str, columns: tuple[str, ...]) -> None:
-    if format not in ("jsonl", "csv"):
-        raise ValueError(f"unknown format {format!r}; expected 'jsonl' or 'csv'")
+def _write(records: list[dict], path: str | os.PathLike[str], format: str, columns: tuple[str, ...]) -> None:
+    if format not in ("jsonl", "csv", "parquet"):
+        raise ValueError(f"unknown format {format!r}; expected 'jsonl', 'csv' or 'parquet'")
     if format == "jsonl":
         with atomic_file(path, binary=True) as handle:
             for record in records:
-                handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE))
+                handle.write(orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE, default=str))
+        return
+    header = list(columns) + [name for name in dict.fromkeys(k for r in records for k in r) if name not in columns]
+    if format == "parquet":
+        table = _arrow_table(records, header)
+        with atomic_file(path, binary=True) as handle:
+            import pyarrow.parquet as pq
+            pq.write_table(table, handle)
         return
     with atomic_file(path) as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
         for record in records:
-            writer.writerow({k: "" if record[k] is None else record[k] for k in columns})
+            writer.writerow([_csv_cell(record.get(name)) for name in header])
+
+
+def _csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: absent is empty; lists and objects as JSON; text a spreadsheet
+    would run as a formula (``=``, ``+``, ``-``, ``@``) gets a leading apostrophe, as spreadsheet
+    programs expect (numbers are written as numbers)."""
+    if value is None:
+        return ""
+    if isinstance(value, (dict, list, tuple)):
+        value = orjson.dumps(value, default=str).decode()
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _arrow_table(records: list[dict], header: list[str]):
+    """Records as an Arrow table: the scores as doubles, the rest as their values give; a
+    carried field whose values mix types is written as JSON text."""
+    try:
+        import pyarrow as pa
+    except ImportError:
+        raise OutputError("writing Parquet needs pyarrow: pip install 'wire-dedupe[parquet]'") from None
+    arrays, fields = [], []
+    for name in header:
+        values = [r.get(name) for r in records]
+        if name in ("similarity", "containment", "coverage"):
+            kind = pa.float64()
+        elif name in ("line",):
+            kind = pa.int64()
+        elif name in COLUMNS or name in REJECT_COLUMNS or name in INDEX_COLUMNS:
+            kind = pa.bool_() if name == "known" else pa.string()
+        else:
+            kind = None
+        try:
+            array = pa.array(values, type=kind)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
+            array = pa.array([None if v is None else orjson.dumps(v, default=str).decode() for v in values],
+                             type=pa.string())
+        if array.type == pa.null():
+            array = array.cast(pa.string())
+        arrays.append(array)
+        fields.append(pa.field(name, array.type))
+    return pa.Table.from_arrays(arrays, schema=pa.schema(fields))
 
 
 @contextmanager
