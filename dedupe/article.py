@@ -78,7 +78,7 @@ class Columns:
 _USUAL = Columns()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Article:
     """One news article as read from a file, a feed or a caller.
 
@@ -112,6 +112,10 @@ class Article:
     path: str | None = None
     line: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        title = f", title={_shorten(self.title)!r}" if self.title else ""
+        return f"Article(id={self.id!r}{title}, text={_shorten(self.text)!r} ({len(self.text):,} chars))"
 
     @property
     def place(self) -> str:
@@ -217,8 +221,22 @@ def parse_published(value: Any) -> datetime | None:
 
 
 def _missing(value: Any) -> bool:
-    """``None``, or a float NaN (how a pandas frame writes a missing value)."""
-    return value is None or (isinstance(value, float) and math.isnan(value))
+    """``None``, or what a frame writes for a missing value: a float NaN, pandas' ``NaT`` or ``NA``
+    (values that are not equal to themselves)."""
+    if value is None or isinstance(value, (str, bytes, int)):
+        return value is None
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return bool(value != value)
+    except TypeError:  # pandas' NA: its comparisons are NA, which has no truth value
+        return True
+    except ValueError:  # an array: a value, not a missing one
+        return False
+
+
+def _shorten(text: str, width: int = 60) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
 
 
 def timestamp(moment: datetime) -> float:

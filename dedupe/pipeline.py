@@ -15,6 +15,7 @@ verified pairs → stories with canonicals and roles.
 from __future__ import annotations
 
 import time
+import dataclasses
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -22,12 +23,13 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 import numba
 import numpy as np
 
-from .article import Article, Role, timestamp
+from .article import Article, Columns, Role, timestamp
 from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
 from .heap import no_cycle_collection, release_freed_memory
+from .io.frames import records_of
 from .io.readers import Reject
 from .sketch import sketch
 from .verify import Gap, Verifier
@@ -37,7 +39,7 @@ __all__ = ["Verdict", "Story", "Result", "CorpusContext", "Deduplicator", "find_
 _MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Verdict:
     """What the run decided about one article.
 
@@ -61,6 +63,10 @@ class Verdict:
     @property
     def id(self) -> str:
         return self.article.id
+
+    def __repr__(self) -> str:
+        missing = f", missing={self.missing!r}" if self.missing else ""
+        return f"{type(self).__name__}(id={self.id!r}, role={self.role.value!r}, cluster={self.cluster!r}{missing})"
 
     def to_record(self, extra: bool = True) -> dict[str, Any]:
         """The output columns, as written by ``dedupe scan -o``, then (with ``extra``) the
@@ -99,6 +105,10 @@ class Story:
     def __len__(self) -> int:
         return len(self.members)
 
+    def __repr__(self) -> str:
+        roles = ", ".join(f"{n} {r.value}" for r in Role if r is not Role.CANONICAL and (n := self.count(r)))
+        return f"Story(id={self.id!r}, {len(self)} members: canonical {self.canonical.id!r}, {roles})"
+
     def count(self, role: Role) -> int:
         return sum(1 for member in self.members if member.role is role)
 
@@ -108,7 +118,7 @@ class Story:
         return cls(id, tuple(sorted(members, key=lambda v: (_ROLE_ORDER[v.role], v.id))))
 
 
-@dataclass
+@dataclass(repr=False)
 class Result:
     """Everything a run found.
 
@@ -125,6 +135,35 @@ class Result:
     def count(self, role: Role) -> int:
         """How many articles got ``role``."""
         return sum(1 for v in self.verdicts if v.role is role)
+
+    def __repr__(self) -> str:
+        counts = self.summary
+        articles, stories = counts["articles"], counts["stories"]
+        roles = ", ".join(f"{counts[r.value]} {r.value}" for r in Role if r is not Role.CANONICAL)
+        return (f"Result({articles} article{'s' * (articles != 1)}, {stories} stor{'ies' if stories != 1 else 'y'}: "
+                f"{roles}; {counts['rejected']} rejected)")
+
+    def to_records(self, extra: bool = True) -> list[dict[str, Any]]:
+        """One record per article, as ``dedupe scan -o`` writes them (with ``extra``, the input's
+        other fields after)."""
+        return [v.to_record(extra) for v in self.verdicts]
+
+    def to_pandas(self, extra: bool = False) -> Any:
+        """The verdicts as a pandas DataFrame, one row per article, with the columns of
+        ``dedupe scan -o`` (with ``extra``, the input's other fields after them). Ids are strings:
+        a frame whose index gave the ids joins it with
+        ``frame.join(result.to_pandas().set_index("id"), on=frame.index.astype(str))``. Needs pandas."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("Result.to_pandas() needs pandas: pip install 'wire-dedupe[pandas]'") from None
+        from .io.writers import COLUMNS
+        frame = pd.DataFrame.from_records(self.to_records(extra), columns=None if extra else list(COLUMNS))
+        if frame.empty:
+            return pd.DataFrame(columns=list(COLUMNS))
+        for name in ("similarity", "containment", "coverage"):
+            frame[name] = frame[name].astype("float64")
+        return frame
 
     @property
     def summary(self) -> dict[str, int]:
@@ -232,14 +271,41 @@ class Deduplicator:
         timings[name] = time.perf_counter() - start
 
 
-def find_duplicates(articles: Iterable[Article | Mapping[str, Any]],
-                    config: DedupeConfig | None = None) -> Result:
-    """Group the copies among ``articles`` (``Article`` objects or dicts with the same fields)
-    into stories; see :class:`Result`."""
-    return Deduplicator(config).run(articles)
+def find_duplicates(data: Any, config: DedupeConfig | None = None, *, text_col: str | None = None,
+                    id_col: str | None = None, title_col: str | None = None, source_col: str | None = None,
+                    published_col: str | None = None, url_col: str | None = None, **parameters: Any) -> Result:
+    """Group the copies among ``data`` into stories; see :class:`Result`.
+
+    ``data`` is what a Python caller holds: ``Article`` objects or dicts (the fields of
+    :meth:`Article.from_dict`), a pandas DataFrame (one article a row; without an id column the
+    row's index label is its id), a Series of texts (ids from its index), or plain strings (ids
+    ``"0"``, ``"1"``, ... by position). ``*_col`` name the columns or keys holding the fields when
+    they are not the usual names. Any parameter of :class:`DedupeConfig` may be given by keyword
+    (``threshold=0.6``), over ``config``. A record that is not an article is a reject in the
+    result, never an exception.
+
+    >>> result = find_duplicates(["Rain fell on Dubai on Monday, the first in months, and roads flooded.",
+    ...                           "Rain fell on Dubai on Monday, the first in months, and roads flooded."])
+    >>> result
+    Result(2 articles, 1 story: 1 duplicate, 0 truncated, 0 extended, 0 version, 0 unique; 0 rejected)
+    >>> [(v.id, v.role.value) for v in result.verdicts]
+    [('0', 'canonical'), ('1', 'duplicate')]
+    """
+    if parameters:
+        known = {f.name for f in dataclasses.fields(DedupeConfig)}
+        unknown = sorted(set(parameters) - known)
+        if unknown:
+            raise TypeError(f"find_duplicates() got unknown parameter(s) {', '.join(unknown)}; "
+                            f"the parameters are {', '.join(sorted(known))}")
+        config = (config or DedupeConfig()).replace(**parameters)
+    named = dict(text=text_col, id=id_col, title=title_col, source=source_col, published=published_col, url=url_col)
+    columns = Columns(**named) if any(named.values()) else None
+    articles, rejects = collect_articles(records_of(data, columns), columns)
+    return Deduplicator(config).run(articles, rejects)
 
 
-def collect_articles(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list[Article], list[Reject]]:
+def collect_articles(items: Iterable[Article | Mapping[str, Any]],
+                     columns: Columns | None = None) -> tuple[list[Article], list[Reject]]:
     """``Article`` objects or dicts → articles, and a reject for each record that is not an
     article or repeats an earlier id."""
     articles: list[Article] = []
@@ -248,7 +314,7 @@ def collect_articles(items: Iterable[Article | Mapping[str, Any]]) -> tuple[list
     for number, item in enumerate(items, start=1):
         if not isinstance(item, Article):
             try:
-                item = Article.from_dict(item, path="<input>", line=number)
+                item = Article.from_dict(item, path="<input>", line=number, columns=columns)
             except (ValueError, TypeError, AttributeError) as error:
                 rejects.append(Reject("<input>", f"record {number}: {error}", number))
                 continue
