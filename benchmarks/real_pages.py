@@ -58,7 +58,7 @@ def evaluate(rows: list[dict], truth: dict[str, str]) -> dict:
     sweep = {t: score({i: str(c) for i, c in zip(ids, anchors.tfidf_all_pairs(texts, t))}) for t in TFIDF_SWEEP}
     best = max(sweep, key=lambda t: sweep[t]["ari"])
     rows_out.append({"method": f"TF-IDF cosine all pairs ≥ {best} (best on these labels)", **sweep[best]})
-    top = [{"size": len(story), "source": story.canonical.article.source, "title": story.canonical.article.title,
+    top = [{"size": len(story), "source": story.canonical.article.source, "title": story.headline, "id": story.id,
             "roles": Counter(m.role.value for m in story.members[1:])} for story in result.clusters[:10]]
     return {"pages": len(rows), "labelled": len(scored), "rows": rows_out, "top": top, "summary": result.summary}
 
@@ -82,10 +82,10 @@ def markdown(report: dict) -> list[str]:
     lines += [f"| {r['method']} | {r['ari']:.4f} | {r['precision']:.4f} | {r['recall']:.4f} | {r['f1']:.4f} |"
               for r in report["rows"]]
     lines += ["", "The ten largest stories, as an editor sees them:", "",
-              "| versions | canonical source | canonical headline | other roles |", "|---|---|---|---|"]
+              "| versions | canonical source | story headline (story id) | other roles |", "|---|---|---|---|"]
     for story in report["top"]:
         roles = ", ".join(f"{n} {role}" for role, n in sorted(story["roles"].items()))
-        lines.append(f"| {story['size']} | {_cell(story['source'])} | {_cell(story['title'])} | {roles} |")
+        lines.append(f"| {story['size']} | {_cell(story['source'])} | {_cell(story['title'])} (`{story['id']}`) | {roles} |")
     return lines
 
 

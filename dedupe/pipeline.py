@@ -17,6 +17,7 @@ from __future__ import annotations
 import time
 import dataclasses
 from contextlib import contextmanager
+from functools import cached_property
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -28,6 +29,7 @@ from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
+from .headline import outlets, story_headline, title_key
 from .heap import no_cycle_collection, release_freed_memory
 from .io.frames import records_of
 from .io.readers import Reject
@@ -91,12 +93,28 @@ def with_extra(record: dict[str, Any], article: Article) -> dict[str, Any]:
     return record
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Story:
-    """One story: its canonical version first, then the other members by role and id."""
+    """One story: its canonical version first, then the other members by role and id.
+
+    ``headline`` is the story's headline for people and ``outlets`` who carried it (see
+    :mod:`dedupe.headline`); ``taken_elsewhere`` holds the headlines other stories of the run
+    carry, which are never this story's.
+    """
 
     id: str
     members: tuple[Verdict, ...]
+    taken_elsewhere: frozenset[str] = field(default=frozenset(), compare=False)
+
+    @cached_property
+    def headline(self) -> str:
+        """The best headline among the versions: not page junk or a site-wide label."""
+        return story_headline([m.article for m in self.members], self.taken_elsewhere)
+
+    @property
+    def outlets(self) -> list[str]:
+        """The outlets that carried the story, each once, the canonical's first."""
+        return outlets([m.article for m in self.members])
 
     @property
     def canonical(self) -> Verdict:
@@ -379,11 +397,30 @@ _ROLE_ORDER = {Role.CANONICAL: 0, Role.DUPLICATE: 1, Role.EXTENDED: 2, Role.TRUN
 
 
 def _order(verdicts: list[Verdict]) -> tuple[list[Verdict], list[Story]]:
+    ordered = stories_of(verdicts, keep_single=True)
+    return [v for story in ordered for v in story.members], [story for story in ordered if len(story) > 1]
+
+
+def stories_of(verdicts: Iterable[Verdict], keep_single: bool = False) -> list[Story]:
+    """The stories of a run's verdicts, largest first (then by id), each knowing the headlines
+    the others carry; stories of one article only with ``keep_single``."""
     groups: dict[str, list[Verdict]] = {}
     for v in verdicts:
         groups.setdefault(v.cluster, []).append(v)
-    ordered = sorted((Story.of(key, members) for key, members in groups.items()), key=lambda s: (-len(s), s.id))
-    return [v for story in ordered for v in story.members], [story for story in ordered if len(story) > 1]
+    carried: dict[str, set[str]] = {}
+    for key, members in groups.items():
+        for v in members:
+            if v.article.title:
+                carried.setdefault(title_key(v.article.title), set()).add(key)
+    stories = []
+    for key, members in groups.items():
+        if len(members) == 1 and not keep_single:
+            continue
+        elsewhere = frozenset(t for v in members if v.article.title
+                              for t in (title_key(v.article.title),) if len(carried[t]) > 1) \
+            if len(members) > 1 else frozenset()
+        stories.append(dataclasses.replace(Story.of(key, members), taken_elsewhere=elsewhere))
+    return sorted(stories, key=lambda s: (-len(s), s.id))
 
 
 def _round(value: float | None) -> float | None:

@@ -19,7 +19,7 @@ from typing import Iterable
 from .article import Role
 from .explain import align_texts
 from .io.writers import atomic_file
-from .pipeline import Story, Verdict
+from .pipeline import Story, Verdict, stories_of
 
 __all__ = ["render_report", "write_report"]
 
@@ -35,11 +35,7 @@ def write_report(verdicts: Iterable[Verdict], path: str | os.PathLike[str], titl
 def render_report(verdicts: Iterable[Verdict], title: str = "wire-dedupe report") -> str:
     """The report of ``verdicts`` as one HTML document."""
     verdicts = list(verdicts)
-    groups: dict[str, list[Verdict]] = {}
-    for v in verdicts:
-        groups.setdefault(v.cluster, []).append(v)
-    stories = sorted((Story.of(key, members) for key, members in groups.items() if len(members) > 1),
-                     key=lambda s: (-len(s), s.id))
+    stories = stories_of(verdicts)
     roles = Counter(v.role for v in verdicts)
     sources = sorted({v.article.source or "" for s in stories for v in s.members} - {""}, key=str.casefold)
     parts = [_HEAD.format(title=_e(title)),
@@ -98,7 +94,10 @@ def _story(number: int, story: Story) -> str:
     a = head.article
     sources = "|".join(sorted({v.article.source or "" for v in story.members}))
     rows = [f'<section class="story" id="story-{number}" data-sources="{_e(sources)}">',
-            f'<h2><span class="number">{number}</span> {_e(a.title or a.id)}</h2>',
+            f'<h2><span class="number">{number}</span> {_e(story.headline)}</h2>',
+            f'<p class="story-meta">story <span class="story-id">{_e(story.id)}</span> · '
+            f'{len(story)} versions · <span class="outlets">{_e(", ".join(story.outlets) or "no outlet named")}'
+            f'</span></p>',
             f'<div class="member canonical" data-role="canonical" data-source="{_e(a.source or "")}">',
             _meta(head), f"<details><summary>canonical text</summary><p class=\"text\">{_e(a.text)}</p></details>",
             "</div>"]
@@ -125,11 +124,15 @@ def _meta(v: Verdict) -> str:
 
 
 def _scores(v: Verdict) -> str:
-    missing = f", missing its <b>{v.missing}</b>" if v.missing else ""
+    missing = f", missing its <b>{_e(v.missing)}</b>" if v.missing else ""
     chain = (f'<p class="chain">joined through the versions {" → ".join(_e(i) for i in v.chain)}</p>'
              if v.chain else "")
-    return (f'<p class="scores">cosine {v.similarity:.3f} · containment {v.containment:.3f} · '
-            f'coverage {v.coverage:.3f}{missing}</p>{chain}')
+    return (f'<p class="scores">cosine {_score(v.similarity)} · containment {_score(v.containment)} · '
+            f'coverage {_score(v.coverage)}{missing}</p>{chain}')
+
+
+def _score(value: float | None) -> str:
+    return "—" if value is None else f"{value:.3f}"
 
 
 def _diff(canonical: str, copy: str) -> str:
@@ -171,6 +174,7 @@ h2 {{ font-size: 1.1rem; margin: 0 0 .5rem; }}
 .member.canonical {{ border-color: #2e8b57; }} .member.duplicate {{ border-color: #2a9bb7; }}
 .member.truncated {{ border-color: #d49a00; }} .member.extended {{ border-color: #a04bb7; }}
 .member.version {{ border-color: #3b6fd4; }}
+.story-meta {{ margin: 0 0 .5rem; color: #445; }} .story-id {{ font-family: monospace; }}
 .meta {{ margin: 0; color: #445; }} .meta > span, .meta > time {{ margin-right: .8rem; }}
 .role {{ font-weight: 700; text-transform: uppercase; font-size: .8rem; }}
 .scores {{ margin: .1rem 0; color: #556; font-size: .9rem; }}

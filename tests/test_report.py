@@ -102,7 +102,9 @@ def test_article_text_is_escaped_and_never_runs(browser, tmp_path: Path) -> None
     assert page.evaluate("window.pwned") is None
     assert page.locator("script").count() == 1  # the report's own
     assert page.locator("img").count() == 0
-    assert hostile in page.locator(".story h2").inner_text()
+    # Shown as text wherever it appears: the copy's headline, the outlets of the story.
+    assert hostile in page.locator(".story .member .title").first.inner_text()
+    assert f"Wire {hostile}" in page.locator(".story .outlets").inner_text()
     assert page.problems == []
 
 

@@ -18,29 +18,55 @@ _SHORT = {Role.DUPLICATE: "dup", Role.TRUNCATED: "trunc", Role.EXTENDED: "ext", 
 
 
 def stories_table(stories: list[Story], limit: int | None = None) -> Table:
-    """One row per story: canonical title and source, size, and how many members have each role."""
+    """One row per story: its headline and id (for ``dedupe explain``), the outlets that carried
+    it, its size, and how many members have each role."""
     table = Table(title="Stories with more than one version", title_justify="left", expand=True)
     table.add_column("#", justify="right", style="dim")
-    table.add_column("canonical", overflow="fold", ratio=1)
-    table.add_column("source", overflow="fold", max_width=24)
+    table.add_column("story", overflow="fold", ratio=2)
+    table.add_column("outlets", overflow="fold", ratio=1)
     table.add_column("size", justify="right")
     for role in _MEMBER_ROLES:
         table.add_column(_SHORT[role], justify="right", style=_ROLE_STYLE[role])
     shown = stories if limit is None else stories[:limit]
     for number, story in enumerate(shown, start=1):
-        head = story.canonical.article
         counts = [str(story.count(role) or "·") for role in _MEMBER_ROLES]
-        table.add_row(str(number), Text(display_title(head.title, head.text, head.id)),
-                      Text(head.source or "—"), str(len(story)), *counts)
+        table.add_row(str(number), Text.assemble(shown_text(_cut(story.headline, 90)), "\n",
+                                                 (shown_text(story.id), "dim")),
+                      Text(_outlet_list(story.outlets)), str(len(story)), *counts)
     if limit is not None and len(stories) > limit:
         table.caption = f"{len(stories) - limit} more not shown (raise --limit, or write them all with -o)"
     return table
 
 
 def display_title(title: str | None, text: str, fallback: str, width: int = 90) -> str:
-    """The headline, or the opening words of the text when there is none."""
+    """The headline, or the opening words of the text when there is none; control characters
+    made visible."""
     shown = (title or "").strip() or " ".join(text.split()[:14]) or fallback
-    return shown if len(shown) <= width else shown[: width - 1] + "…"
+    return shown_text(_cut(shown, width))
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+_OUTLETS_SHOWN = 2
+
+
+def _outlet_list(names: list[str]) -> str:
+    if not names:
+        return "—"
+    more = len(names) - _OUTLETS_SHOWN
+    return shown_text(", ".join(names[:_OUTLETS_SHOWN]) + (f" +{more} more" if more > 0 else ""))
+
+
+_CONTROL = {c: f"\\x{c:02x}" for c in list(range(0x00, 0x20)) + list(range(0x7f, 0xa0)) if c not in (0x0a,)}
+
+
+def shown_text(text: str) -> str:
+    """Text from a feed as it may reach a terminal: control characters (ANSI escapes among them)
+    written as visible ``\\xNN`` escapes; newlines as spaces. Always put in a ``Text``, never
+    parsed as markup."""
+    return text.replace("\n", " ").translate(_CONTROL)
 
 
 def summary_line(result: Result) -> Text:
@@ -101,7 +127,7 @@ _SCORES = ("similarity", "containment", "coverage")
 def print_rejects(console: Console, rejects: list[Reject]) -> None:
     """Every input that could not be read, with where and why."""
     for reject in rejects:
-        console.print(Text.assemble(("rejected ", "bold red"), (str(reject), "")), soft_wrap=True)
+        console.print(Text.assemble(("rejected ", "bold red"), (shown_text(str(reject)), "")), soft_wrap=True)
 
 
 def timings_line(stages: dict[str, float], total: float) -> Text:
