@@ -1,22 +1,55 @@
 """wire-dedupe: find the syndicated copies of news wire stories, pick the canonical version,
-and mark the truncated ones."""
+and mark the truncated ones.
 
+The names below are imported when first used, so that ``dedupe --help`` and a program that
+needs one of them do not pay for the rest (numba, scikit-learn).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING, Any
 
-from .article import Article, Role
-from .config import DedupeConfig
-from .errors import ConfigError, DedupeError, IndexStoreError, InputError
-from .index import Added, Index, IndexVerdict
-from .io import ReadResult, Reject, read_articles
-from .pipeline import Deduplicator, Result, Story, Verdict, find_duplicates
+# First, before anything imports numba: where the compiled kernels are cached.
+from . import numba_cache as _numba_cache  # noqa: F401
 
 try:
     __version__ = version("wire-dedupe")
 except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0.0.0"
 
-__all__ = [
-    "Article", "Role", "DedupeConfig", "DedupeError", "InputError", "ConfigError",
-    "ReadResult", "Reject", "read_articles", "Deduplicator", "Result", "Story", "Verdict",
-    "find_duplicates", "Index", "IndexVerdict", "Added", "IndexStoreError", "__version__",
-]
+_WHERE = {
+    "Article": "article", "Columns": "article", "Role": "article",
+    "DedupeConfig": "config",
+    "ConfigError": "errors", "DedupeError": "errors", "IndexStoreError": "errors", "InputError": "errors",
+    "OutputError": "errors",
+    "Added": "index", "Index": "index", "IndexVerdict": "index",
+    "ReadResult": "io", "Reject": "io", "read_articles": "io",
+    "Deduplicator": "pipeline", "Result": "pipeline", "Story": "pipeline", "Verdict": "pipeline",
+    "find_duplicates": "pipeline",
+}
+
+__all__ = [*_WHERE, "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'dedupe' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:  # what type checkers and editors see
+    from .article import Article, Columns, Role
+    from .config import DedupeConfig
+    from .errors import ConfigError, DedupeError, IndexStoreError, InputError, OutputError
+    from .index import Added, Index, IndexVerdict
+    from .io import ReadResult, Reject, read_articles
+    from .pipeline import Deduplicator, Result, Story, Verdict, find_duplicates

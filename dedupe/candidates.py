@@ -20,6 +20,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 import datasketch
+from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
 
@@ -121,7 +122,7 @@ BAND_KEY = np.uint64(1 << 63)
 """Set in a lookup key that is an LSH band bucket; anchors are 32-bit."""
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
     """Each article's anchors, as rows: the shingles of its set chosen by hash, then its first
     ``lead`` shingles (an anchor chosen both ways stands twice). Returns (anchors, offsets)."""
@@ -145,7 +146,7 @@ def _anchors(sets, set_offsets, shingles, shingle_offsets, rate, lead):
     return anchors, offsets
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _band_buckets(signatures, docs, bands, rows):
     """The bucket of each article (of ``docs``) in each band, band by band: an FNV-style hash of
     the band's rows, with the band number mixed in so that equal values in different bands never
@@ -169,7 +170,7 @@ def _pairs_in_groups(keys: np.ndarray, members: np.ndarray, max_bucket: int) -> 
     return _emit_pairs(members, starts, sizes, max_bucket)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _emit_pairs(members, starts, sizes, max_bucket):
     total = 0
     for g in range(len(starts)):

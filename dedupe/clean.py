@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
+from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
 
@@ -292,7 +293,7 @@ class BoilerplateLearner:
         return len(self.keys_)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _spans_stories(candidates, starts, counts, holders, keys, sizes, offsets):
     """Whether each candidate line spans stories: of a sample of the articles holding it
     (``holders[starts[c]:starts[c] + counts[c]]``), most share less than half of their other

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import datasketch
+from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
 
@@ -86,7 +87,7 @@ def shingle_hashes(words: np.ndarray, word_offsets: np.ndarray, size: int) -> tu
     return _shingle_hashes(words, word_offsets, size)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _shingle_hashes(words, word_offsets, size):
     n = len(word_offsets) - 1
     counts = np.empty(n, dtype=np.int64)
@@ -108,7 +109,7 @@ def _shingle_hashes(words, word_offsets, size):
     return out, offsets
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def unique_per_row(values, offsets):
     """Sorted distinct values of each row of a CSR-like ``(values, offsets)`` pair."""
     n = len(offsets) - 1
@@ -146,7 +147,7 @@ def signatures(shingles: np.ndarray, offsets: np.ndarray, num_perm: int = 128, s
     return _signatures(shingles, offsets, a, b)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _fmix32(h):
     # MurmurHash3's 32-bit finalizer, as datasketch applies it before the permutations.
     h ^= h >> np.uint32(16)
@@ -157,7 +158,7 @@ def _fmix32(h):
     return h
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _signatures(shingles, offsets, a, b):
     n = len(offsets) - 1
     num_perm = len(a)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Sequence
 
+from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
 
@@ -246,7 +247,7 @@ def _pack(word: str) -> int:
     return packed
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _drop_lines(words, figure, name, offsets, word_line, line_offsets, gone):
     # Kept words move towards the start, never past words not yet read.
     kept = np.zeros(len(offsets), dtype=np.int64)
@@ -265,7 +266,7 @@ def _drop_lines(words, figure, name, offsets, word_line, line_offsets, gone):
     return kept, fingerprints
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def fmix64(h):
     """MurmurHash3's 64-bit finalizer: every input bit moves every output bit."""
     h ^= h >> np.uint64(33)
@@ -276,19 +277,19 @@ def fmix64(h):
     return h
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=CACHE, inline="always")
 def _class(classes, code):
     if code < _TABLE_SIZE:
         return classes[code]
     return (_WORD | _ALNUM) if code < 0x40000 else 0
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=CACHE, inline="always")
 def _upper(code):
     return 65 <= code <= 90
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _name_chars(chars, classes):
     """Which characters lie in a name run: capitalised words ([A-Z] then word characters,
     apostrophes, hyphens) joined by single spaces or tabs, kept when the run has two words or
@@ -339,7 +340,7 @@ def _name_chars(chars, classes):
     return marked
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, number_values, noise, titles, emit):
     n = len(char_offsets) - 1
     # Each text writes into its own slots, so texts are tokenised in parallel. Case folding turns
@@ -392,7 +393,7 @@ def _tokenize(codes, char_offsets, expansion, length, classes, number_keys, numb
             line_keys, line_sizes, line_data, line_offsets, packed_line)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _tokenize_text(chars, expansion, length, classes, number_keys, number_values, noise, titles, emit,
                    words, figure, name, word_line, chars_out):
     """Tokenise one text into ``words`` (and its flags and lines); returns how many words, how
@@ -483,7 +484,7 @@ def _tokenize_text(chars, expansion, length, classes, number_keys, number_values
     return count, max(written - 1, 0), fmix64(fingerprint)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _hash_lines(chars, expansion, length, classes, keys, sizes, data):
     """Hash the key of each line of one text into ``keys`` (see :class:`Lines`), with its
     length and whether it is a line of data."""

@@ -35,6 +35,7 @@ import enum
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
 import scipy.sparse as sp
@@ -376,7 +377,7 @@ def _shingle_index(sketches: Sketches) -> tuple[np.ndarray, np.ndarray]:
     return _sorted_rows(sketches.shingles, sketches.shingle_offsets)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _sorted_rows(values, offsets):
     by_value = np.empty_like(values)
     positions = np.empty(len(values), dtype=np.int32)  # a word's place in its text
@@ -409,7 +410,7 @@ def _tfidf(sketches: Sketches, idf: np.ndarray | None) -> sp.csr_matrix:
     return tfidf
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _columns(words, features):
     """Each word's column, ``word % features``, in 32 bits: half the memory of the hashes."""
     out = np.empty(len(words), dtype=np.int32)
@@ -418,7 +419,7 @@ def _columns(words, features):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _row_counts(values, offsets, distinct, distinct_offsets):
     """How often each of a row's ``distinct`` values (sorted) stands in its ``values``."""
     counts = np.zeros(len(distinct), dtype=np.float64)
@@ -435,7 +436,7 @@ def _cosine(tfidf: sp.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return _row_dots(tfidf.indptr, tfidf.indices, tfidf.data, a, b)
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _row_dots(indptr, indices, data, a, b):
     out = np.zeros(len(a))
     for p in numba.prange(len(a)):
@@ -443,7 +444,7 @@ def _row_dots(indptr, indices, data, a, b):
     return out
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _intersections(sets, offsets, pairs):
     out = np.zeros(len(pairs), dtype=np.int64)
     for p in numba.prange(len(pairs)):
@@ -451,7 +452,7 @@ def _intersections(sets, offsets, pairs):
     return out
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _overlap(keys, offsets, weights, x, y):
     """Rows ``x`` and ``y`` of sorted ``keys``: the sum over the keys they share of the product of
     their ``weights`` (a dot product), or without weights how many keys they share."""
@@ -469,13 +470,13 @@ def _overlap(keys, offsets, weights, x, y):
     return total
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _member(sorted_values, value):
     k = np.searchsorted(sorted_values, value)
     return k < len(sorted_values) and sorted_values[k] == value
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _distinct_facts(words, inside, facts, other_facts):
     """How many distinct facts among ``words[inside]``, and how many of them ``other_facts`` holds."""
     found = np.empty(len(words), dtype=words.dtype)
@@ -491,14 +492,14 @@ def _distinct_facts(words, inside, facts, other_facts):
     return len(found), kept
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _only_in(gap, facts, absent):
     """Distinct facts standing in ``gap`` that are not among ``absent`` (sorted, or a gap)."""
     held, kept = _distinct_facts(gap, np.ones(len(gap), dtype=np.bool_), facts, absent)
     return held - kept
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _swapped(x_gap, y_gap, x_facts, y_facts):
     """Facts of x's edit replaced by others: x's facts that y has nowhere, as long as y's side of
     the edit has facts x's side lacks (a fact dropped or added alone, "His Highness", is no swap;
@@ -506,7 +507,7 @@ def _swapped(x_gap, y_gap, x_facts, y_facts):
     return min(_only_in(x_gap, x_facts, y_facts), _only_in(y_gap, y_facts, np.sort(x_gap)))
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
            names, name_offsets, size, pairs, which, min_gap, passage):
     """For each pair (x, y), how x reads against y:
@@ -542,7 +543,7 @@ def _align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fi
     return coverage, gaps, lead, last, opening, swaps, facts
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, figures, figure_offsets,
                 names, name_offsets, size, pairs, min_gap, passage, coverage, gaps, lead, last, opening, swaps, facts):
     x, y = pairs[p, 0], pairs[p, 1]
@@ -602,7 +603,7 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
     facts[p, 2], facts[p, 3] = _distinct_facts(x_words, inside, x_names, y_names)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, covered):
     """Where each of x's shingles first stands in y (``found_at``, -1: nowhere), and which of x's
     words y holds (``covered``, set where held): both texts' shingles sorted by hash are walked
@@ -623,7 +624,7 @@ def _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, cove
                 i += 1
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=CACHE, parallel=True)
 def _held_by_any(word_offsets, shingle_offsets, by_hash, positions, size, starts, partners):
     """For each article x, which of its words some article of ``partners[starts[x]:starts[x + 1]]``
     holds: one flag per word of the corpus."""
@@ -640,7 +641,7 @@ def _held_by_any(word_offsets, shingle_offsets, by_hash, positions, size, starts
     return held
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _solid(held_before, start, end, n_words, reach):
     """Most of the ``reach`` words on each side of ``[start, end)`` are shared (or it is the edge)."""
     before = min(reach, start)
@@ -650,7 +651,7 @@ def _solid(held_before, start, end, n_words, reach):
     return 5 * shared_before >= 3 * before and 5 * shared_after >= 3 * after
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _facing(found_at, width, start, end, n_words, n_y):
     """The stretch of y facing x's gap ``[start, end)``: between where the words on either side of
     the gap stand in y; where the gap reaches an edge of x, as many of y's words as the gap has
@@ -680,7 +681,7 @@ def _facing(found_at, width, start, end, n_words, n_y):
     return y_start, y_end
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=CACHE)
 def _disjoint_spans(owner, start, end, n):
     """owner sorted, then start: True for owners holding two spans that barely overlap.
 

@@ -11,10 +11,9 @@ import typer
 from rich.console import Console
 
 from ..errors import DedupeError, InputError
-from ..explain import explain_pair
 from ..io import read_articles
 from .render import explanation_view
-from .scan import config_from
+from .scan import announce_compiles_on, config_from
 
 
 def explain(
@@ -31,6 +30,7 @@ def explain(
     Exit status: 0 when shown; 2 when an article cannot be read or found.
     """
     out, err = Console(), Console(stderr=True)
+    announce_compiles_on(err)
     try:
         config = config_from(config_file)
         if within:
@@ -39,6 +39,7 @@ def explain(
         else:
             articles = [_one_article(Path(a), config.max_article_bytes), _one_article(Path(b), config.max_article_bytes)]
             a_id, b_id = articles[0].id, articles[1].id
+        from ..explain import explain_pair
         pair = explain_pair(articles, a_id, b_id, config)
     except DedupeError as error:
         err.print(f"[bold red]error:[/] {error}", soft_wrap=True)

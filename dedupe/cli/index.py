@@ -12,12 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from ..errors import DedupeError
-from ..index import Index
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
 from .render import added_line, print_rejects, story_table
 from .scan import (ID_COL, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, Format,
-                   InputFormat, check_targets, columns_from, config_from, stops_cleanly)
+                   InputFormat, announce_compiles_on, check_targets, columns_from, config_from, stops_cleanly)
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
@@ -56,10 +55,12 @@ def add(
     err = Console(stderr=True)
     out = err if STDOUT in (str(output), str(rejects)) else Console()
     check_targets(err, output, rejects)
+    announce_compiles_on(err)
     with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
         config = config_from(config_file, max_article_bytes=max_article_size)
         read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
                              columns=columns_from(text_col, id_col, title_col, source_col, published_col))
+        from ..index import Index
         with Index(index, window=window, config=config) as opened:
             added = opened.add(read.articles)
     every_reject = read.rejects + added.rejects
@@ -80,6 +81,7 @@ def show(index: str = _INDEX,
     """One stored story: its canonical first, then every member with its role and scores."""
     out, err = Console(), Console(stderr=True)
     with _errors(err):
+        from ..index import Index
         with Index(index) as opened:
             found = opened.story(story)
     if found is None:
@@ -95,6 +97,7 @@ def prune(index: str = _INDEX,
     """Remove old articles; stories that lose their canonical get the best remaining version."""
     out, err = Console(), Console(stderr=True)
     with _errors(err):
+        from ..index import Index
         with Index(index) as opened:
             count = opened.prune(older_than)
     out.print(f"pruned {count} article{'s' if count != 1 else ''} older than {older_than}", soft_wrap=True)
@@ -106,6 +109,7 @@ def stats(index: str = _INDEX) -> None:
     parameters."""
     out, err = Console(), Console(stderr=True)
     with _errors(err):
+        from ..index import Index
         with Index(index) as opened:
             found = opened.stats()
     table = Table(show_header=False, title=f"Index {index}", title_justify="left")

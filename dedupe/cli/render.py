@@ -7,9 +7,12 @@ from rich.table import Table
 from rich.text import Text
 
 from ..article import Role
-from ..explain import PairExplanation
-from ..io.readers import Reject
-from ..pipeline import Result, Story
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported by the commands that use them: --help stays fast
+    from ..explain import PairExplanation
+    from ..io.readers import Reject
+    from ..pipeline import Result, Story
 
 _ROLE_STYLE = {Role.CANONICAL: "bold green", Role.DUPLICATE: "cyan", Role.TRUNCATED: "yellow",
                Role.EXTENDED: "magenta", Role.VERSION: "blue", Role.UNIQUE: "dim"}

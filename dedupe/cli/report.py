@@ -2,61 +2,166 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 from pathlib import Path
+from typing import Any, Optional
 
 import orjson
 import typer
 from rich.console import Console
+from rich.text import Text
 
-from ..article import Role
+from .render import shown_text
+
+from ..article import Columns
 from ..errors import DedupeError, InputError
-from ..io import read_articles
-from ..pipeline import Verdict
-from ..report import write_report
-from .scan import stops_cleanly
+from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check_targets, columns_from,
+                   stops_cleanly)
+
+_MISSING_VALUES = (None, "end", "middle", "start")
 
 
 def report(
-    clusters: Path = typer.Argument(..., help="The JSONL output of dedupe scan -o."),
+    clusters: Path = typer.Argument(..., help="The output of dedupe scan -o: JSON lines or CSV.", metavar="CLUSTERS"),
     output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
+    text_col: Optional[str] = TEXT_COL,
+    id_col: Optional[str] = ID_COL,
+    title_col: Optional[str] = TITLE_COL,
+    source_col: Optional[str] = SOURCE_COL,
+    published_col: Optional[str] = PUBLISHED_COL,
 ) -> None:
     """Write the HTML report of a scan's output, reading the articles' texts back from their paths.
 
-    Exit status: 0 when written; 2 when the output or an article it names cannot be read.
+    A relative path is found from the current folder, else from the output file's folder or the
+    nearest folder above it that holds it (where the scan ran). Give the column options the scan
+    was given.
+
+    Exit status: 0 when written; 2 when the output file is not a scan's, or an article it names
+    cannot be read.
     """
     out, err = Console(), Console(stderr=True)
+    check_targets(err, output)
     try:
-        verdicts = _verdicts(clusters)
+        verdicts = _verdicts(clusters, columns_from(text_col, id_col, title_col, source_col, published_col))
     except DedupeError as error:
-        err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        err.print(Text.assemble(("error: ", "bold red"), shown_text(str(error))), soft_wrap=True)
         raise typer.Exit(2) from None
+    from ..report import write_report
     with stops_cleanly(err, "no report was written"):
         write_report(verdicts, output)
-    out.print(f"wrote the report of {len(verdicts)} articles to {output}", soft_wrap=True)
+    out.print(Text(f"wrote the report of {len(verdicts)} articles to {output}"), soft_wrap=True)
 
 
-def _verdicts(clusters: Path) -> list[Verdict]:
-    """The verdicts of a scan's JSONL output, with their articles read again from ``path``."""
-    try:
-        records = [orjson.loads(line) for line in clusters.read_bytes().splitlines() if line.strip()]
-    except OSError as error:
-        raise InputError(str(clusters), f"cannot read: {error.strerror or error}") from None
-    except orjson.JSONDecodeError as error:
-        raise InputError(str(clusters), f"not the JSONL output of dedupe scan: {error.msg}") from None
-    by_path: dict[str, list[dict]] = {}
-    for r in records:
-        by_path.setdefault(r.get("path") or "", []).append(r)
+def _verdicts(clusters: Path, columns: Optional[Columns]) -> list:
+    """The verdicts of a scan's output, with their articles read again from their paths."""
+    from ..io import read_articles
+    from ..pipeline import Verdict
+    from ..article import Role
+
+    records = _records(clusters)
+    by_path: dict[str, list[tuple[int, dict]]] = {}
+    for line, r in records:
+        by_path.setdefault(r["path"] or "", []).append((line, r))
     verdicts = []
     for path, wanted in by_path.items():
-        found = read_articles([path]).articles if path and Path(path).exists() else []
+        found_at = _find(path, clusters)
+        if found_at is None:
+            line = wanted[0][0]
+            raise InputError(str(clusters), f"article {wanted[0][1]['id']!r}: its file {path or '(none)'} is not "
+                                            "found from here, nor from the output's folder or above it", line)
+        found = read_articles([found_at], columns=columns).articles
         # A file of one article is matched by its path: its id was made relative to the folder
-        # scanned, which this reading does not know. Records of other files carry their own ids.
-        by_id = {wanted[0]["id"]: found[0]} if len(found) == 1 and len(wanted) == 1 else {a.id: a for a in found}
-        for r in wanted:
-            if r.get("id") not in by_id:
-                raise InputError(str(clusters), f"article {r.get('id')!r} is no longer at {path or '(no path)'}")
-            verdicts.append(Verdict(dataclasses.replace(by_id[r["id"]], id=r["id"]), Role(r["role"]), r["cluster"],
-                                    r["canonical"], r.get("similarity"), r.get("containment"), r.get("coverage"),
-                                    r.get("missing")))
+        # scanned, which this reading does not know. Records of other files carry their own ids,
+        # or ids made of the file's (prefixed by a folder's name when several were scanned).
+        by_id = {a.id: a for a in found}
+        single = found[0] if len(found) == 1 and len(wanted) == 1 else None
+        for line, r in wanted:
+            article = single or by_id.get(r["id"]) or next(
+                (a for a in found if r["id"].endswith("/" + a.id)), None)
+            if article is None:
+                raise InputError(str(clusters), f"article {r['id']!r} is no longer in {found_at}", line)
+            verdicts.append(Verdict(dataclasses.replace(article, id=r["id"]), Role(r["role"]), r["cluster"],
+                                    r["canonical"], r["similarity"], r["containment"], r["coverage"], r["missing"]))
     return verdicts
+
+
+def _find(path: str, clusters: Path) -> Optional[Path]:
+    if not path or path.startswith("<"):
+        return None
+    given = Path(path)
+    if given.is_absolute():
+        return given if given.exists() else None
+    if given.exists():
+        return given
+    for folder in [clusters.resolve().parent, *clusters.resolve().parent.parents]:
+        if (folder / given).exists():
+            return folder / given
+    return None
+
+
+def _records(clusters: Path) -> list[tuple[int, dict]]:
+    """The records of a scan's output (JSON lines, or CSV by its extension or its first byte),
+    each checked: a record that is not one of the scan's is an error naming its line."""
+    try:
+        data = clusters.read_bytes()
+    except OSError as error:
+        raise InputError(str(clusters), f"cannot read: {error.strerror or error}") from None
+    rows: list[tuple[int, Any]] = []
+    if clusters.suffix.lower() == ".csv" or (data[:1] not in (b"{", b"") and data.startswith(b"id,")):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise InputError(str(clusters), f"not UTF-8 (byte {error.start})") from None
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        for row in reader:
+            rows.append((reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}))
+    else:
+        for number, line in enumerate(data.splitlines(), start=1):
+            if not line.strip():
+                continue
+            try:
+                rows.append((number, orjson.loads(line)))
+            except orjson.JSONDecodeError as error:
+                raise InputError(str(clusters), f"not the output of dedupe scan: {error.msg}", number) from None
+    return [(number, _checked(row, clusters, number)) for number, row in rows]
+
+
+def _checked(row: Any, clusters: Path, line: int) -> dict:
+    from ..article import Role
+
+    def bad(reason: str) -> InputError:
+        return InputError(str(clusters), f"not a record of dedupe scan: {reason}", line)
+
+    if not isinstance(row, dict):
+        raise bad(f"a JSON {type(row).__name__}")
+    record = {}
+    for name in ("id", "cluster", "canonical", "role"):
+        value = row.get(name)
+        if not isinstance(value, str) or not value:
+            raise bad(f"{name!r} must be a non-empty string, found {value!r}"[:200])
+        record[name] = value
+    if record["role"] not in {r.value for r in Role}:
+        raise bad(f"unknown role {record['role']!r}"[:200])
+    for name in ("similarity", "containment", "coverage"):
+        value = row.get(name)
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                raise bad(f"{name!r} must be a number, found {value!r}"[:200]) from None
+        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                  or not 0 <= value <= 1):
+            raise bad(f"{name!r} must be a number from 0 to 1, found {value!r}"[:200])
+        record[name] = None if value is None else float(value)
+    if record["role"] != "unique" and None in (record["similarity"], record["containment"], record["coverage"]):
+        raise bad(f"a {record['role']} needs its three scores")
+    if row.get("missing") not in _MISSING_VALUES:
+        raise bad(f"'missing' must be end, middle, start or empty, found {row.get('missing')!r}"[:200])
+    record["missing"] = row.get("missing")
+    path = row.get("path")
+    if path is not None and not isinstance(path, str):
+        raise bad(f"'path' must be a string, found {path!r}"[:200])
+    record["path"] = path
+    return record

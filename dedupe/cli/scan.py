@@ -13,14 +13,13 @@ from typing import Callable, Iterator, List, Optional
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from ..article import Columns
 from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import STDOUT, check_target, format_of
-from ..pipeline import Deduplicator
-from ..report import write_report
 from .render import print_rejects, stories_table, summary_line, timings_line
 
 STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
@@ -110,6 +109,7 @@ def scan(
         err.print(f"[bold red]error:[/] {error}")
         raise typer.Exit(2)
     check_targets(err, output, rejects, report)
+    announce_compiles_on(err)
 
     start = time.perf_counter()
     with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
@@ -121,6 +121,8 @@ def scan(
             err.print(f"[bold red]error:[/] {error}")
             raise typer.Exit(2)
         read_seconds = time.perf_counter() - start
+        from ..pipeline import Deduplicator
+        from ..report import write_report
         result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
         written = time.perf_counter()
         # Each file appears whole or not at all; one interrupted is never left looking finished.
@@ -142,6 +144,13 @@ def scan(
     if output is not None and not quiet:
         out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]", soft_wrap=True)
     raise typer.Exit(1 if result.rejects else 0)
+
+
+def announce_compiles_on(err: Console) -> None:
+    """Say on standard error, whatever it is connected to, when the numeric kernels compile (the
+    first run after installing takes about a minute)."""
+    from ..numba_cache import announce_compiles
+    announce_compiles(lambda line: err.print(Text(f"dedupe: {line}", style="dim"), soft_wrap=True))
 
 
 def check_targets(err: Console, *targets: Optional[Path]) -> None:
