@@ -198,7 +198,7 @@ def parse_published(value: Any) -> datetime | None:
     if _missing(value) or value == "":
         return None
     if isinstance(value, datetime):
-        return value
+        return _in_range(value, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if abs(value) >= 1e11 else value
         try:
@@ -211,13 +211,24 @@ def parse_published(value: Any) -> datetime | None:
     if text.endswith(("Z", "z")):
         text = text[:-1] + "+00:00"
     try:
-        return datetime.fromisoformat(text)
-    except ValueError:
-        pass
+        return _in_range(datetime.fromisoformat(text), value)
+    except ValueError as error:
+        if "out of range" in str(error):
+            raise
     try:
-        return parsedate_to_datetime(text)
+        moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         raise ValueError(f"'published' is not an ISO 8601 or RFC 2822 date: {value!r}") from None
+    return _in_range(moment, value)
+
+
+def _in_range(moment: datetime, value: Any) -> datetime:
+    """``moment``, if it can be told in UTC (9999-12-31 at -05:00 is in year 10000 there)."""
+    try:
+        moment.astimezone(timezone.utc) if moment.tzinfo else moment.replace(tzinfo=timezone.utc).timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise ValueError(f"'published' is out of range: {value!r}") from None
+    return moment
 
 
 def _missing(value: Any) -> bool:

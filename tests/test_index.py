@@ -339,9 +339,10 @@ def test_two_processes_adding_to_one_index_lose_nothing(tmp_path: Path) -> None:
 class RedisServer:
     """A redis-server of our own on a free loopback port, with its data in a folder."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, password: str | None = None) -> None:
         self.folder = folder
         self.port = _free_port()
+        self.password = password
         self.process: subprocess.Popen | None = None
 
     @property
@@ -351,13 +352,14 @@ class RedisServer:
     def start(self) -> "RedisServer":
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+             "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+             *(["--requirepass", self.password] if self.password else [])],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         import redis
         deadline = time.monotonic() + 10
         while True:
             try:
-                redis.Redis(port=self.port).ping()
+                redis.Redis(port=self.port, password=self.password).ping()
                 return self
             except redis.ConnectionError:
                 if time.monotonic() > deadline:
@@ -377,15 +379,41 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture()
-def redis_server(tmp_path: Path):
+def _need_redis() -> None:
     if not any((Path(p) / "redis-server").exists() for p in os.environ.get("PATH", "").split(os.pathsep)):
         if os.environ.get("CI"):
             pytest.fail("redis-server is not installed; .ci/run installs it")
         pytest.skip("redis-server is not installed (.ci/run installs it)")
+
+
+@pytest.fixture()
+def redis_server(tmp_path: Path):
+    _need_redis()
     server = RedisServer(tmp_path).start()
     yield server
     server.kill()
+
+
+def test_a_redis_password_is_never_shown_and_a_wrong_one_is_named(tmp_path: Path) -> None:
+    _need_redis()
+    server = RedisServer(tmp_path, password="s3cret-Pa55").start()
+    try:
+        base = f"127.0.0.1:{server.port}/0"
+        env = {**os.environ, "COLUMNS": "200"}
+        for url in (f"redis://:wrong-Pa55@{base}", f"redis://{base}"):
+            done = subprocess.run([sys.executable, "-m", "dedupe", "index", "stats", url], capture_output=True,
+                                  text=True, env=env, timeout=120)
+            assert done.returncode == 2 and "authentication failed" in done.stderr, done.stderr
+            assert "Pa55" not in done.stderr + done.stdout and "cannot be reached" not in done.stderr
+        with Index(f"redis://:s3cret-Pa55@{base}") as index:
+            index.add(CORPUS[:3], now=NOW)
+            assert "Pa55" not in index.location
+        done = subprocess.run([sys.executable, "-m", "dedupe", "index", "stats", f"redis://:s3cret-Pa55@{base}"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0 and f"Index redis://***@{base}" in done.stdout, done.stderr
+        assert "Pa55" not in done.stdout + done.stderr
+    finally:
+        server.kill()
 
 
 def test_redis_gives_what_sqlite_gives(redis_server: RedisServer, tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ from rich.console import Console
 
 from ..errors import DedupeError, InputError
 from ..io import read_articles
-from .render import explanation_view
+from .render import explanation_view, print_error
 from .scan import announce_compiles_on, config_from
 
 
@@ -42,7 +42,7 @@ def explain(
         from ..explain import explain_pair
         pair = explain_pair(articles, a_id, b_id, config)
     except DedupeError as error:
-        err.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        print_error(err, error)
         raise typer.Exit(2) from None
     if as_json:
         out.print_json(orjson.dumps(pair.to_dict()).decode())

@@ -10,11 +10,13 @@ from typing import Iterator, List, Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
-from ..errors import DedupeError
+from ..article import parse_published
+from ..errors import ConfigError, DedupeError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
-from .render import added_line, print_rejects, story_table
+from .render import added_line, print_error, print_rejects, story_table
 from .scan import (ID_COL, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, Format,
                    InputFormat, announce_compiles_on, check_targets, columns_from, config_from, stops_cleanly)
 
@@ -24,6 +26,19 @@ app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show
 _INDEX = typer.Argument(..., help="The index: a SQLite file (created if absent) or redis://host:port/db.")
 _WINDOW = typer.Option(None, "--window", "-w", help="Compare only with articles published (else arrived) "
                                                     "this long ago or less: 36h, 3d, 2w (default: all).")
+_NOW = typer.Option(None, "--now", help="The time to count the window (or the age) from, ISO 8601 or RFC 2822 "
+                                        "(default: the clock); for an archive, its last day.")
+
+
+def _moment(now: Optional[str]) -> Optional[datetime]:
+    """``--now`` read as a time; a naive time is UTC."""
+    if now is None:
+        return None
+    try:
+        moment = parse_published(now)
+    except ValueError as error:
+        raise ConfigError(f"--now: {str(error).replace(chr(39) + 'published' + chr(39), 'the time')}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 @app.command(no_args_is_help=True)
@@ -45,6 +60,7 @@ def add(
     source_col: Optional[str] = SOURCE_COL,
     published_col: Optional[str] = PUBLISHED_COL,
     input_format: InputFormat = INPUT_FORMAT,
+    now: Optional[str] = _NOW,
 ) -> None:
     """Compare new articles with the index's window, store them, and say what each one is.
 
@@ -62,7 +78,7 @@ def add(
                              columns=columns_from(text_col, id_col, title_col, source_col, published_col))
         from ..index import Index
         with Index(index, window=window, config=config) as opened:
-            added = opened.add(read.articles)
+            added = opened.add(read.articles, now=_moment(now))
     every_reject = read.rejects + added.rejects
     with stops_cleanly(err, "the articles were stored; the output files were not written"):
         given = format.value if format else None
@@ -82,10 +98,10 @@ def show(index: str = _INDEX,
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         from ..index import Index
-        with Index(index) as opened:
+        with Index(index, create=False) as opened:
             found = opened.story(story)
     if found is None:
-        err.print(f"[bold red]error:[/] {index}: no story {story!r}")
+        print_error(err, f"{opened.location}: no story {story!r}")
         raise typer.Exit(1)
     out.print(story_table(found))
 
@@ -93,14 +109,21 @@ def show(index: str = _INDEX,
 @app.command(no_args_is_help=True)
 def prune(index: str = _INDEX,
           older_than: str = typer.Option(..., "--older-than", help="Remove articles published (else arrived) "
-                                                                    "longer ago than this: 36h, 7d, 2w.")) -> None:
-    """Remove old articles; stories that lose their canonical get the best remaining version."""
+                                                                    "longer ago than this: 36h, 7d, 2w."),
+          now: Optional[str] = _NOW,
+          dry_run: bool = typer.Option(False, "--dry-run", help="Say how many articles would go; remove nothing.")
+          ) -> None:
+    """Remove old articles; stories that lose their canonical get the best remaining version.
+
+    Exit status: 0 when done; 2 on bad usage or an index that cannot be opened (or does not exist).
+    """
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         from ..index import Index
-        with Index(index) as opened:
-            count = opened.prune(older_than)
-    out.print(f"pruned {count} article{'s' if count != 1 else ''} older than {older_than}", soft_wrap=True)
+        with Index(index, create=False) as opened:
+            count = opened.prune(older_than, now=_moment(now), dry_run=dry_run)
+    verb = "would prune" if dry_run else "pruned"
+    out.print(Text(f"{verb} {count} article{'s' if count != 1 else ''} older than {older_than}"), soft_wrap=True)
 
 
 @app.command(no_args_is_help=True)
@@ -110,13 +133,14 @@ def stats(index: str = _INDEX) -> None:
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         from ..index import Index
-        with Index(index) as opened:
+        with Index(index, create=False) as opened:
             found = opened.stats()
-    table = Table(show_header=False, title=f"Index {index}", title_justify="left")
+            location = opened.location
+    table = Table(show_header=False, title=Text(f"Index {location}"), title_justify="left")
     table.add_column(style="bold")
     table.add_column()
-    for name in ("articles", "stories"):
-        table.add_row(name, f"{found[name]:,}")
+    table.add_row("articles", f"{found['articles']:,}")
+    table.add_row("stories", f"{found['stories']:,} (of more than one version)")
     for name in ("oldest", "newest"):
         moment = found[name]
         table.add_row(name, "—" if moment is None else datetime.fromtimestamp(moment, timezone.utc).isoformat())
@@ -133,5 +157,5 @@ def _errors(console: Console) -> Iterator[None]:
     try:
         yield
     except DedupeError as error:
-        console.print(f"[bold red]error:[/] {error}", soft_wrap=True)
+        print_error(console, error)
         raise typer.Exit(2) from None

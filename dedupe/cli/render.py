@@ -109,7 +109,7 @@ def counts_line(parts: list[tuple[str, int, str]]) -> Text:
 
 def story_table(story: Story) -> Table:
     """One row per member of a story: role, scores, what is missing, and the article."""
-    table = Table(title=f"Story {story.id}", title_justify="left", expand=True)
+    table = Table(title=Text(f"Story {shown_text(story.id)}"), title_justify="left", expand=True)
     table.add_column("role", no_wrap=True)
     for name in _SCORES:
         table.add_column(name[:4] + ".", justify="right", no_wrap=True)
@@ -119,12 +119,18 @@ def story_table(story: Story) -> Table:
         a = v.article
         scores = (f"{getattr(v, s):.3f}" if getattr(v, s) is not None else "—" for s in _SCORES)
         table.add_row(Text(v.role.value, style=_ROLE_STYLE[v.role]), *scores, v.missing or "—",
-                      Text.assemble((v.id, "bold"), (f"  {a.source or ''}\n", "dim"),
+                      Text.assemble((shown_text(v.id), "bold"), (f"  {shown_text(a.source or '')}\n", "dim"),
                                     display_title(a.title, a.text, a.id)))
     return table
 
 
 _SCORES = ("similarity", "containment", "coverage")
+
+
+def print_error(console: Console, message: object, label: str = "error") -> None:
+    """``error: message`` on ``console``: the message as text (a path or an id with ``[/x]`` in it
+    is not markup), control characters made visible, never wrapped."""
+    console.print(Text.assemble((f"{label}: ", "bold red"), shown_text(str(message))), soft_wrap=True)
 
 
 def print_rejects(console: Console, rejects: list[Reject]) -> None:

@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-from .render import shown_text
+from .render import print_error
 
 from ..article import Columns
 from ..errors import DedupeError, InputError
@@ -46,7 +46,7 @@ def report(
     try:
         verdicts = _verdicts(clusters, columns_from(text_col, id_col, title_col, source_col, published_col))
     except DedupeError as error:
-        err.print(Text.assemble(("error: ", "bold red"), shown_text(str(error))), soft_wrap=True)
+        print_error(err, error)
         raise typer.Exit(2) from None
     from ..report import write_report
     with stops_cleanly(err, "no report was written"):

@@ -20,7 +20,7 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, InputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import STDOUT, check_target, format_of
-from .render import print_rejects, stories_table, summary_line, timings_line
+from .render import print_error, print_rejects, shown_text, stories_table, summary_line, timings_line
 
 STAGES = ("read", "clean", "sketch", "candidates", "verify", "cluster")
 
@@ -106,7 +106,7 @@ def scan(
         config = config_from(config_file, threshold=threshold, num_perm=num_perm, shingle_size=shingle_size,
                              source_priority=source_priority, max_article_bytes=max_article_size)
     except ConfigError as error:
-        err.print(f"[bold red]error:[/] {error}")
+        print_error(err, error)
         raise typer.Exit(2)
     check_targets(err, output, rejects, report)
     announce_compiles_on(err)
@@ -118,7 +118,7 @@ def scan(
             read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
                                  columns=columns_from(text_col, id_col, title_col, source_col, published_col))
         except InputError as error:
-            err.print(f"[bold red]error:[/] {error}")
+            print_error(err, error)
             raise typer.Exit(2)
         read_seconds = time.perf_counter() - start
         from ..pipeline import Deduplicator
@@ -142,7 +142,8 @@ def scan(
     # Lines a script may grep are never wrapped.
     out.print(summary_line(result), soft_wrap=True)
     if output is not None and not quiet:
-        out.print(f"[dim]wrote {len(result.verdicts)} records to {output}[/]", soft_wrap=True)
+        out.print(Text(f"wrote {len(result.verdicts)} records to {shown_text(str(output))}", style="dim"),
+                  soft_wrap=True)
     raise typer.Exit(1 if result.rejects else 0)
 
 
@@ -158,7 +159,7 @@ def check_targets(err: Console, *targets: Optional[Path]) -> None:
     for target in targets:
         problem = check_target(target) if target is not None else None
         if problem:
-            err.print(f"[bold red]error:[/] {problem}", soft_wrap=True)
+            print_error(err, problem)
             raise typer.Exit(2)
 
 
@@ -171,7 +172,7 @@ def stops_cleanly(console: Console, undone: str) -> Iterator[None]:
     except (KeyboardInterrupt, SystemError) as error:
         if not _interrupted(error):
             raise
-        console.print(f"[bold red]interrupted:[/] {undone}", soft_wrap=True)
+        print_error(console, undone, "interrupted")
         raise typer.Exit(130) from None
 
 

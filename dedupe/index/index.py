@@ -44,6 +44,11 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+FUTURE_SLACK = 2 * 86400.0
+"""How far after ``now`` an article's publication time may lie (time zones, embargoed copy): an
+article dated later is rejected by :meth:`Index.add`, so one bad date never pins the window."""
+
+
 def parse_duration(value: str | float | timedelta) -> float:
     """Seconds in ``value``: a number of seconds, a ``timedelta``, or text such as ``"90m"``,
     ``"36h"``, ``"3d"`` or ``"2w"``. Raises ``ConfigError`` for anything else."""
@@ -123,14 +128,17 @@ class Index:
     """
 
     def __init__(self, location: str | os.PathLike[str], window: str | float | timedelta | None = None,
-                 config: DedupeConfig | None = None) -> None:
+                 config: DedupeConfig | None = None, create: bool = True) -> None:
         self.window = None if window is None else parse_duration(window)
         # A posting list that no article joined for twice the window holds only articles out of it.
         self._expire = None if self.window is None else 2 * self.window
         self.config = config or DedupeConfig()
-        self._store = open_store(location)
+        self._store = open_store(location, create)
         self.location = self._store.location
         stored = self._store.meta()
+        if stored is None and not create:
+            self._store.close()
+            raise IndexStoreError(f"{self.location}: no index here (dedupe index add creates one)")
         if stored is not None:
             self._check(stored)
 
@@ -159,7 +167,11 @@ class Index:
         times = {a.id: timestamp(a.published) if a.published else now_ts for a in accepted}
         taken = []
         for a in accepted:
-            if times[a.id] < since:
+            if times[a.id] > now_ts + FUTURE_SLACK:
+                rejects.append(Reject(a.path or "<input>", f"article {a.id!r} says it was published "
+                                      f"{a.published.isoformat()}, more than {FUTURE_SLACK / 86400:g} days after now "
+                                      "(an error in the feed, or an embargo): not stored", a.line))
+            elif times[a.id] < since:
                 rejects.append(Reject(a.path or "<input>", f"article {a.id!r} was published "
                                       f"{a.published.isoformat()}, before the index's window: not compared, "
                                       "not stored", a.line))
@@ -182,14 +194,19 @@ class Index:
             return None
         return Story.of(name, (_verdict(e.verdict) for e in members))
 
-    def prune(self, older_than: str | float | timedelta | None = None, now: datetime | None = None) -> int:
+    def prune(self, older_than: str | float | timedelta | None = None, now: datetime | None = None,
+              dry_run: bool = False) -> int:
         """Remove the articles published (else arrived) more than ``older_than`` before ``now``
-        (default: the window); return how many went. Stories that lost their canonical get the
-        best remaining version as canonical."""
+        (default: the window); return how many went (with ``dry_run``, how many would go,
+        removing nothing). Stories that lost their canonical get the best remaining version as
+        canonical."""
         if older_than is None and self.window is None:
             raise ConfigError("prune needs an age: give older_than, or open the index with a window")
         age = self.window if older_than is None else parse_duration(older_than)
         cutoff = (timestamp(now) if now is not None else time.time()) - age
+        if dry_run:
+            with self._store.reading():
+                return len(self._store.older_than(cutoff))
         with no_cycle_collection(), self._store.exclusive():
             gone = self._store.older_than(cutoff)
             if not gone:
@@ -386,13 +403,14 @@ class Index:
             self._check(stored)
 
 
-def open_store(location: str | os.PathLike[str]) -> Store:
-    """The backend for ``location``: a Redis URL, or else a SQLite file."""
+def open_store(location: str | os.PathLike[str], create: bool = True) -> Store:
+    """The backend for ``location``: a Redis URL, or else a SQLite file (made only with ``create``)."""
     text = os.fspath(location)
     if text.startswith(("redis://", "rediss://", "unix://")):
         from .redis_store import RedisStore  # redis-py is needed only for a Redis index
         return RedisStore(text)
-    return SQLiteStore(text)
+    return SQLiteStore(text, create)
+
 
 
 def _moves(stored: list[Entry], placed: dict[str, Verdict]) -> list[tuple[Entry, Verdict]]:

@@ -22,6 +22,8 @@ server before ``EXEC`` leaves nothing behind.
 
 from __future__ import annotations
 
+import re
+
 import math
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Iterable, Iterator
@@ -53,15 +55,24 @@ end
 """
 
 
+def redacted(url: str) -> str:
+    """A Redis URL for messages, its password (and user) replaced by ``***``.
+
+    >>> redacted("redis://:s3cret@db.example:6379/0"), redacted("redis://user:pw@h/1"), redacted("redis://h:1/0")
+    ('redis://***@db.example:6379/0', 'redis://***@h/1', 'redis://h:1/0')
+    """
+    return re.sub(r"(^[a-z]+://)[^@/]*@", r"\1***@", url)
+
+
 class RedisStore:
     """An index on the Redis server at ``url`` (``redis://host:port/db``)."""
 
     def __init__(self, url: str) -> None:
-        self.location = url
+        self.location = redacted(url)  # every message names it: never with its password
         try:
             self._db = redis.Redis.from_url(url, socket_timeout=30, socket_connect_timeout=5)
         except ValueError as error:
-            raise IndexStoreError(f"{url}: not a Redis URL: {error}") from None
+            raise IndexStoreError(f"{self.location}: not a Redis URL: {error}") from None
         self._writes: Any = None
         self._post = self._db.register_script(_POST)
         with self._talking():
@@ -71,10 +82,16 @@ class RedisStore:
     def _talking(self) -> Iterator[None]:
         try:
             yield
+        except redis.AuthenticationError as error:
+            raise IndexStoreError(f"{self.location}: authentication failed ({error}); give the password in the "
+                                  "URL, redis://:PASSWORD@host:port/db") from None
         except (redis.ConnectionError, redis.TimeoutError) as error:
             raise IndexStoreError(f"{self.location}: the Redis server cannot be reached ({error}); "
                                   "nothing of this call was stored") from None
         except redis.ResponseError as error:
+            if str(error).startswith(("NOAUTH", "WRONGPASS")):
+                raise IndexStoreError(f"{self.location}: authentication failed ({error}); give the password in "
+                                      "the URL, redis://:PASSWORD@host:port/db") from None
             raise IndexStoreError(f"{self.location}: Redis refused a command: {error}") from None
 
     def meta(self) -> dict[str, Any] | None:
@@ -220,7 +237,12 @@ class RedisStore:
     def stats(self) -> dict[str, Any]:
         times = self._db.zrange(_PREFIX + "t", 0, 0, withscores=True), \
             self._db.zrange(_PREFIX + "t", -1, -1, withscores=True)
-        stories = sum(1 for _ in self._db.scan_iter(match=f"{_PREFIX}s:*", count=1000))
+        # A story is a group of more than one version, as a scan counts them; the rest are unique.
+        names = list(self._db.scan_iter(match=f"{_PREFIX}s:*", count=1000))
+        sizes = self._db.pipeline(transaction=False)
+        for name in names:
+            sizes.zcard(name)
+        stories = sum(1 for size in sizes.execute() if size > 1) if names else 0
         return {"articles": int(self._db.zcard(_PREFIX + "t")), "stories": stories,
                 "oldest": times[0][0][1] if times[0] else None, "newest": times[1][0][1] if times[1] else None,
                 "bytes": int(self._db.info("memory")["used_memory"])}

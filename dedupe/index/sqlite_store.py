@@ -54,11 +54,13 @@ _CHUNK = 500  # parameters per statement, under SQLite's limit
 class SQLiteStore:
     """An index in the SQLite file at ``path`` (created if absent)."""
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
         self.location = str(path)
         folder = Path(path).parent
         if not folder.is_dir():
             raise IndexStoreError(f"{path}: folder {folder} does not exist")
+        if not create and not Path(path).exists():
+            raise IndexStoreError(f"{path}: no index here (dedupe index add creates one)")
         try:
             self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -220,8 +222,10 @@ class SQLiteStore:
         db.executemany("DELETE FROM articles WHERE seq = ?", ((e.seq,) for e in entries))
 
     def stats(self) -> dict[str, Any]:
-        articles, stories, oldest, newest = self._db.execute(
-            "SELECT COUNT(*), COUNT(DISTINCT story), MIN(time), MAX(time) FROM articles").fetchone()
+        articles, oldest, newest = self._db.execute("SELECT COUNT(*), MIN(time), MAX(time) FROM articles").fetchone()
+        # A story is a group of more than one version, as a scan counts them; the rest are unique.
+        stories, = self._db.execute("SELECT COUNT(*) FROM (SELECT story FROM articles GROUP BY story "
+                                    "HAVING COUNT(*) > 1)").fetchone()
         path = Path(self.location)
         size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
         return {"articles": articles, "stories": stories, "oldest": oldest, "newest": newest, "bytes": size}
