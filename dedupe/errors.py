@@ -8,6 +8,17 @@ from __future__ import annotations
 __all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError", "OutputError"]
 
 
+def install_hint(extra: str) -> str:
+    """How to install an extra, as the README installs the project: from its folder.
+
+    >>> install_hint("html")
+    "pip install '.[html]' in the wire-dedupe folder (or: pip install trafilatura lxml_html_clean)"
+    """
+    packages = {"html": "trafilatura lxml_html_clean", "parquet": "pyarrow", "pandas": "pandas pyarrow",
+                "spark": "pyspark pandas pyarrow", "redis": "redis"}
+    return f"pip install '.[{extra}]' in the wire-dedupe folder (or: pip install {packages[extra]})"
+
+
 class DedupeError(Exception):
     """Base class of every error dedupe raises on purpose."""
 

@@ -174,7 +174,8 @@ class Result:
         try:
             import pandas as pd
         except ImportError:
-            raise ImportError("Result.to_pandas() needs pandas: pip install 'wire-dedupe[pandas]'") from None
+            from .errors import install_hint
+            raise ImportError(f"Result.to_pandas() needs pandas: {install_hint('pandas')}") from None
         from .io.writers import COLUMNS
         frame = pd.DataFrame.from_records(self.to_records(extra), columns=None if extra else list(COLUMNS))
         if frame.empty:

@@ -36,4 +36,5 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 def main() -> None:
     """Entry point of the ``dedupe`` script and of ``python -m dedupe``."""
-    app()
+    from .help_style import readable_help
+    readable_help(typer.main.get_command(app))(prog_name="dedupe")

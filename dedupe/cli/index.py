@@ -23,10 +23,10 @@ from .scan import (ID_COL, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL,
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
 
-_INDEX = typer.Argument(..., help="The index: a SQLite file (created if absent) or redis://host:port/db.")
-_WINDOW = typer.Option(None, "--window", "-w", help="Compare only with articles published (else arrived) "
+_INDEX = typer.Argument(..., metavar="INDEX", help="The index: a SQLite file (created if absent) or redis://host:port/db.")
+_WINDOW = typer.Option(None, "--window", "-w", metavar="DURATION", help="Compare only with articles published (else arrived) "
                                                     "this long ago or less: 36h, 3d, 2w (default: all).")
-_NOW = typer.Option(None, "--now", help="The time to count the window (or the age) from, ISO 8601 or RFC 2822 "
+_NOW = typer.Option(None, "--now", metavar="TIME", help="The time to count the window (or the age) from, ISO 8601 or RFC 2822 "
                                         "(default: the clock); for an archive, its last day.")
 
 
@@ -52,7 +52,7 @@ def add(
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
     window: Optional[str] = _WINDOW,
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
-    max_article_size: Optional[str] = typer.Option(None, help="Largest article read, as for dedupe scan "
+    max_article_size: Optional[str] = typer.Option(None, metavar="SIZE", help="Largest article read, as for dedupe scan "
                                                               "(default 16MB)."),
     text_col: Optional[str] = TEXT_COL,
     id_col: Optional[str] = ID_COL,
@@ -70,7 +70,7 @@ def add(
     """
     err = Console(stderr=True)
     out = err if STDOUT in (str(output), str(rejects)) else Console()
-    check_targets(err, output, rejects)
+    check_targets(err, output, rejects, format=format.value if format else None)
     announce_compiles_on(err)
     with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
         config = config_from(config_file, max_article_bytes=max_article_size)
@@ -93,7 +93,7 @@ def add(
 
 @app.command(no_args_is_help=True)
 def show(index: str = _INDEX,
-         story: str = typer.Option(..., "--story", "-s", help="The story's id (the cluster column).")) -> None:
+         story: str = typer.Option(..., "--story", "-s", metavar="STORY_ID", help="The story's id (the cluster column).")) -> None:
     """One stored story: its canonical first, then every member with its role and scores."""
     out, err = Console(), Console(stderr=True)
     with _errors(err):
@@ -108,7 +108,7 @@ def show(index: str = _INDEX,
 
 @app.command(no_args_is_help=True)
 def prune(index: str = _INDEX,
-          older_than: str = typer.Option(..., "--older-than", help="Remove articles published (else arrived) "
+          older_than: str = typer.Option(..., "--older-than", metavar="DURATION", help="Remove articles published (else arrived) "
                                                                     "longer ago than this: 36h, 7d, 2w."),
           now: Optional[str] = _NOW,
           dry_run: bool = typer.Option(False, "--dry-run", help="Say how many articles would go; remove nothing.")

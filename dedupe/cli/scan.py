@@ -44,13 +44,13 @@ INPUTS_HELP = ("Folders (walked recursively) or files of articles: .txt, .md, .j
                ".tsv, .parquet, .html, .htm; the text ones may be compressed (.gz, .bz2, .xz, .zst). "
                "'-' reads standard input.")
 # The same names as dedupe spark scan's.
-TEXT_COL = typer.Option(None, "--text-col", help="Column (or JSON field) holding the text "
+TEXT_COL = typer.Option(None, "--text-col", metavar="COLUMN", help="Column (or JSON field) holding the text "
                                                   "(default: text, body or content).")
-ID_COL = typer.Option(None, "--id-col", help="Column holding the unique id (default: id; else the file's "
+ID_COL = typer.Option(None, "--id-col", metavar="COLUMN", help="Column holding the unique id (default: id; else the file's "
                                               "path, #N for the N-th record).")
-TITLE_COL = typer.Option(None, "--title-col", help="Column holding the headline (default: title or headline).")
-SOURCE_COL = typer.Option(None, "--source-col", help="Column holding the outlet (default: source or publisher).")
-PUBLISHED_COL = typer.Option(None, "--published-col", help="Column holding the publication time (default: "
+TITLE_COL = typer.Option(None, "--title-col", metavar="COLUMN", help="Column holding the headline (default: title or headline).")
+SOURCE_COL = typer.Option(None, "--source-col", metavar="COLUMN", help="Column holding the outlet (default: source or publisher).")
+PUBLISHED_COL = typer.Option(None, "--published-col", metavar="COLUMN", help="Column holding the publication time (default: "
                                                            "published, else pubDate, published_at, date, "
                                                            "scrape_time).")
 INPUT_FORMAT = typer.Option(InputFormat.jsonl, "--input-format", help="Format of standard input ('-').")
@@ -80,9 +80,9 @@ def scan(
                                                          "the other for a copy (default 0.5)."),
     num_perm: Optional[int] = typer.Option(None, help="MinHash permutations (default 128)."),
     shingle_size: Optional[int] = typer.Option(None, help="Words per shingle (default 5)."),
-    source_priority: Optional[str] = typer.Option(None, help="Comma-separated sources preferred as "
+    source_priority: Optional[str] = typer.Option(None, metavar="SOURCES", help="Comma-separated sources preferred as "
                                                              "canonical when versions are equally complete."),
-    max_article_size: Optional[str] = typer.Option(None, help="Largest article read: a text or JSON file, or a "
+    max_article_size: Optional[str] = typer.Option(None, metavar="SIZE", help="Largest article read: a text or JSON file, or a "
                                                               "JSONL line, above it is rejected unread (default "
                                                               "16MB; e.g. 512kB, 64MB)."),
     text_col: Optional[str] = TEXT_COL,
@@ -108,7 +108,7 @@ def scan(
     except ConfigError as error:
         print_error(err, error)
         raise typer.Exit(2)
-    check_targets(err, output, rejects, report)
+    check_targets(err, output, rejects, report, format=format.value if format else None)
     announce_compiles_on(err)
 
     start = time.perf_counter()
@@ -154,10 +154,11 @@ def announce_compiles_on(err: Console) -> None:
     announce_compiles(lambda line: err.print(Text(f"dedupe: {line}", style="dim"), soft_wrap=True))
 
 
-def check_targets(err: Console, *targets: Optional[Path]) -> None:
+def check_targets(err: Console, *targets: Optional[Path], format: Optional[str] = None) -> None:
     """Exit with status 2 and a message, before any work, when an output cannot be written."""
     for target in targets:
-        problem = check_target(target) if target is not None else None
+        is_html = target is not None and target.suffix.lower() in (".html", ".htm")
+        problem = check_target(target, None if is_html else format) if target is not None else None
         if problem:
             print_error(err, problem)
             raise typer.Exit(2)

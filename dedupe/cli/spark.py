@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-app = typer.Typer(help="Deduplicate on Apache Spark, with the results of dedupe scan (pip install '.[spark]').",
+app = typer.Typer(help="Deduplicate on Apache Spark, with the results of dedupe scan (needs the spark extra).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
@@ -45,7 +45,8 @@ def scan(
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        typer.echo("error: the Spark job needs the [spark] extra: pip install 'wire-dedupe[spark]'", err=True)
+        from ..errors import install_hint
+        typer.echo(f"error: the Spark job needs the spark extra: {install_hint('spark')}", err=True)
         raise typer.Exit(2) from None
     from ..spark import deduplicate
     from .scan import config_from

@@ -24,7 +24,7 @@ import orjson
 
 from ..article import Article, Columns
 from ..config import DedupeConfig
-from ..errors import InputError
+from ..errors import InputError, install_hint
 from ..heap import no_cycle_collection
 from .streams import (BOMS, NotReadable, bounded_read, compression_of, decode, decoded_lines, open_input,
                       size_text, sniff_compression)
@@ -298,7 +298,7 @@ def _html_article(data: bytes, shown: str, relative: str) -> Article | Reject:
     try:
         import trafilatura
     except ImportError:
-        return Reject(shown, "reading HTML needs the [html] extra: pip install 'wire-dedupe[html]'")
+        return Reject(shown, f"reading HTML needs the html extra: {install_hint('html')}")
     if not data.strip():
         return Reject(shown, "empty file")
     if b"\x00" in data[:4096] and not data.startswith(tuple(bom for bom, _ in BOMS)):

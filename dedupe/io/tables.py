@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, Any, Iterator
 
 from ..article import Columns
+from ..errors import install_hint
 from .streams import decoded_lines, size_text
 
 __all__ = ["csv_records", "parquet_records"]
@@ -103,7 +104,7 @@ def parquet_records(path: Path, limit: int, columns: Columns | None) -> Iterator
         import pyarrow.parquet as pq
         import pyarrow.compute as pc
     except ImportError:
-        yield None, _reject(shown, "reading Parquet needs pyarrow: pip install 'wire-dedupe[parquet]'")
+        yield None, _reject(shown, f"reading Parquet needs pyarrow: {install_hint('parquet')}")
         return
     try:
         file = pq.ParquetFile(path)

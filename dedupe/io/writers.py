@@ -18,7 +18,7 @@ from typing import IO, Any, Iterable, Iterator, Literal
 
 import orjson
 
-from ..errors import OutputError
+from ..errors import OutputError, install_hint
 from .readers import Reject
 
 __all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target",
@@ -59,8 +59,12 @@ def format_of(path: str | os.PathLike[str], given: str | None = None) -> str:
     return given or _FORMATS.get(Path(str(path)).suffix.lower(), "jsonl")
 
 
-def check_target(path: str | os.PathLike[str]) -> str | None:
+def check_target(path: str | os.PathLike[str], format: str | None = None) -> str | None:
     """Why ``path`` cannot be written (``None`` when it can): checked before a run's work."""
+    if (format or format_of(path)) == "parquet":
+        import importlib.util
+        if importlib.util.find_spec("pyarrow") is None:
+            return f"{path}: writing Parquet needs pyarrow: {install_hint('parquet')}"
     if str(path) == STDOUT:
         return None
     target = Path(path)
@@ -117,7 +121,7 @@ def _arrow_table(records: list[dict], header: list[str]):
     try:
         import pyarrow as pa
     except ImportError:
-        raise OutputError("writing Parquet needs pyarrow: pip install 'wire-dedupe[parquet]'") from None
+        raise OutputError(f"writing Parquet needs pyarrow: {install_hint('parquet')}") from None
     arrays, fields = [], []
     for name in header:
         values = [r.get(name) for r in records]
