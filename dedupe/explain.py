@@ -11,12 +11,12 @@ the roles a scan gives them, and their texts aligned word by word.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import numpy as np
+from rapidfuzz.distance import Levenshtein
 
 from .article import Article
 from .candidates import candidate_pairs
@@ -36,7 +36,8 @@ _WORD = re.compile(r"\S+\s*")
 class Passage:
     """One run of an alignment of two texts: text both hold (``kind`` ``"shared"``), or text
     only one of them holds (``"only_a"``, ``"only_b"``), or a place where each has its own
-    (``"changed"``). ``a`` and ``b`` are the run's text in each, as written."""
+    (``"changed"``), or, beyond the words aligned, the rest of both (``"unaligned"``). ``a`` and
+    ``b`` are the run's text in each, as written."""
 
     kind: str
     a: str
@@ -159,13 +160,39 @@ def dropped_lines(text: str, cleaned: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+MAX_ALIGNED_WORDS = 50_000
+"""Words of each text aligned; what lies beyond is one ``unaligned`` passage. Alignment takes
+about a second at this length (``python benchmarks/explain_long.py``)."""
+
+
 def align_texts(a: str, b: str) -> tuple[Passage, ...]:
     """The two texts aligned word by word (case and punctuation count): what both hold, and what
     only one does, in order. Each word keeps the spacing that follows it, so joining a side's
-    passages gives its text back, but for leading space."""
+    passages gives its text back, but for leading space.
+
+    The alignment is a word-level Levenshtein alignment (rapidfuzz: bit-parallel, linear memory),
+    on the first :data:`MAX_ALIGNED_WORDS` words of each text; the rest of both is one passage of
+    kind ``unaligned``.
+    """
     words_a, words_b = _WORD.findall(a.lstrip()), _WORD.findall(b.lstrip())
-    matcher = difflib.SequenceMatcher(None, [w.strip() for w in words_a], [w.strip() for w in words_b],
-                                      autojunk=False)
-    kinds = {"equal": "shared", "delete": "only_a", "insert": "only_b", "replace": "changed"}
-    return tuple(Passage(kinds[op], "".join(words_a[i1:i2]), "".join(words_b[j1:j2]))
-                 for op, i1, i2, j1, j2 in matcher.get_opcodes())
+    head_a, head_b = words_a[:MAX_ALIGNED_WORDS], words_b[:MAX_ALIGNED_WORDS]
+    passages = []
+    ops = Levenshtein.opcodes([w.strip() for w in head_a], [w.strip() for w in head_b])
+    # Consecutive edits read as one passage: what each side holds between two shared runs.
+    start = 0
+    while start < len(ops):
+        end = start + 1
+        if ops[start].tag != "equal":
+            while end < len(ops) and ops[end].tag != "equal":
+                end += 1
+        first, last = ops[start], ops[end - 1]
+        a_part = "".join(head_a[first.src_start:last.src_end])
+        b_part = "".join(head_b[first.dest_start:last.dest_end])
+        kind = "shared" if first.tag == "equal" else "changed" if a_part and b_part else \
+            "only_a" if a_part else "only_b"
+        passages.append(Passage(kind, a_part, b_part))
+        start = end
+    if len(words_a) > MAX_ALIGNED_WORDS or len(words_b) > MAX_ALIGNED_WORDS:
+        passages.append(Passage("unaligned", "".join(words_a[MAX_ALIGNED_WORDS:]),
+                                "".join(words_b[MAX_ALIGNED_WORDS:])))
+    return tuple(passages)

@@ -142,6 +142,9 @@ def _diff(canonical: str, copy: str) -> str:
     for p in align_texts(canonical, copy):
         if p.kind == "shared":
             out.append(f'<span class="same">{_e(p.b)}</span>')
+        if p.kind == "unaligned":
+            out.append(f'<span class="unaligned" title="beyond the words aligned">{_e(p.b)}</span>')
+            continue
         if p.kind in ("only_a", "changed"):
             out.append(f"<del>{_e(p.a)}</del>")
         if p.kind in ("only_b", "changed"):
@@ -179,7 +182,7 @@ h2 {{ font-size: 1.1rem; margin: 0 0 .5rem; }}
 .role {{ font-weight: 700; text-transform: uppercase; font-size: .8rem; }}
 .scores {{ margin: .1rem 0; color: #556; font-size: .9rem; }}
 .text, .diff {{ white-space: pre-wrap; }}
-.same {{ color: #8a8f98; }}
+.same {{ color: #8a8f98; }} .unaligned {{ color: #8a8f98; font-style: italic; }}
 del {{ background: #fbe3e3; color: #8b1c1c; }}
 ins {{ background: #e1f4e4; color: #145a25; text-decoration: underline; }}
 </style></head><body>"""

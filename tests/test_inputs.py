@@ -173,3 +173,18 @@ def test_extra_fields_reach_csv_and_parquet(tmp_path: Path, feed_rows: list[dict
     assert list(frame.columns[:len(COLUMNS)]) == list(COLUMNS) and len(frame) == 19
     assert frame["similarity"].dtype == "float64"
     assert sorted(frame["desk"]) == sorted(r["desk"] for r in rows)
+
+
+def test_csv_output_never_holds_a_formula(tmp_path: Path) -> None:
+    body = "The port opened its fourth terminal on Saturday, doubling the ships it handles at night."
+    rows = [{"id": '=HYPERLINK("http://evil.example","x")', "title": "=1+2", "text": body},
+            {"id": "@SUM(A1)", "title": "+cmd", "source": "-2+3", "text": body + " More."}]
+    (tmp_path / "f.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    assert dedupe("scan", "f.jsonl", "-o", "out.csv", "-q", cwd=tmp_path).returncode == 0
+    with (tmp_path / "out.csv").open(encoding="utf-8") as handle:
+        cells = [cell for row in csv.reader(handle) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@")]
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in cells and "'=1+2" in cells and "'-2+3" in cells
+    # JSON lines keep the values as they are.
+    assert dedupe("scan", "f.jsonl", "-o", "out.jsonl", "-q", cwd=tmp_path).returncode == 0
+    assert '"title":"=1+2"' in (tmp_path / "out.jsonl").read_text(encoding="utf-8")

@@ -3,9 +3,13 @@ headless Chromium (Debian's, driven by Playwright)."""
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -125,4 +129,62 @@ def test_a_report_of_a_moved_article_says_which(tmp_path: Path) -> None:
     assert runner.invoke(app, ["scan", str(folder), "-o", str(out), "-q"]).exit_code == 0
     (folder / "coastnews-port-terminal.txt").unlink()
     done = runner.invoke(app, ["report", str(out), "-o", str(tmp_path / "r.html")])
-    assert done.exit_code == 2 and "coastnews-port-terminal.txt" in done.output and "no longer at" in done.output
+    assert done.exit_code == 2 and "coastnews-port-terminal.txt" in done.output and "is not found" in done.output
+
+
+def test_a_report_is_rebuilt_from_another_folder_and_from_csv(tmp_path: Path) -> None:
+    """Paths stored relative to where the scan ran are found from the output file's folder or
+    above it, whatever the current folder; the CSV output reads back as the JSON lines do."""
+    project = tmp_path / "project"
+    shutil.copytree(SAMPLE, project / "data")
+    (project / "out").mkdir()
+    for name in ("clusters.jsonl", "clusters.csv"):
+        done = subprocess.run([sys.executable, "-m", "dedupe", "scan", "data", "-o", f"out/{name}", "-q"],
+                              cwd=project, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    reports = []
+    for name in ("clusters.jsonl", "clusters.csv"):
+        done = subprocess.run([sys.executable, "-m", "dedupe", "report", str(project / "out" / name), "-o", f"{name}.html"],
+                              cwd=elsewhere, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        reports.append((elsewhere / f"{name}.html").read_text(encoding="utf-8"))
+    assert reports[0] == reports[1] and "Jebel Ali operator opens fourth container terminal" in reports[0]
+
+
+HOSTILE = '<img src=x onerror="window.pwned = 1">'
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("missing", HOSTILE, "'missing' must be end, middle, start or empty"),
+    ("similarity", None, "a truncated needs its three scores"),
+    ("role", "boss", "unknown role 'boss'"),
+    ("coverage", "lots", "'coverage' must be a number"),
+])
+def test_a_tampered_scan_output_is_a_clear_error(tmp_path: Path, field: str, value, message: str) -> None:
+    out = tmp_path / "out.jsonl"
+    assert runner.invoke(app, ["scan", str(SAMPLE), "-o", str(out), "-q"]).exit_code == 0
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    number = next(i for i, r in enumerate(records) if r["role"] == "truncated")
+    records[number][field] = value
+    out.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "dedupe", "report", str(out), "-o", str(tmp_path / "r.html")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert f"out.jsonl:{number + 1}: not a record of dedupe scan: {message}" in done.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_every_field_of_a_verdict_is_escaped_in_the_report(browser, tmp_path: Path) -> None:
+    """The report escapes what it is given, whatever a caller built: a missing, an id, a chain."""
+    story = ("The port operator said on Monday it had opened a fourth container terminal at Jebel Ali, "
+             "doubling the capacity for ships arriving at night. ") * 3
+    result = find_duplicates([Article("wire", story), Article("copy", story[:200])])
+    tampered = [dataclasses.replace(v, missing=HOSTILE, chain=(HOSTILE,)) if v.role.value != "canonical" else v
+                for v in result.verdicts]
+    report = tmp_path / "report.html"
+    report.write_text(render_report(tampered), encoding="utf-8")
+    page = open_report(browser, report)
+    assert page.evaluate("window.pwned") is None and page.locator("img").count() == 0
+    assert HOSTILE in page.locator(".story .scores").first.inner_text()

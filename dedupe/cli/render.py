@@ -150,7 +150,8 @@ def timings_line(stages: dict[str, float], total: float) -> Text:
 
 
 _PASSAGE_STYLE = {"shared": ("both", "dim", "dim"), "only_a": ("only A", "bold red", ""),
-                  "only_b": ("only B", "", "bold green"), "changed": ("changed", "bold yellow", "bold yellow")}
+                  "only_b": ("only B", "", "bold green"), "changed": ("changed", "bold yellow", "bold yellow"),
+                  "unaligned": ("not aligned", "dim italic", "dim italic")}
 _SHOWN_SHARED_WORDS = 24  # a longer shared passage shows its two ends
 
 
@@ -196,8 +197,8 @@ def explanation_view(pair: PairExplanation) -> Group:
     for passage in pair.passages:
         label, style_a, style_b = _PASSAGE_STYLE[passage.kind]
         a, b = passage.a, passage.b
-        if passage.kind == "shared":
-            a = b = _ends(a)
+        if passage.kind in ("shared", "unaligned"):
+            a, b = _ends(a), _ends(b)
         texts.add_row(label, Text(a.strip(), style=style_a), Text(b.strip(), style=style_b))
     parts = [heads, Text(), scores, Text(), verdict, Text()]
     if pair.dropped_a or pair.dropped_b:
