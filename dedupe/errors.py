@@ -5,7 +5,7 @@ Every error says what was wrong, where, and what to do about it.
 
 from __future__ import annotations
 
-__all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError", "OutputError"]
+__all__ = ["DedupeError", "InputError", "ConfigError", "IndexStoreError", "IndexWriteError", "OutputError"]
 
 
 def install_hint(extra: str) -> str:
@@ -49,3 +49,9 @@ class IndexStoreError(DedupeError):
 class OutputError(DedupeError):
     """An output file cannot be written: its folder is missing, the disk is full, a format needs a
     library that is not installed. A file that was being replaced is left as it was."""
+
+
+class IndexWriteError(IndexStoreError):
+    """An index failed while a call worked on it: the disk is full, the file system is read only,
+    a page is damaged, the server went away or another writer took the lock. Nothing of the call
+    was stored."""

@@ -13,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..article import parse_published
-from ..errors import ConfigError, DedupeError
+from ..errors import ConfigError, DedupeError, IndexWriteError, OutputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
 from .render import added_line, print_error, print_rejects, story_table
@@ -30,14 +30,14 @@ _NOW = typer.Option(None, "--now", metavar="TIME", help="The time to count the w
                                         "(default: the clock); for an archive, its last day.")
 
 
-def _moment(now: Optional[str]) -> Optional[datetime]:
-    """``--now`` read as a time; a naive time is UTC."""
+def _moment(now: Optional[str], option: str = "--now") -> Optional[datetime]:
+    """``--now`` (or ``option``) read as a time; a naive time is UTC."""
     if now is None:
         return None
     try:
         moment = parse_published(now)
     except ValueError as error:
-        raise ConfigError(f"--now: {str(error).replace(chr(39) + 'published' + chr(39), 'the time')}") from None
+        raise ConfigError(f"{option}: {str(error).replace(chr(39) + 'published' + chr(39), 'the time')}") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -65,8 +65,10 @@ def add(
     """Compare new articles with the index's window, store them, and say what each one is.
 
     Exit status: 0 when every input was taken; 1 when some were rejected; 2 on bad usage, a path
-    that does not exist, or an index that cannot be opened or written (then nothing was stored);
-    130 when interrupted (Ctrl-C), with a line saying whether the add was stored.
+    that does not exist, or an index that cannot be opened or written (checked before any work);
+    3 when the index or an output could not be written during the work (a full disk, a damaged
+    index: the message says what was stored); 130 when interrupted (Ctrl-C), with a line saying
+    whether the add was stored.
     """
     err = Console(stderr=True)
     out = err if STDOUT in (str(output), str(rejects)) else Console()
@@ -74,13 +76,17 @@ def add(
     announce_compiles_on(err)
     with _errors(err), stops_cleanly(err, "nothing of this add was stored, and no output was written"):
         config = config_from(config_file, max_article_bytes=max_article_size)
-        read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
-                             columns=columns_from(text_col, id_col, title_col, source_col, published_col))
+        moment = _moment(now)
         from ..index import Index
         with Index(index, window=window, config=config) as opened:
-            added = opened.add(read.articles, now=_moment(now))
+            opened.check_writable()  # before any work: a read-only or locked file says so now
+            read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
+                                 columns=columns_from(text_col, id_col, title_col, source_col, published_col))
+            added = opened.add(read.articles, now=moment)
     every_reject = read.rejects + added.rejects
-    with stops_cleanly(err, "the articles were stored; the output files were not written"):
+    stored = ("the articles were stored; the output files were not written (the new canonicals of this add: "
+              f"dedupe index events {index} --since ...)")
+    with _errors(err, stored), stops_cleanly(err, stored):
         given = format.value if format else None
         if output is not None:
             write_results(added.verdicts, output, format_of(output, given), INDEX_COLUMNS)
@@ -98,7 +104,7 @@ def show(index: str = _INDEX,
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         from ..index import Index
-        with Index(index, create=False) as opened:
+        with Index(index, create=False, writable=False) as opened:
             found = opened.story(story)
     if found is None:
         print_error(err, f"{opened.location}: no story {story!r}")
@@ -133,7 +139,7 @@ def stats(index: str = _INDEX) -> None:
     out, err = Console(), Console(stderr=True)
     with _errors(err):
         from ..index import Index
-        with Index(index, create=False) as opened:
+        with Index(index, create=False, writable=False) as opened:
             found = opened.stats()
             location = opened.location
     table = Table(show_header=False, title=Text(f"Index {location}"), title_justify="left")
@@ -151,11 +157,41 @@ def stats(index: str = _INDEX) -> None:
     out.print(table)
 
 
+@app.command(no_args_is_help=True)
+def events(index: str = _INDEX,
+           since: Optional[str] = typer.Option(None, "--since", metavar="TIME", help="Only the adds (and prunes) "
+                                               "at this time or later, ISO 8601 or RFC 2822 (default: all kept)."),
+           output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write them here as JSON lines "
+                                                 "(default: standard output).")) -> None:
+    """The stories that got a new canonical, add by add: one JSON line each, with the add's time,
+    the story, its new canonical and the one it replaced. The same events as the verdicts'
+    'replaced' column, kept with each add, for a job whose output of an add was lost."""
+    err = Console(stderr=True)
+    check_targets(err, output)
+    with _errors(err):
+        moment = _moment(since, "--since")
+        from ..index import Index
+        with Index(index, create=False, writable=False) as opened:
+            found = opened.events(moment)
+        import orjson
+        lines = b"".join(orjson.dumps(e, option=orjson.OPT_APPEND_NEWLINE) for e in found)
+        if output is None:
+            typer.echo(lines.decode(), nl=False)
+        else:
+            from ..io.writers import atomic_file
+            with atomic_file(output, binary=True) as handle:
+                handle.write(lines)
+
+
 @contextmanager
-def _errors(console: Console) -> Iterator[None]:
-    """A DedupeError becomes its message on standard error and exit status 2."""
+def _errors(console: Console, after: str = "") -> Iterator[None]:
+    """A DedupeError becomes its message on standard error and exit status 2; a failure to write
+    while working (the index, an output), exit status 3, with ``after`` said."""
     try:
         yield
+    except (IndexWriteError, OutputError) as error:
+        print_error(console, f"{error}" + (f"; {after}" if after else ""))
+        raise typer.Exit(3) from None
     except DedupeError as error:
         print_error(console, error)
         raise typer.Exit(2) from None

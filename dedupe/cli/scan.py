@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..article import Columns
 from ..config import DedupeConfig
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, InputError, OutputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import STDOUT, check_target, format_of
 from .render import print_error, print_rejects, shown_text, stories_table, summary_line, timings_line
@@ -97,7 +97,7 @@ def scan(
 ) -> None:
     """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
 
-    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage or a path that does not exist; 130 when interrupted (Ctrl-C), with no output file written.
+    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage, a path that does not exist or an output that cannot be written (checked before any work); 3 when writing an output failed during the run (a full disk), that file left as it was; 130 when interrupted (Ctrl-C), with no output file written.
     """
     err = Console(stderr=True)
     # With the records on standard output, everything said goes to standard error.
@@ -127,12 +127,16 @@ def scan(
         written = time.perf_counter()
         # Each file appears whole or not at all; one interrupted is never left looking finished.
         given = format.value if format else None
-        if output is not None:
-            write_results(result.verdicts, output, format_of(output, given))
-        if rejects is not None:
-            write_rejects(result.rejects, rejects, format_of(rejects, given))
-        if report is not None:
-            write_report(result.verdicts, report)
+        try:
+            if output is not None:
+                write_results(result.verdicts, output, format_of(output, given))
+            if rejects is not None:
+                write_rejects(result.rejects, rejects, format_of(rejects, given))
+            if report is not None:
+                write_report(result.verdicts, report)
+        except OutputError as error:
+            print_error(err, error)
+            raise typer.Exit(3) from None
     if timings:
         stages = {"read": read_seconds, **result.timings, "write": time.perf_counter() - written}
         err.print(timings_line(stages, time.perf_counter() - start), soft_wrap=True)

@@ -86,6 +86,12 @@ class Store(Protocol):
 
     def set_meta(self, meta: dict[str, Any]) -> None: ...
 
+    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
+        """Keep, in the current write, the stories that got a new canonical: (story, canonical, replaced)."""
+
+    def events(self, since: float) -> list[tuple[float, str, str, str]]:
+        """The kept events of adds at ``since`` or later, in order."""
+
     def known(self, ids: list[str]) -> dict[str, Entry]:
         """The stored entries among ``ids``."""
 

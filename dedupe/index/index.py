@@ -17,12 +17,12 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
 import numpy as np
 
-from ..article import Article, timestamp
+from ..article import Article, Role, timestamp
 from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys, lsh_bands
 from ..clean import BoilerplateLearner, CleanCorpus, clean_article, clean_corpus
 from ..config import DedupeConfig
@@ -128,12 +128,12 @@ class Index:
     """
 
     def __init__(self, location: str | os.PathLike[str], window: str | float | timedelta | None = None,
-                 config: DedupeConfig | None = None, create: bool = True) -> None:
+                 config: DedupeConfig | None = None, create: bool = True, writable: bool = True) -> None:
         self.window = None if window is None else parse_duration(window)
         # A posting list that no article joined for twice the window holds only articles out of it.
         self._expire = None if self.window is None else 2 * self.window
         self.config = config or DedupeConfig()
-        self._store = open_store(location, create)
+        self._store = open_store(location, create, writable)
         self.location = self._store.location
         stored = self._store.meta()
         if stored is None and not create:
@@ -182,9 +182,28 @@ class Index:
             known = self._store.known([a.id for a in taken])
             fresh = [a for a in taken if a.id not in known]
             placed, replaced = self._add_fresh(fresh, times, since) if fresh else ({}, {})
+            # Kept with the add, so that a job whose output was lost can read them back.
+            canonical_of = {v.cluster: v.canonical for v in placed.values()}
+            self._store.record_events(now_ts, sorted((story, canonical_of[story], old)
+                                                     for story, old in replaced.items() if story in canonical_of))
         verdicts = [_verdict(known[a.id].verdict, known=True) if a.id in known
                     else _verdict(placed[a.id], replaced=replaced.get(placed[a.id].cluster)) for a in taken]
         return Added(verdicts, rejects)
+
+    def events(self, since: datetime | None = None) -> list[dict[str, Any]]:
+        """The stories that got a new canonical, add by add, since ``since`` (default: all kept):
+        each ``{"time", "story", "canonical", "replaced"}``, ``time`` the add's ``now``. The same
+        events as the verdicts' ``replaced``, stored in the add's own transaction."""
+        start = timestamp(since) if since is not None else -math.inf
+        with self._store.reading():
+            rows = self._store.events(start)
+        return [{"time": datetime.fromtimestamp(t, timezone.utc).isoformat(), "story": story,
+                 "canonical": canonical, "replaced": old} for t, story, canonical, old in rows]
+
+    def check_writable(self) -> None:
+        """Raise :class:`IndexWriteError` now, before any work, if the index cannot be written."""
+        with self._store.exclusive():
+            pass
 
     def story(self, name: str) -> Story | None:
         """The stored story ``name`` (canonical first), or ``None`` when there is none."""
@@ -222,6 +241,11 @@ class Index:
             if rest:
                 placed, _ = self._place(rest, [], boilerplate, 0)
                 self._store.save([], _moves(rest, placed), [], self._expire)
+                gone_canonicals = {e.story: e.article.id for e in gone if e.verdict.role is Role.CANONICAL}
+                new_canonicals = {v.cluster: v.canonical for v in placed.values()}
+                self._store.record_events(timestamp(now) if now is not None else time.time(), sorted(
+                    (story, new_canonicals[story], old) for story, old in gone_canonicals.items()
+                    if story in new_canonicals))
         return len(gone)
 
     def stats(self) -> dict[str, Any]:
@@ -403,13 +427,14 @@ class Index:
             self._check(stored)
 
 
-def open_store(location: str | os.PathLike[str], create: bool = True) -> Store:
-    """The backend for ``location``: a Redis URL, or else a SQLite file (made only with ``create``)."""
+def open_store(location: str | os.PathLike[str], create: bool = True, writable: bool = True) -> Store:
+    """The backend for ``location``: a Redis URL, or else a SQLite file (made only with ``create``;
+    opened read only unless ``writable``)."""
     text = os.fspath(location)
     if text.startswith(("redis://", "rediss://", "unix://")):
         from .redis_store import RedisStore  # redis-py is needed only for a Redis index
         return RedisStore(text)
-    return SQLiteStore(text, create)
+    return SQLiteStore(text, create, writable)
 
 
 

@@ -4,6 +4,8 @@ Keys, under the prefix ``dedupe:``:
 
 * ``meta``: the parameters, as JSON; ``seq``: the counter that numbers articles; ``ids``: a hash
   from article id to seq;
+* ``events``: a list of the stories that got a new canonical, as JSON ``[time, story, canonical,
+  replaced]``, pushed in the add's transaction;
 * ``a:<seq>``: a hash per article: its verdict, time, lookup keys, line keys and the compressed
   article;
 * ``k:<key>``: a sorted set per lookup key, its holders scored by time, so that a query reads only
@@ -122,6 +124,14 @@ class RedisStore:
 
     def reading(self) -> AbstractContextManager[None]:
         return self._talking()
+
+    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
+        if events:
+            self._writes.rpush(_PREFIX + "events", *(orjson.dumps([time, *e]) for e in events))
+
+    def events(self, since: float) -> list[tuple[float, str, str, str]]:
+        rows = [tuple(orjson.loads(v)) for v in self._db.lrange(_PREFIX + "events", 0, -1)]
+        return [r for r in rows if r[0] >= since]  # type: ignore[misc]
 
     def known(self, ids: list[str]) -> dict[str, Entry]:
         if not ids:

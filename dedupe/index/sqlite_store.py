@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -19,7 +20,7 @@ import orjson
 
 from ..article import Role
 from ..pipeline import Verdict
-from ..errors import IndexStoreError
+from ..errors import IndexStoreError, IndexWriteError
 from .entry import Entry
 
 __all__ = ["SQLiteStore"]
@@ -45,33 +46,106 @@ CREATE TABLE IF NOT EXISTS postings (key INTEGER NOT NULL, seq INTEGER NOT NULL,
 CREATE TABLE IF NOT EXISTS lines (key INTEGER NOT NULL, seq INTEGER NOT NULL,
                                   PRIMARY KEY (key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS boilerplate (key INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS events (n INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, story TEXT NOT NULL,
+                                   canonical TEXT NOT NULL, replaced TEXT NOT NULL);
 """
 _COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body"
 _BUSY_SECONDS = 600  # how long a writer waits for another one's add to finish
 _CHUNK = 500  # parameters per statement, under SQLite's limit
 
 
+def problem(location: str, error: BaseException | None, doing: str) -> str:
+    """What went wrong with the index at ``location``, for people."""
+    text = str(error)
+    low = text.lower()
+    undone = {"write": "; nothing of this call was stored", "lock": "; nothing was stored"}.get(doing, "")
+    if "unable to open" in low or "readonly" in low or "read-only" in low:
+        why = _unwritable(location)
+        if why:
+            return f"{location}: the index cannot be written: {why} ({text}){undone}"
+    if "full" in low:
+        return f"{location}: the disk is full ({text}){undone}"
+    if "readonly" in low or "read-only" in low:
+        return f"{location}: the index cannot be written: a read-only file or file system ({text}){undone}"
+    if "malformed" in low or "not a database" in low or isinstance(error, (zlib.error, orjson.JSONDecodeError)):
+        return (f"{location}: the index is damaged ({text}); restore it from a copy, or build it again with "
+                f"dedupe index add{undone}")
+    if "disk i/o error" in low:
+        return f"{location}: a disk I/O error ({text}): is the disk full, or the file system gone?{undone}"
+    if "locked" in low or "busy" in low:
+        return f"{location}: another writer held the index too long ({text}){undone}"
+    if "unable to open" in low:
+        return f"{location}: cannot open the index file ({text})"
+    return f"{location}: SQLite error while {'opening' if doing == 'open' else doing + 'ing'} the index: {text}{undone}"
+
+
+def _unwritable(location: str) -> str | None:
+    """Why the file at ``location`` cannot be written, if the file system says so."""
+    path = Path(location)
+    try:
+        if os.statvfs(path.parent).f_flag & os.ST_RDONLY:
+            return "a read-only file system"
+    except OSError:
+        return None
+    if path.exists() and not os.access(path, os.W_OK):
+        return "no permission to write the file (or it is immutable)"
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        return f"no permission to write in {path.parent}"
+    return None
+
+
 class SQLiteStore:
     """An index in the SQLite file at ``path`` (created if absent)."""
 
-    def __init__(self, path: str | os.PathLike[str], create: bool = True) -> None:
+    def __init__(self, path: str | os.PathLike[str], create: bool = True, writable: bool = True) -> None:
         self.location = str(path)
         folder = Path(path).parent
         if not folder.is_dir():
             raise IndexStoreError(f"{path}: folder {folder} does not exist")
         if not create and not Path(path).exists():
             raise IndexStoreError(f"{path}: no index here (dedupe index add creates one)")
+        if not writable:
+            self._db = self._read_only(path)
+            return
         try:
             self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps the file consistent; a commit may be lost only with the OS
             self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as error:
-            raise IndexStoreError(f"{path}: not a usable SQLite index: {error}") from None
+            raise IndexStoreError(problem(self.location, error, "open")) from None
+
+    def _read_only(self, path: str | os.PathLike[str]) -> sqlite3.Connection:
+        """A connection that writes nothing, for stats and show: on a read-only file or file
+        system too (where the WAL's shared memory cannot be made, the file is read as it stands)."""
+        uri = Path(path).resolve().as_uri()
+        last: sqlite3.Error | None = None
+        for flags in ("?mode=ro", "?mode=ro&immutable=1"):
+            try:
+                db = sqlite3.connect(uri + flags, uri=True, timeout=_BUSY_SECONDS, isolation_level=None)
+                db.execute("SELECT name FROM sqlite_master LIMIT 1").fetchall()
+                return db
+            except sqlite3.DatabaseError as error:
+                last = error
+        raise IndexStoreError(problem(self.location, last, "open")) from None
+
+    @contextmanager
+    def guarded(self, doing: str) -> Iterator[None]:
+        """SQLite's and a damaged page's errors as an :class:`IndexWriteError` that says what happened."""
+        try:
+            yield
+        except (sqlite3.Error, zlib.error, orjson.JSONDecodeError) as error:
+            raise IndexWriteError(problem(self.location, error, doing)) from None
 
     def meta(self) -> dict[str, Any] | None:
-        rows = self._db.execute("SELECT value FROM meta WHERE name = 'index'").fetchall()
-        return orjson.loads(rows[0][0]) if rows else None
+        with self.guarded("read"):
+            try:
+                rows = self._db.execute("SELECT value FROM meta WHERE name = 'index'").fetchall()
+            except sqlite3.OperationalError as error:
+                if "no such table" in str(error):  # an empty file opened read only
+                    return None
+                raise
+            return orjson.loads(rows[0][0]) if rows else None
 
     def set_meta(self, meta: dict[str, Any]) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('index', ?)", (orjson.dumps(meta).decode(),))
@@ -80,23 +154,42 @@ class SQLiteStore:
     def exclusive(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as error:
-            raise IndexStoreError(f"{self.location}: cannot lock the index: {error}") from None
+        except sqlite3.Error as error:
+            raise IndexWriteError(problem(self.location, error, "lock")) from None
         try:
             yield
-        except BaseException:
-            self._db.execute("ROLLBACK")
+            self._db.execute("COMMIT")
+        except BaseException as error:
+            try:
+                self._db.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # SQLite rolled back itself (a full disk does)
+            if isinstance(error, (sqlite3.Error, zlib.error, orjson.JSONDecodeError)):
+                raise IndexWriteError(problem(self.location, error, "write")) from None
             raise
-        self._db.execute("COMMIT")
 
     @contextmanager
     def reading(self) -> Iterator[None]:
         # One deferred transaction: a consistent snapshot, and in WAL mode no writer waits for it.
-        self._db.execute("BEGIN")
+        with self.guarded("read"):
+            self._db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self._db.execute("COMMIT")
+
+    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
+        self._db.executemany("INSERT INTO events (time, story, canonical, replaced) VALUES (?, ?, ?, ?)",
+                             ((time, *e) for e in events))
+
+    def events(self, since: float) -> list[tuple[float, str, str, str]]:
         try:
-            yield
-        finally:
-            self._db.execute("COMMIT")
+            return self._db.execute("SELECT time, story, canonical, replaced FROM events WHERE time >= ? ORDER BY n",
+                                    (since,)).fetchall()
+        except sqlite3.OperationalError as error:
+            if "no such table" in str(error):  # an index made before events were kept
+                return []
+            raise
 
     def known(self, ids: list[str]) -> dict[str, Entry]:
         found: dict[str, Entry] = {}

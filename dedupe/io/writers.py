@@ -158,12 +158,18 @@ def atomic_file(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
         return
     path = Path(path)
     if path.exists() and not path.resolve().is_file():
-        with path.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
-            yield handle
+        try:
+            with path.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
+                yield handle
+        except OSError as error:
+            raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
         return
     path = path.resolve() if path.is_symlink() else path
     folder = path.parent if str(path.parent) else Path(".")
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    try:
+        fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as error:
+        raise OutputError(f"{path}: cannot write: {error.strerror or error}; nothing was written") from None
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             yield handle
@@ -172,6 +178,12 @@ def atomic_file(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
         os.umask(umask)
         os.chmod(temporary, 0o666 & ~umask)
         os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
+    except BaseException as error:
+        try:
+            os.unlink(temporary)
+        except OSError:
+            pass
+        if isinstance(error, OSError):
+            kept = "the file there was left as it was" if path.exists() else "nothing was written"
+            raise OutputError(f"{path}: cannot write: {error.strerror or error}; {kept}") from None
         raise
