@@ -490,3 +490,43 @@ def test_stored_keys_find_every_candidate_pair_the_batch_pipeline_finds(stored: 
     found = set(_candidates(new_keys, new_offsets, held_keys, held_seqs).tolist())
     crossing = {a if a in stored else b for a, b in candidate_pairs(sketches).tolist() if (a in stored) != (b in stored)}
     assert crossing <= found
+
+
+def test_a_killed_redis_writer_holds_the_index_only_for_its_lease(redis_server: RedisServer, tmp_path: Path) -> None:
+    """A writer killed mid-add used to leave its lock for 600 s, and the next add hung silently."""
+    feed = write_jsonl(many_stories(3), tmp_path / "feed.jsonl")
+    env = {**os.environ, "COLUMNS": "200"}
+    adder = subprocess.Popen([sys.executable, "-m", "dedupe", "index", "add", redis_server.url, str(feed),
+                              "--now", NOW.isoformat()], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    import redis
+    client = redis.Redis(port=redis_server.port)
+    deadline = time.monotonic() + 120
+    while not client.exists("dedupe:lock"):
+        assert adder.poll() is None and time.monotonic() < deadline, "the add never took the lock"
+        time.sleep(0.02)
+    adder.kill()
+    adder.wait()
+    start = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "dedupe", "index", "add", redis_server.url, str(feed),
+                           "--now", NOW.isoformat()], capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode in (0, 1), done.stderr
+    assert "waiting for another writer to finish" in done.stderr
+    assert time.monotonic() - start < 15 + 120  # the lease, then the add itself
+    with Index(redis_server.url) as index:
+        assert index.stats()["articles"] == len(many_stories(3))
+
+
+def test_a_redis_writer_that_lost_its_lock_stores_nothing(redis_server: RedisServer) -> None:
+    """An add that outlived its lock is fenced: its transaction runs only while the lock holds its
+    token (two adds of one batch used to store every article twice)."""
+    import redis
+    from dedupe.errors import IndexWriteError
+    client = redis.Redis(port=redis_server.port)
+    with Index(redis_server.url) as index:
+        index.add(CORPUS[:3], now=NOW)
+        store = index._store
+        with pytest.raises(IndexWriteError, match="outlived its lock.*nothing of it was stored"):
+            with store.exclusive():
+                store.record_events(0.0, [("story", "new", "old")])
+                client.set("dedupe:lock", b"another writer's token")  # the lease ended; another took it
+        assert index.events() == [] and index.stats()["articles"] == 3

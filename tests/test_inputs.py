@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from dedupe import read_articles
+from dedupe import Columns, read_articles
 from dedupe.io.writers import COLUMNS
 
 from conftest import SAMPLE
@@ -54,27 +54,50 @@ def write_csv(path: Path, rows: list[dict], delimiter: str = ",") -> None:
 COLS = ("--text-col", "body_text", "--id-col", "story_id", "--source-col", "outlet")
 
 
-@pytest.mark.parametrize("name", ["feed.csv", "feed.tsv", "feed.parquet", "feed.jsonl.gz", "feed.jsonl.bz2",
-                                  "feed.jsonl.xz", "feed.jsonl.zst", "feed.csv.gz"])
-def test_every_input_format_gives_the_sample_s_stories(tmp_path: Path, feed_rows: list[dict], name: str) -> None:
-    path = tmp_path / name
+FORMATS = ["feed.csv", "feed.tsv", "feed.parquet", "feed.jsonl.gz", "feed.jsonl.bz2", "feed.jsonl.xz",
+           "feed.jsonl.zst", "feed.csv.gz"]
+
+
+def write_feed(path: Path, rows: list[dict]) -> None:
+    name = path.name
     if name.endswith((".csv", ".tsv")):
-        write_csv(path, feed_rows, "\t" if name.endswith(".tsv") else ",")
+        write_csv(path, rows, "\t" if name.endswith(".tsv") else ",")
     elif name.endswith(".parquet"):
         pd = pytest.importorskip("pandas")
-        pd.DataFrame(feed_rows).to_parquet(path)
-    elif name == "feed.csv.gz":
-        plain = tmp_path / "plain.csv"
-        write_csv(plain, feed_rows)
+        pd.DataFrame(rows).to_parquet(path)
+    elif name.endswith(".csv.gz"):
+        plain = path.with_name("plain.csv.tmp")
+        write_csv(plain, rows)
         path.write_bytes(gzip.compress(plain.read_bytes()))
+        plain.unlink()
     else:
-        data = jsonl_bytes(feed_rows)
+        data = jsonl_bytes(rows)
         if name.endswith(".zst"):
             zstandard = pytest.importorskip("zstandard")
             packed = zstandard.ZstdCompressor().compress(data)
         else:
             packed = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[name.rsplit(".", 1)[1]](data)
         path.write_bytes(packed)
+
+
+def test_every_input_format_reads_the_same_articles(tmp_path: Path, feed_rows: list[dict]) -> None:
+    columns = Columns(text="body_text", id="story_id", source="outlet")
+    plain = tmp_path / "plain.jsonl"
+    plain.write_bytes(jsonl_bytes(feed_rows))
+    expected = [(a.id, a.title, a.text, a.source, a.published, dict(a.extra))
+                for a in read_articles([plain], columns=columns).articles]
+    assert len(expected) == len(feed_rows) and all(e[4] is not None for e in expected if e[0] != "museum-opening.md")
+    for name in FORMATS:
+        write_feed(tmp_path / name, feed_rows)
+        read = read_articles([tmp_path / name], columns=columns)
+        assert not read.rejects, (name, read.rejects)
+        got = [(a.id, a.title, a.text, a.source, a.published, dict(a.extra)) for a in read.articles]
+        assert got == expected, name
+
+
+@pytest.mark.parametrize("name", ["feed.parquet", "feed.jsonl.zst"])
+def test_the_command_line_scans_them(tmp_path: Path, feed_rows: list[dict], name: str) -> None:
+    write_feed(tmp_path / name, feed_rows)
     done = dedupe("scan", name, *COLS, "-o", "out.jsonl", cwd=tmp_path)
     assert done.returncode == 0, done.err
     assert SUMMARY in done.out

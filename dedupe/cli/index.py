@@ -78,7 +78,7 @@ def add(
         config = config_from(config_file, max_article_bytes=max_article_size)
         moment = _moment(now)
         from ..index import Index
-        with Index(index, window=window, config=config) as opened:
+        with Index(index, window=window, config=config, on_wait=lambda line: print_error(err, line, "note")) as opened:
             opened.check_writable()  # before any work: a read-only or locked file says so now
             read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
                                  columns=columns_from(text_col, id_col, title_col, source_col, published_col))

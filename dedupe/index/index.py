@@ -18,7 +18,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numpy as np
 
@@ -114,6 +114,12 @@ class Index:
         The run's parameters. Those that decide the stored keys (``seed``, ``num_perm``,
         ``shingle_size``, ``lsh_threshold``, ``anchor_rate``) must be the ones the index was made
         with; the others may change from run to run.
+    create:
+        Make the index when there is none (else :class:`IndexStoreError`).
+    writable:
+        Open it for writing; ``False`` reads a file on a read-only file system too.
+    on_wait:
+        Called with a line for people when a call must wait for another writer's lock.
 
     Examples
     --------
@@ -128,12 +134,15 @@ class Index:
     """
 
     def __init__(self, location: str | os.PathLike[str], window: str | float | timedelta | None = None,
-                 config: DedupeConfig | None = None, create: bool = True, writable: bool = True) -> None:
+                 config: DedupeConfig | None = None, create: bool = True, writable: bool = True,
+                 on_wait: Callable[[str], None] | None = None) -> None:
         self.window = None if window is None else parse_duration(window)
         # A posting list that no article joined for twice the window holds only articles out of it.
         self._expire = None if self.window is None else 2 * self.window
         self.config = config or DedupeConfig()
         self._store = open_store(location, create, writable)
+        if on_wait is not None:  # told when a writer has to wait for another one
+            self._store.on_wait = on_wait
         self.location = self._store.location
         stored = self._store.meta()
         if stored is None and not create:

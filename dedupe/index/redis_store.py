@@ -19,7 +19,10 @@ out of the window by then.
 
 Reads are pipelined. Writes of one ``add`` are queued and sent as one ``MULTI``/``EXEC``
 transaction at its end, under a lock held for the whole add: a client that dies or loses the
-server before ``EXEC`` leaves nothing behind.
+server before ``EXEC`` leaves nothing behind. The lock is a lease of 15 s renewed every 5 s while
+the add works, so a killed writer's lock ends within 15 s; the transaction runs under ``WATCH`` of
+the lock and only while the lock still holds this writer's token (a fence), so an add that
+outlived its lease stores nothing.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import re
 
 import math
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Iterable, Iterator
+import threading
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import orjson
@@ -36,13 +40,15 @@ import redis
 
 from ..article import Role
 from ..pipeline import Verdict
-from ..errors import IndexStoreError
+from ..errors import IndexStoreError, IndexWriteError
 from .entry import Entry
 
 __all__ = ["RedisStore"]
 
 _PREFIX = "dedupe:"
-_LOCK_SECONDS = 600  # the longest an add may hold the index; a dead writer's lock ends then
+_LEASE_SECONDS = 15  # a writer's lock lasts this long unless renewed: a dead writer's ends soon
+_RENEW_SECONDS = 5  # how often a working writer renews it
+_WAIT_SECONDS = 600  # how long a writer waits for the others
 _FIELDS = ("id", "time", "story", "role", "canonical", "similarity", "containment", "coverage", "missing",
            "keys", "lines", "body")
 # One call adds an article to all its posting lists and renews their expiry: the server runs the
@@ -55,6 +61,40 @@ for i, key in ipairs(KEYS) do
     if ARGV[4] ~= '' then redis.call('EXPIRE', key, ARGV[4]) end
 end
 """
+
+
+class _Queued:
+    """The writes of one call, recorded to be sent in one transaction at its end."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple, dict]] = []
+
+    def __getattr__(self, method: str) -> Callable[..., None]:
+        def record(*args: Any, **kwargs: Any) -> None:
+            self.calls.append((method, args, kwargs))
+        return record
+
+
+class _Renewal:
+    """Renews a lock's lease every few seconds from a thread of its own, until stopped."""
+
+    def __init__(self, lock: Any) -> None:
+        self._lock = lock
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="dedupe-lock-renewal", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stopped.wait(_RENEW_SECONDS):
+            try:
+                self._lock.reacquire()
+            except redis.RedisError:
+                return  # lost: the commit's fence check says so
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join()
 
 
 def redacted(url: str) -> str:
@@ -76,6 +116,7 @@ class RedisStore:
         except ValueError as error:
             raise IndexStoreError(f"{self.location}: not a Redis URL: {error}") from None
         self._writes: Any = None
+        self.on_wait: Callable[[str], None] = lambda message: None
         self._post = self._db.register_script(_POST)
         with self._talking():
             self._db.ping()
@@ -106,21 +147,51 @@ class RedisStore:
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:
+        """Hold the index's lock, a lease renewed while the block works, and commit its queued
+        writes in one ``MULTI``/``EXEC`` that runs only if the lock is still this writer's (the
+        lock's token is the fence, checked under ``WATCH``): a writer that lost its lock (paused
+        longer than the lease) stores nothing."""
+        name = _PREFIX + "lock"
         with self._talking():
-            lock = self._db.lock(_PREFIX + "lock", timeout=_LOCK_SECONDS, blocking_timeout=_LOCK_SECONDS)
-            if not lock.acquire():
-                raise IndexStoreError(f"{self.location}: another writer held the index for {_LOCK_SECONDS} s")
+            lock = self._db.lock(name, timeout=_LEASE_SECONDS, blocking_timeout=_WAIT_SECONDS, thread_local=False)
+            if not lock.acquire(blocking=False):
+                left = self._db.pttl(name)
+                self.on_wait(f"{self.location}: waiting for another writer to finish (its lease ends in "
+                             f"{max(left, 0) / 1000:.0f} s unless it renews it)")
+                if not lock.acquire():
+                    raise IndexWriteError(f"{self.location}: another writer held the index for {_WAIT_SECONDS} s")
+        renewal = _Renewal(lock)
         try:
-            self._writes = self._db.pipeline(transaction=True)
+            self._writes = _Queued()
             with self._talking():
                 yield
-                self._writes.execute()
+                renewal.stop()
+                self._commit(name, lock.local.token)
         finally:
+            renewal.stop()
             self._writes = None
             try:
                 lock.release()
             except redis.RedisError:
-                pass  # the server went away or the lock timed out: it frees itself
+                pass  # the server went away or the lease ended: it frees itself
+
+    def _commit(self, name: str, token: bytes) -> None:
+        calls = self._writes.calls
+        if calls:
+            self._db.script_load(_POST)  # the queued EVALSHA may meet a server that restarted
+        with self._db.pipeline(transaction=True) as commit:
+            try:
+                commit.watch(name)
+                if commit.get(name) != token:
+                    raise IndexWriteError(f"{self.location}: this call outlived its lock (another writer may "
+                                          "have taken the index); nothing of it was stored: run it again")
+                commit.multi()
+                for method, args, kwargs in calls:
+                    getattr(commit, method)(*args, **kwargs)
+                commit.execute()
+            except redis.WatchError:
+                raise IndexWriteError(f"{self.location}: the lock changed hands as this call committed; "
+                                      "nothing of it was stored: run it again") from None
 
     def reading(self) -> AbstractContextManager[None]:
         return self._talking()
@@ -216,8 +287,9 @@ class RedisStore:
             w.hset(_PREFIX + "ids", e.article.id, e.seq)
             w.zadd(_PREFIX + "t", {e.seq: e.time})
             w.zadd(f"{_PREFIX}s:{e.story}", {e.seq: e.time})
-            self._post(keys=_names("k", e.keys) + _names("l", e.lines),
-                       args=[e.seq, f"{e.seq}:{e.article.id}", repr(e.time), ttl, len(e.keys)], client=w)
+            keys = _names("k", e.keys) + _names("l", e.lines)
+            w.evalsha(self._post.sha, len(keys), *keys, e.seq, f"{e.seq}:{e.article.id}", repr(e.time), ttl,
+                      len(e.keys))
         for e, verdict in moved:
             w.hset(f"{_PREFIX}a:{e.seq}", mapping=_verdict_fields(verdict))
             if verdict.cluster != e.story:
@@ -226,7 +298,8 @@ class RedisStore:
         for e, keys in rekeyed:
             for name in _names("k", e.keys):
                 w.zrem(name, e.seq)
-            self._post(keys=_names("k", keys), args=[e.seq, "", repr(e.time), ttl, len(keys)], client=w)
+            names = _names("k", keys)
+            w.evalsha(self._post.sha, len(names), *names, e.seq, "", repr(e.time), ttl, len(keys))
             w.hset(f"{_PREFIX}a:{e.seq}", "keys", Entry.key_bytes(keys))
 
     def older_than(self, time: float) -> list[Entry]:

@@ -13,7 +13,7 @@ import sqlite3
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import numpy as np
 import orjson
@@ -99,6 +99,7 @@ class SQLiteStore:
 
     def __init__(self, path: str | os.PathLike[str], create: bool = True, writable: bool = True) -> None:
         self.location = str(path)
+        self.on_wait: Callable[[str], None] = lambda message: None
         folder = Path(path).parent
         if not folder.is_dir():
             raise IndexStoreError(f"{path}: folder {folder} does not exist")
@@ -153,9 +154,19 @@ class SQLiteStore:
     @contextmanager
     def exclusive(self) -> Iterator[None]:
         try:
-            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("PRAGMA busy_timeout = 200")
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise
+                self.on_wait(f"{self.location}: waiting for another writer to finish")
+                self._db.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
+                self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as error:
             raise IndexWriteError(problem(self.location, error, "lock")) from None
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
         try:
             yield
             self._db.execute("COMMIT")
