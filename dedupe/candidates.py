@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import datasketch
 from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
 import numpy as np
@@ -52,6 +51,7 @@ def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate:
 def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     """``(bands, rows)`` minimising the weighted false positive and negative rates, as
     ``datasketch.MinHashLSH`` chooses them."""
+    import datasketch  # here: it imports scipy.integrate, and only a run's banding needs it
     lsh = datasketch.MinHashLSH(threshold=threshold, num_perm=num_perm)
     return lsh.b, lsh.r
 

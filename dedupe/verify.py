@@ -39,7 +39,6 @@ from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before n
 import numba
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import TfidfTransformer
 
 from .clean import CleanCorpus
 from .config import DedupeConfig
@@ -400,6 +399,8 @@ def word_columns(sketches: Sketches) -> sp.csr_matrix:
 
 def _tfidf(sketches: Sketches, idf: np.ndarray | None) -> sp.csr_matrix:
     matrix = word_columns(sketches)
+    # Imported here: scikit-learn takes 2 s to import, and only a run's weighting needs it.
+    from sklearn.feature_extraction.text import TfidfTransformer
     weigh = TfidfTransformer(sublinear_tf=True)
     if idf is None:
         tfidf = weigh.fit_transform(matrix).tocsr()

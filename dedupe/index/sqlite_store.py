@@ -67,6 +67,8 @@ def problem(location: str, error: BaseException | None, doing: str) -> str:
         return f"{location}: the disk is full ({text}){undone}"
     if "readonly" in low or "read-only" in low:
         return f"{location}: the index cannot be written: a read-only file or file system ({text}){undone}"
+    if "not a database" in low and doing == "open":
+        return f"{location}: not a usable SQLite index ({text}): another kind of file, or an index damaged at its start"
     if "malformed" in low or "not a database" in low or isinstance(error, (zlib.error, orjson.JSONDecodeError)):
         return (f"{location}: the index is damaged ({text}); restore it from a copy, or build it again with "
                 f"dedupe index add{undone}")
