@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -313,19 +314,80 @@ def test_an_add_killed_half_way_leaves_an_index_that_ends_as_an_uninterrupted_on
             assert state(killed, articles) == state(whole, articles)
 
 
+def stored(index: Path) -> list[tuple]:
+    """What a SQLite index holds, read without changing it: each article's story, role, canonical."""
+    import sqlite3
+    with sqlite3.connect(index) as db:
+        return db.execute("SELECT id, story, role, canonical FROM articles ORDER BY id").fetchall()
+
+
+def test_a_prune_killed_at_any_point_leaves_the_index_before_or_after(tmp_path: Path) -> None:
+    articles = many_stories(6)
+    seed = tmp_path / "seed.db"
+    with Index(seed) as index:
+        index.add(articles, now=NOW)
+    cutoff, now = "40d", NOW.isoformat()
+    before = tmp_path / "before.db"
+    shutil.copy(seed, before)
+    after = tmp_path / "after.db"
+    shutil.copy(seed, after)
+    with Index(after) as index:
+        assert index.prune(cutoff, now=NOW) > 0
+    expected = [stored(before), stored(after)]
+    rng = random.Random(11)
+    outcomes = set()
+    for attempt in range(3):
+        killed = tmp_path / f"killed-{attempt}.db"
+        shutil.copy(seed, killed)
+        pruner = subprocess.Popen([sys.executable, "-m", "dedupe", "index", "prune", str(killed), "--older-than",
+                                   cutoff, "--now", now], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(2.0, 5.0))  # somewhere in start-up, reading, or the transaction
+        pruner.send_signal(signal.SIGKILL)
+        pruner.wait(timeout=60)
+        found = stored(killed)
+        assert found in expected, attempt
+        outcomes.add(expected.index(found))
+    assert outcomes  # before (killed early) or after (killed late): never in between
+
+
 def read_jsonl(path: Path) -> list[Article]:
     from dedupe import read_articles
     return read_articles([path]).articles
 
 
-def test_two_processes_adding_to_one_index_lose_nothing(tmp_path: Path) -> None:
+_READER = textwrap.dedent("""
+    import sys, time
+    from pathlib import Path
+    from dedupe import Index
+    location, stop, total = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+    seen, reads = 0, 0
+    with Index(location) as index:
+        while not stop.exists():
+            count = index.stats()["articles"]
+            assert seen <= count <= total, (seen, count)  # never a step back, never a half-written add
+            seen, reads = count, reads + 1
+            time.sleep(0.05)
+    print(reads, seen)
+""")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_four_writers_and_a_reader_lose_nothing(tmp_path: Path, backend: str, request) -> None:
+    location = str(tmp_path / "shared.db") if backend == "sqlite" else request.getfixturevalue("redis_server").url
     articles = many_stories(4)
     random.Random(7).shuffle(articles)
     files = [write_jsonl(articles[i:i + 15], tmp_path / f"batch-{i:03d}.jsonl") for i in range(0, len(articles), 15)]
-    adders = [run_adder(tmp_path / "shared.db", *files[0::2]), run_adder(tmp_path / "shared.db", *files[1::2])]
+    stop = tmp_path / "stop"
+    reader = subprocess.Popen([sys.executable, "-c", _READER, location, str(stop), str(len(articles))], cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    adders = [run_adder(location, *files[k::4]) for k in range(4)]
     for adder in adders:
-        assert adder.wait(timeout=300) == 0, adder.stderr.read()
-    with Index(tmp_path / "shared.db") as index:
+        assert adder.wait(timeout=600) == 0, adder.stderr.read()
+    stop.touch()
+    assert reader.wait(timeout=120) == 0, reader.stderr.read()
+    reads, last = map(int, reader.stdout.read().split())
+    assert reads > 0 and last <= len(articles)
+    with Index(location) as index:
         assert index.stats()["articles"] == len(articles)
         verdicts = index.add(articles, now=NOW).verdicts
     assert sorted(v.id for v in verdicts if v.known) == sorted(a.id for a in articles)
