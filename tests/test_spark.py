@@ -20,10 +20,6 @@ pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is not instal
 COMPARED = ("cluster", "role", "canonical", "similarity", "containment", "coverage", "missing")
 
 
-# One worker runs them all (pytest-xdist's loadgroup): one Spark session, not one per worker.
-pytestmark = pytest.mark.xdist_group("spark")
-
-
 @pytest.fixture(scope="session")
 def spark():
     if shutil.which("java") is None:
