@@ -42,7 +42,7 @@ def story_headline(members: Sequence[Article], taken_elsewhere: Iterable[str] = 
     shared = set(taken_elsewhere)
     support: Counter[str] = Counter()
     first_title: dict[str, str] = {}
-    for position, article in enumerate(members):
+    for article in members:
         key = title_key(article.title)
         if key and key not in shared and _readable(article.title or "", text_words):
             support[key] += 1

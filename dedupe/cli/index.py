@@ -48,7 +48,7 @@ def add(
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here "
                                           "('-': standard output)."),
     format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
-                                            "(default: from the file's extension, .csv or .jsonl; else jsonl)."),
+                                            "(default: from the file's extension, .csv, .parquet or .jsonl; else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
     window: Optional[str] = _WINDOW,
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),

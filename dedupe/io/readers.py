@@ -13,7 +13,6 @@ bounded by the per-article limit, so memory stays bounded whatever the feed hold
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 from dataclasses import dataclass, field
@@ -273,10 +272,6 @@ def _records(records: Iterator[tuple[int, Any]], shown: str, name: str,
             continue
         count += 1
         yield _record_article(row, shown, f"{name}#{count}", line, columns=reading.columns)
-
-
-def _size(count: int) -> str:
-    return size_text(count)
 
 
 def _newlines(text: str) -> str:

@@ -129,7 +129,7 @@ def _arrow_table(records: list[dict], header: list[str]):
             kind = pa.float64()
         elif name in ("line",):
             kind = pa.int64()
-        elif name in COLUMNS or name in REJECT_COLUMNS or name in INDEX_COLUMNS:
+        elif name in INDEX_COLUMNS or name in REJECT_COLUMNS:  # INDEX_COLUMNS holds COLUMNS
             kind = pa.bool_() if name == "known" else pa.string()
         else:
             kind = None
