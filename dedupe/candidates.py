@@ -1,18 +1,23 @@
 """Candidates: sketches → pairs of articles likely to be copies, for verification to judge.
 
-Two paths, both vectorised:
+Every article gets lookup keys (:func:`lookup_keys`) of two kinds, and articles sharing keys
+are linked:
 
-* **LSH banding** of the MinHash signatures finds pairs of high Jaccard similarity. Bands and
-  rows are worked out from the threshold exactly as ``datasketch.MinHashLSH`` does.
+* **LSH band buckets** of the MinHash signatures find pairs of high Jaccard similarity. Bands
+  and rows are worked out from the threshold exactly as ``datasketch.MinHashLSH`` does.
 * **Anchors** find copies that Jaccard misses: a copy cut to its first third shares only a third
   of the shingles of the full story. One shingle in ``anchor_rate``, chosen by its hash, is an
-  anchor; copies keep the anchors of the text they keep, so two articles sharing anchors are a
-  pair, however different their lengths.
+  anchor, and so are the first ``LEAD_ANCHORS`` shingles; copies keep the anchors of the text
+  they keep, so two articles sharing anchors are a pair, however different their lengths.
 
-Note: a bucket or anchor shared by very many articles (page boilerplate that slipped through,
-a formula every market report repeats, a story with dozens of copies) would cost a quadratic
-number of pairs; past ``max_bucket`` members (``ANCHOR_BUCKET`` for an anchor) a bucket links
-each member to its first one only.
+Note: a key shared by very many articles (page boilerplate that slipped through, a formula
+every market report repeats, a story with dozens of copies) would cost a quadratic number of
+pairs; past ``MAX_BUCKET`` holders (``ANCHOR_BUCKET`` for an anchor) a key links each holder to
+its first one only.
+
+The scan (:func:`candidate_pairs`), the index (posting lists of stored keys) and the Spark job
+(key groups) find pairs with the same three functions: :func:`key_links`, :func:`shared_keys`
+and :func:`linked`.
 """
 
 from __future__ import annotations
@@ -25,7 +30,8 @@ import numpy as np
 
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["candidate_pairs", "lsh_pairs", "anchor_pairs", "lsh_bands", "article_anchors", "lookup_keys"]
+__all__ = ["candidate_pairs", "pairs_from_keys", "key_links", "shared_keys", "linked", "anchor_counts",
+           "is_band", "band_buckets", "lsh_bands", "article_anchors", "lookup_keys", "BAND_KEY", "MAX_BUCKET", "ANCHOR_BUCKET"]
 
 MAX_BUCKET = 256
 # Anchors are single shingles: stock phrases reach many articles, and pairs grew faster than the
@@ -35,16 +41,78 @@ ANCHOR_BUCKET = 64
 LEAD_ANCHORS = 8  # a story's opening shingles are always anchors
 
 
-def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate: int = 8,
-                    max_bucket: int = MAX_BUCKET) -> np.ndarray:
+# The rule of this stage, in three parts that the scan, the index and Spark all call: the links a
+# key makes among its holders (key_links), the keys each linked pair shares (shared_keys), and
+# which linked pairs are candidates (linked).
+
+
+def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate: int = 8) -> np.ndarray:
     """All candidate pairs ``(i, j)`` with ``i < j``, sorted, as an ``(m, 2)`` int64 array."""
-    num_perm = sketches.signatures.shape[1]
-    bands, rows = lsh_bands(lsh_threshold, num_perm)
-    found = np.concatenate([
-        lsh_pairs(sketches.signatures, sketches.set_sizes, bands, rows, max_bucket),
-        anchor_pairs(sketches, anchor_rate, min(max_bucket, ANCHOR_BUCKET)),
-    ])
-    return _unique_pairs(found, len(sketches))
+    return pairs_from_keys(*lookup_keys(sketches, lsh_threshold, anchor_rate))
+
+
+def pairs_from_keys(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """The candidate pairs of articles whose lookup keys (:func:`lookup_keys`) are the CSR rows
+    ``keys[offsets[i]:offsets[i + 1]]``: pairs sharing a band bucket, or at least two anchors, or
+    all the anchors of the one with fewer. Sorted ``(i, j)``, ``i < j``."""
+    n = len(offsets) - 1
+    members = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
+    pairs, band, shared = shared_keys(*key_links(keys, members))
+    anchors = anchor_counts(keys, offsets)
+    return pairs[linked(band, shared, anchors[pairs[:, 0]], anchors[pairs[:, 1]])]
+
+
+def key_links(keys: np.ndarray, members: np.ndarray, fresh: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The links that the holders of each key make: ``members[k]`` holds ``keys[k]``.
+
+    Every two holders of a key are linked, but a crowded key (more than ``MAX_BUCKET`` holders
+    of a band bucket, ``ANCHOR_BUCKET`` of an anchor) links each holder to its first one, the
+    smallest member, only: its pairs would grow with the square of its holders. With ``fresh``
+    (one flag per row), only links with a fresh end are given: an index looks for the stored
+    articles new ones link to. Returns the links as ``(a, b)`` rows with ``a < b`` (a pair
+    linked by several keys stands once per key) and whether each came from a band bucket.
+    """
+    keys = np.asarray(keys, dtype=np.uint64)
+    members = np.asarray(members, dtype=np.int64)
+    fresh = np.ones(len(keys), dtype=np.bool_) if fresh is None else np.asarray(fresh, dtype=np.bool_)
+    order = np.lexsort((members, keys))
+    keys, members, fresh = keys[order], members[order], fresh[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
+    sizes = np.diff(np.r_[starts, len(keys)])
+    band = is_band(keys[starts])
+    limits = np.where(band, MAX_BUCKET, ANCHOR_BUCKET)
+    pairs, group = _emit_links(members, fresh, starts.astype(np.int64), sizes.astype(np.int64), limits)
+    return pairs, band[group]
+
+
+def shared_keys(links: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each linked pair once, sorted, with whether a band bucket links it and how many anchors
+    its two articles share."""
+    if len(links) == 0:
+        return np.empty((0, 2), dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+    n = int(links.max()) + 1  # pairs as single codes: sorting them is several times faster than rows
+    codes, which = np.unique(links[:, 0] * n + links[:, 1], return_inverse=True)
+    pairs = np.stack([codes // n, codes % n], axis=1)
+    banded = np.bincount(which, weights=band, minlength=len(pairs)) > 0
+    shared = np.bincount(which, weights=~band, minlength=len(pairs)).astype(np.int64)
+    return pairs.astype(np.int64), banded, shared
+
+
+def linked(band: np.ndarray, shared: np.ndarray, anchors_a: np.ndarray, anchors_b: np.ndarray) -> np.ndarray:
+    """Which linked pairs are candidates: a shared band bucket, or at least two shared anchors, or
+    all the anchors of the one with fewer (``anchors_*``: how many each article has)."""
+    return np.asarray(band, dtype=bool) | (shared >= np.minimum(2, np.minimum(anchors_a, anchors_b)))
+
+
+def anchor_counts(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """How many anchors each row of lookup keys holds (its keys that are not band buckets)."""
+    owner = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
+    return np.bincount(owner[~is_band(keys)], minlength=len(offsets) - 1)
+
+
+def is_band(keys: np.ndarray) -> np.ndarray:
+    """Which lookup keys are LSH band buckets (the others are anchors)."""
+    return (np.asarray(keys, dtype=np.uint64) & BAND_KEY) != 0
 
 
 @lru_cache(maxsize=32)
@@ -56,40 +124,8 @@ def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
     return lsh.b, lsh.r
 
 
-def lsh_pairs(signatures: np.ndarray, set_sizes: np.ndarray, bands: int, rows: int,
-              max_bucket: int = MAX_BUCKET) -> np.ndarray:
-    """Pairs of articles whose signatures agree on every row of at least one band."""
-    docs = np.flatnonzero(set_sizes > 0)  # an empty text is no one's copy
-    if len(docs) < 2:
-        return np.empty((0, 2), dtype=np.int64)
-    bucket = _band_buckets(signatures, docs, bands, rows)  # band by band, each over docs
-    members = np.tile(docs, bands)
-    return _pairs_in_groups(bucket, members, max_bucket)
-
-
-def anchor_pairs(sketches: Sketches, anchor_rate: int, max_bucket: int = ANCHOR_BUCKET) -> np.ndarray:
-    """Pairs of articles sharing at least two anchors, or all the anchors of the one with fewer.
-
-    Anchors are one shingle in ``anchor_rate``, chosen by hash, and the first ``LEAD_ANCHORS``
-    shingles of each article: a copy cut to a paragraph may hold no hash-chosen anchor, but it
-    always holds the opening of the story.
-    """
-    n = len(sketches)
-    anchors, offsets = article_anchors(sketches, anchor_rate)
-    docs = np.repeat(np.arange(n, dtype=np.int64), np.diff(offsets))
-    pairs = _pairs_in_groups(anchors, docs, max_bucket)
-    if len(pairs) == 0:
-        return pairs
-    codes, shared = np.unique(pairs[:, 0] * n + pairs[:, 1], return_counts=True)
-    per_doc = np.bincount(docs, minlength=n)
-    first, second = codes // n, codes % n
-    fewest = np.minimum(per_doc[first], per_doc[second])
-    keep = shared >= np.minimum(2, fewest)
-    return np.stack([first[keep], second[keep]], axis=1)
-
-
 def article_anchors(sketches: Sketches, anchor_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """Each article's distinct anchors (see :func:`anchor_pairs`), sorted, as CSR rows."""
+    """Each article's distinct anchors (see :func:`lookup_keys`), sorted, as CSR rows."""
     # An anchor counts once per article, whichever way it was chosen.
     return unique_per_row(*_anchors(sketches.shingle_sets, sketches.set_offsets, sketches.shingles,
                                      sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS))
@@ -102,8 +138,7 @@ def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
     key tells its kind. An article without words has none."""
     n = len(sketches)
     bands, rows = lsh_bands(lsh_threshold, sketches.signatures.shape[1])
-    buckets = _band_buckets(sketches.signatures, np.arange(n), bands, rows).reshape(bands, n).T
-    buckets = buckets | BAND_KEY
+    buckets = band_buckets(sketches.signatures, bands, rows)
     anchors, anchor_offsets = article_anchors(sketches, anchor_rate)
     has_words = sketches.set_sizes > 0
     band_counts = np.where(has_words, bands, 0)
@@ -116,6 +151,13 @@ def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
     keys[is_band] = buckets[has_words].ravel()
     keys[~is_band] = anchors
     return keys, offsets
+
+
+def band_buckets(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:
+    """Each signature's bucket in each band, an ``(n, bands)`` array of band keys: two signatures
+    share a bucket when they agree on every row of the band."""
+    n = len(signatures)
+    return _band_buckets(signatures, np.arange(n), bands, rows).reshape(bands, n).T | BAND_KEY
 
 
 BAND_KEY = np.uint64(1 << 63)
@@ -162,39 +204,30 @@ def _band_buckets(signatures, docs, bands, rows):
     return out
 
 
-def _pairs_in_groups(keys: np.ndarray, members: np.ndarray, max_bucket: int) -> np.ndarray:
-    order = np.lexsort((members, keys))
-    keys, members = keys[order], members[order]
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    sizes = np.diff(np.r_[starts, len(keys)])
-    return _emit_pairs(members, starts, sizes, max_bucket)
-
-
 @numba.njit(cache=CACHE)
-def _emit_pairs(members, starts, sizes, max_bucket):
+def _emit_links(members, fresh, starts, sizes, limits):
+    """The links of each group of holders (see :func:`key_links`) and the group of each."""
     total = 0
     for g in range(len(starts)):
-        s = sizes[g]
-        total += s * (s - 1) // 2 if s <= max_bucket else s - 1
-    out = np.empty((total, 2), dtype=np.int64)
-    k = 0
-    for g in range(len(starts)):
-        s, first = sizes[g], starts[g]
-        if s <= max_bucket:
+        first, s = starts[g], sizes[g]
+        if s <= limits[g]:
             for x in range(first, first + s):
                 for y in range(x + 1, first + s):
-                    a, b = members[x], members[y]
-                    out[k, 0], out[k, 1] = min(a, b), max(a, b)
-                    k += 1
-        else:  # a crowded bucket: every member with its first one
+                    total += fresh[x] or fresh[y]
+        else:
             for y in range(first + 1, first + s):
-                a, b = members[first], members[y]
-                out[k, 0], out[k, 1] = min(a, b), max(a, b)
-                k += 1
-    return out
-
-
-def _unique_pairs(pairs: np.ndarray, n: int) -> np.ndarray:
-    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
-    codes = np.unique(pairs[:, 0] * n + pairs[:, 1])
-    return np.stack([codes // n, codes % n], axis=1).astype(np.int64)
+                total += fresh[first] or fresh[y]
+    out = np.empty((total, 2), dtype=np.int64)
+    group = np.empty(total, dtype=np.int64)
+    k = 0
+    for g in range(len(starts)):
+        first, s = starts[g], sizes[g]
+        crowded = s > limits[g]
+        for x in range(first, first + 1 if crowded else first + s):
+            for y in range(x + 1, first + s):
+                a, b = members[x], members[y]
+                if (fresh[x] or fresh[y]) and a != b:
+                    out[k, 0], out[k, 1] = min(a, b), max(a, b)
+                    group[k] = g
+                    k += 1
+    return out[:k], group[:k]

@@ -109,6 +109,9 @@ class Store(Protocol):
     def entries(self, seqs: np.ndarray) -> list[Entry]:
         """The entries of ``seqs``, by ``seq``."""
 
+    def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
+        """The stored lookup keys of each of ``seqs`` (sorted), without reading the articles."""
+
     def boilerplate(self) -> np.ndarray:
         """The keys of the lines learnt as boilerplate, sorted."""
 

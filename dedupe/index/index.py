@@ -23,7 +23,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..article import Article, Role, timestamp
-from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys, lsh_bands
+from ..candidates import anchor_counts, key_links, linked, lookup_keys, lsh_bands, shared_keys
 from ..clean import BoilerplateLearner, CleanCorpus, clean_article, clean_corpus
 from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
@@ -283,7 +283,8 @@ class Index:
         keys, offsets = self._lookup_keys(cleaned)
         held_keys, held_seqs = self._store.holders(np.unique(keys), since)
         # The stored holders of a line learnt or unlearnt are placed again, with their stories.
-        candidates = np.union1d(_candidates(keys, offsets, held_keys, held_seqs), line_holders)
+        candidates = np.union1d(_candidates(keys, offsets, held_keys, held_seqs, self._store.lookup_keys),
+                                line_holders)
         stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
         first = self._store.next_seq(len(fresh))
         placed, replaced = self._place(stored, fresh, boilerplate, first)
@@ -456,36 +457,30 @@ def _verdict(v: Verdict, replaced: str | None = None, known: bool = False) -> In
                         replaced=replaced, known=known)
 
 
-def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, held_seqs: np.ndarray) -> np.ndarray:
-    """The stored articles (seqs) that the batch pipeline would pair with a new article: one
-    shared band bucket, or two shared anchors (one, for a text with a single anchor). A crowded
-    key links to its first holder only, as in :func:`dedupe.candidates.candidate_pairs`."""
+def _candidates(keys: np.ndarray, offsets: np.ndarray, held_keys: np.ndarray, held_seqs: np.ndarray,
+                stored_keys: Callable[[np.ndarray], list[np.ndarray]]) -> np.ndarray:
+    """The stored articles (seqs) that the batch pipeline would pair with a new article, by the
+    rule of :mod:`dedupe.candidates`: the new articles' lookup keys (CSR rows ``keys``,
+    ``offsets``) against the stored postings ``(held_keys, held_seqs)``. New articles come after
+    every stored one, so a crowded key links them to its oldest holder. ``stored_keys`` gives
+    stored articles' keys, asked only for pairs that need their number of anchors."""
     if len(held_keys) == 0:
         return np.empty(0, dtype=np.int64)
-    order = np.lexsort((held_seqs, held_keys))
-    held_keys, held_seqs = held_keys[order], held_seqs[order]
-    starts = np.flatnonzero(np.r_[True, held_keys[1:] != held_keys[:-1]])
-    ends = np.r_[starts[1:], len(held_keys)]
-    band = (held_keys[starts] & BAND_KEY) != 0
-    crowded = (ends - starts) > np.where(band, MAX_BUCKET, ANCHOR_BUCKET)
-    ends = np.where(crowded, starts + 1, ends)
-    # Each new article's keys, matched to the stored holders of the same key.
-    doc = np.repeat(np.arange(len(offsets) - 1), np.diff(offsets))
-    anchors_per_doc = np.bincount(doc[(keys & BAND_KEY) == 0], minlength=len(offsets) - 1)
-    where = np.searchsorted(held_keys[starts], keys)
-    where = np.minimum(where, len(starts) - 1)
-    hit = held_keys[starts][where] == keys
-    doc, where = doc[hit], where[hit]
-    counts = ends[where] - starts[where]
-    pair_doc = np.repeat(doc, counts)
-    first = np.repeat(starts[where] - np.r_[0, np.cumsum(counts)[:-1]], counts)
-    pair_seq = held_seqs[first + np.arange(len(pair_doc))]
-    pair_band = np.repeat(band[where], counts)
-    linked = set(pair_seq[pair_band].tolist())
-    # Count shared anchors per (new article, stored article).
-    a_doc, a_seq = pair_doc[~pair_band], pair_seq[~pair_band]
-    if len(a_doc):
-        codes, shared = np.unique(np.stack([a_doc, a_seq], axis=1), axis=0, return_counts=True)
-        need = np.minimum(2, np.maximum(anchors_per_doc[codes[:, 0]], 1))
-        linked.update(codes[shared >= need, 1].tolist())
-    return np.array(sorted(linked), dtype=np.int64)
+    after = int(held_seqs.max()) + 1
+    new_members = after + np.repeat(np.arange(len(offsets) - 1, dtype=np.int64), np.diff(offsets))
+    fresh = np.r_[np.ones(len(keys), dtype=bool), np.zeros(len(held_keys), dtype=bool)]
+    links, band = key_links(np.concatenate([keys, held_keys]), np.concatenate([new_members, held_seqs]), fresh)
+    pairs, band, shared = shared_keys(links, band)
+    crossing = pairs[:, 0] < after  # a stored article and a new one; new pairs are the batch's own
+    pairs, band, shared = pairs[crossing], band[crossing], shared[crossing]
+    new_anchors = anchor_counts(keys, offsets)[pairs[:, 1] - after]
+    # The stored side's anchors decide only a pair sharing one anchor whose new side has more;
+    # elsewhere the rule's outcome is the same for any count, and the store is not asked.
+    stored_anchors = np.full(len(pairs), 2, dtype=np.int64)
+    ask = ~band & (shared < 2) & (new_anchors >= 2)
+    if ask.any():
+        seqs = np.unique(pairs[ask, 0])
+        held = stored_keys(seqs)
+        counts = anchor_counts(np.concatenate(held), np.r_[0, np.cumsum([len(k) for k in held])])
+        stored_anchors[ask] = counts[np.searchsorted(seqs, pairs[ask, 0])]
+    return np.unique(pairs[linked(band, shared, stored_anchors, new_anchors), 0])

@@ -243,6 +243,12 @@ class RedisStore:
     def entries(self, seqs: np.ndarray) -> list[Entry]:
         return self._entries(sorted(seqs.tolist()))
 
+    def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
+        reads = self._db.pipeline(transaction=False)
+        for seq in seqs.tolist():
+            reads.hget(f"{_PREFIX}a:{seq}", "keys")
+        return [Entry.keys_from(keys or b"") for keys in reads.execute()]
+
     def boilerplate(self) -> np.ndarray:
         return np.sort(np.array([int(k) for k in self._db.smembers(_PREFIX + "bp")], dtype=np.uint64))
 

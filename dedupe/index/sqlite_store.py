@@ -261,6 +261,14 @@ class SQLiteStore:
                 f"SELECT {_COLUMNS} FROM articles WHERE seq IN ({marks})", part))
         return sorted(found, key=lambda e: e.seq)
 
+    def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
+        found: dict[int, np.ndarray] = {}
+        for part in _chunks(seqs.tolist()):
+            marks = ",".join("?" * len(part))
+            found.update((seq, Entry.keys_from(keys)) for seq, keys in self._db.execute(
+                f"SELECT seq, keys FROM articles WHERE seq IN ({marks})", part))
+        return [found[seq] for seq in seqs.tolist()]
+
     def boilerplate(self) -> np.ndarray:
         rows = self._db.execute("SELECT key FROM boilerplate ORDER BY key").fetchall()
         return np.sort(np.array([r[0] for r in rows], dtype=np.int64).view(np.uint64))

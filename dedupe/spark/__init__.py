@@ -11,9 +11,9 @@ whole corpus is learnt here with group-bys over all of it, and handed to the sta
 2. **sketches**: each article's LSH band buckets and anchors
    (:func:`dedupe.candidates.lookup_keys`), and its hashed word columns, whose document
    frequencies give the TF-IDF weights;
-3. **candidates**: pairs from the keys with a group-by, under the rules of
-   :func:`dedupe.candidates.candidate_pairs` (a crowded key links to its first holder only;
-   anchors need two shared, or all of the fewer);
+3. **candidates**: pairs from the keys, in buckets of keys, by the rule of
+   :mod:`dedupe.candidates` (:func:`~dedupe.candidates.key_links`, then
+   :func:`~dedupe.candidates.linked` on the keys each pair shares);
 4. **verification**: the pairs, in buckets by their first article, scored by
    :class:`dedupe.verify.Verifier`; digests found per longer article;
 5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from ..article import Article, Role, parse_published
-from ..candidates import ANCHOR_BUCKET, BAND_KEY, MAX_BUCKET, lookup_keys
+from ..candidates import anchor_counts, is_band, key_links, linked, lookup_keys
 from ..clean import BoilerplateLearner, clean_article, clean_corpus
 from ..config import DedupeConfig
 from ..io.writers import COLUMNS
@@ -201,8 +201,8 @@ def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplat
         keys, offsets = lookup_keys(sketches, config.lsh_threshold, config.anchor_rate)
         ids = part["id"].to_numpy()
         owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
-        band = (keys & BAND_KEY) != 0
-        anchors = np.bincount(owner[~band], minlength=len(ids))
+        band = is_band(keys)
+        anchors = anchor_counts(keys, offsets)
         matrix = word_columns(sketches)
         column_owner = np.repeat(np.arange(len(ids)), np.diff(matrix.indptr))
         yield pd.DataFrame({
@@ -223,33 +223,34 @@ def _idf(keys, count: int) -> np.ndarray:
 
 
 def _candidate_pairs(keys):
-    """Candidate pairs ``(a, b)``, ``a < b`` by id, as :func:`dedupe.candidates.candidate_pairs`
-    finds them."""
+    """Candidate pairs ``(a, b)``, ``a < b`` by id, by the rule of :mod:`dedupe.candidates`: the
+    links of each key's holders (in buckets of keys), the keys each linked pair shares, and the
+    pairs that rule keeps."""
     from pyspark.sql import functions as F
 
-    # Each key's holders, sorted by id; an article may hold an anchor twice, and counts twice.
-    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").groupBy("kind", "value") \
-        .agg(F.array_sort(F.collect_list("id")).alias("ids")).where(F.size("ids") >= 2)
-    ids, size = F.col("ids"), F.size("ids")
+    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").select("value", "id")
+    links = _bucketed(held, "value", held.count()).groupBy("bucket").applyInPandas(
+        _key_links, "a string, b string, band boolean")
+    shared = links.groupBy("a", "b").agg(F.max("band").alias("band"),
+                                         F.sum(F.when(F.col("band"), 0).otherwise(1)).alias("shared"))
+    anchors = keys.where(f"kind = {_ANCHORS}")
+    return shared.join(anchors.select(F.col("id").alias("a"), F.col("value").alias("anchors_a")), "a") \
+        .join(anchors.select(F.col("id").alias("b"), F.col("value").alias("anchors_b")), "b") \
+        .mapInPandas(_linked, "a string, b string")
 
-    def link(a, b):
-        return F.struct(a.alias("a"), b.alias("b"))
 
-    # A crowded key links each holder to its first one; the others link every two holders.
-    first = F.element_at(ids, 1)
-    star = F.transform(F.filter(F.slice(ids, 2, size), lambda b: b != first), lambda b: link(first, b))
-    mesh = F.flatten(F.transform(F.sequence(F.lit(1), size - 1), lambda i: F.transform(
-        F.filter(F.slice(ids, i + 1, size), lambda b: b > F.element_at(ids, i)), lambda b: link(F.element_at(ids, i), b))))
-    crowded = size > F.when(F.col("kind") == _BAND, MAX_BUCKET).otherwise(ANCHOR_BUCKET)
-    links = held.select("kind", F.explode(F.when(crowded, star).otherwise(mesh)).alias("link")) \
-        .select("kind", "link.a", "link.b")
-    bands = links.where(f"kind = {_BAND}").select("a", "b")
-    anchors = keys.where(f"kind = {_ANCHORS}").select("id", F.col("value").alias("anchors"))
-    shared = links.where(f"kind = {_ANCHOR}").groupBy("a", "b").agg(F.count("*").alias("shared")) \
-        .join(anchors.withColumnRenamed("id", "a").withColumnRenamed("anchors", "anchors_a"), "a") \
-        .join(anchors.withColumnRenamed("id", "b").withColumnRenamed("anchors", "anchors_b"), "b") \
-        .where(F.col("shared") >= F.least(F.lit(2), F.col("anchors_a"), F.col("anchors_b"))).select("a", "b")
-    return bands.unionByName(shared).distinct()
+def _key_links(held: pd.DataFrame) -> pd.DataFrame:
+    # Members numbered in id order: a crowded key's first holder is its smallest id, as in a scan.
+    ids, members = np.unique(held["id"].to_numpy(), return_inverse=True)
+    links, band = key_links(held["value"].to_numpy().view(np.uint64), members.ravel())
+    return pd.DataFrame({"a": ids[links[:, 0]], "b": ids[links[:, 1]], "band": band})
+
+
+def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for part in parts:
+        keep = linked(part["band"].to_numpy(), part["shared"].to_numpy(), part["anchors_a"].to_numpy(),
+                      part["anchors_b"].to_numpy())
+        yield part.loc[keep, ["a", "b"]]
 
 
 # -- verification ----------------------------------------------------------------------------------
