@@ -26,8 +26,8 @@ _WHERE = {
     "OutputError": "errors",
     "Added": "index", "Index": "index", "IndexVerdict": "index",
     "ReadResult": "io", "Reject": "io", "read_articles": "io",
-    "Deduplicator": "pipeline", "Result": "pipeline", "Story": "pipeline", "Verdict": "pipeline",
-    "find_duplicates": "pipeline",
+    "Deduplicator": "pipeline", "find_duplicates": "pipeline",
+    "Result": "results", "Story": "results", "Verdict": "results",
 }
 
 __all__ = [*_WHERE, "__version__"]
@@ -52,4 +52,5 @@ if TYPE_CHECKING:  # what type checkers and editors see
     from .errors import ConfigError, DedupeError, IndexStoreError, InputError, OutputError
     from .index import Added, Index, IndexVerdict
     from .io import ReadResult, Reject, read_articles
-    from .pipeline import Deduplicator, Result, Story, Verdict, find_duplicates
+    from .pipeline import Deduplicator, find_duplicates
+    from .results import Result, Story, Verdict

@@ -34,20 +34,42 @@ one with both is whichever it has more of; one with neither is a ``duplicate``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 from .article import Role
-from .verify import Decision, Gap, PairScores, Verifier
+from .verify import Decision, Gap, PairScores, orient, shorter_longer
 
-__all__ = ["Ranking", "Stories", "cluster", "roles", "story_links", "version_chains"]
+__all__ = ["PairJudge", "Ranking", "Stories", "cluster", "roles", "story_links", "version_chains"]
 
 TOLERANCE = 0.02  # versions whose support is within 2% of the best are equally well supported
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
 WEAK_COVERAGE = 0.2   # a link whose shorter text holds less than this share of the longer one is weak
 VERSION_SHARE = 0.5   # a member sharing less of its text than this with the canonical is a version
+
+
+class PairJudge(Protocol):
+    """What clustering asks of verification (:class:`dedupe.verify.Verifier` is one): scores
+    and decisions of the pairs it names, and the words of each article."""
+
+    words: np.ndarray
+    """How many words of each article are compared."""
+    min_gap_tokens: int
+    """The fewest words that make a passage one text lacks."""
+
+    def __len__(self) -> int: ...
+
+    def score(self, pairs: np.ndarray, align_all: bool = False) -> PairScores:
+        """``pairs`` scored and judged each alone."""
+
+    def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None, align_all: bool = False) -> PairScores:
+        """``pairs`` scored and judged, the digest guard included."""
+
+    def held_words(self, pairs: np.ndarray) -> np.ndarray:
+        """How many of each article's words the articles it is paired with hold."""
 
 
 @dataclass(frozen=True)
@@ -77,12 +99,12 @@ class Stories:
     links: np.ndarray
 
 
-def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, ranking: Ranking) -> Stories:
+def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranking: Ranking) -> Stories:
     """Group the accepted pairs of ``matches`` into stories, choose each story's canonical and
     score every member against it. ``digests`` flags the digests: a member that a guard refuses
     against its story's canonical (a digest's item, a templated story, an embedded passage)
     leaves the story and is clustered again with the others that left."""
-    n = len(verifier.sketches)
+    n = len(verifier)
     strong, weak = link_kinds(verifier, matches)
     canonical = np.arange(n)
     active = np.ones(n, dtype=bool)
@@ -95,7 +117,7 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
             break
         component = _components(links, n)
         in_story = np.bincount(component, minlength=n)[component] > 1
-        heads = _canonicals(verifier, _select(matches, live), component, in_story, ranking)
+        heads = _canonicals(verifier, matches.select(live), component, in_story, ranking)
         members = np.flatnonzero(in_story & (heads != np.arange(n)))
         # Aligned in full: the scores of the members that stay give their roles.
         judged = verifier.judge(np.stack([members, heads[members]], axis=1), digests, align_all=True)
@@ -108,7 +130,7 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
         inside = _components(links[stays[links[:, 0]] & stays[links[:, 1]]], n)
         holds &= inside[members] == inside[heads[members]]
         kept = members[holds]
-        rounds.append(_select(judged, holds))
+        rounds.append(judged.select(holds))
         canonical[kept] = heads[kept]
         settled = np.zeros(n, dtype=bool)
         settled[kept] = settled[heads[kept]] = True
@@ -121,27 +143,23 @@ def cluster(verifier: Verifier, matches: PairScores, digests: np.ndarray, rankin
     return Stories(canonical, scores, np.concatenate(used) if used else np.empty((0, 2), dtype=np.int64))
 
 
-def link_kinds(verifier: Verifier, matches: PairScores) -> tuple[np.ndarray, np.ndarray]:
+def link_kinds(verifier: PairJudge, matches: PairScores) -> tuple[np.ndarray, np.ndarray]:
     """Which accepted pairs are strong links (the shorter text holds at least ``WEAK_COVERAGE``
     of the longer one) and which are weak, one flag per pair."""
-    coverage = verifier.oriented(matches).coverage
+    coverage = orient(matches, verifier.words).coverage
     strong = matches.accepted & (coverage >= WEAK_COVERAGE)
     return strong, matches.accepted & ~strong
 
 
-def story_links(verifier: Verifier, matches: PairScores, strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
+def story_links(verifier: PairJudge, matches: PairScores, strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
     """The pairs that make stories, ``(m, 2)``: every ``strong`` link, and for each page without
     one its best ``weak`` link (see the module's docstring)."""
-    n = len(verifier.sketches)
-    shorter, _ = verifier.shorter_longer(matches)
+    n = len(verifier)
+    shorter, _ = shorter_longer(matches.pairs, verifier.words)
     component = _components(matches.pairs[strong], n)
     alone = np.bincount(component, minlength=n)[component] == 1
     attach = weak & _best_partial(verifier, matches, weak) & alone[shorter]
     return matches.pairs[strong | attach]
-
-
-def _select(scores: PairScores, mask: np.ndarray) -> PairScores:
-    return PairScores(**{name: value[mask] for name, value in vars(scores).items()})
 
 
 def _graph(links: np.ndarray, n: int) -> sp.csr_matrix:
@@ -167,7 +185,7 @@ def version_chains(stories: Stories, versions: np.ndarray) -> dict[int, list[int
     return chains
 
 
-def _best_partial(verifier: Verifier, matches: PairScores, partial: np.ndarray) -> np.ndarray:
+def _best_partial(verifier: PairJudge, matches: PairScores, partial: np.ndarray) -> np.ndarray:
     """Keep, for each text that is a small part of several others (the pairs flagged in
     ``partial``), only its best match.
 
@@ -175,7 +193,7 @@ def _best_partial(verifier: Verifier, matches: PairScores, partial: np.ndarray) 
     way (market reports that share a first paragraph) it would chain them all together.
     """
     keep = np.ones(len(matches), dtype=bool)
-    shorter, _ = verifier.shorter_longer(matches)
+    shorter, _ = shorter_longer(matches.pairs, verifier.words)
     partial = np.flatnonzero(partial)
     if len(partial) == 0:
         return keep
@@ -185,7 +203,7 @@ def _best_partial(verifier: Verifier, matches: PairScores, partial: np.ndarray) 
     return keep
 
 
-def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, in_story: np.ndarray,
+def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray, in_story: np.ndarray,
                 ranking: Ranking) -> np.ndarray:
     """Each article's canonical: for a story's members, the version chosen by the module's rule;
     for the others, the article itself."""
@@ -202,7 +220,7 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     if unaligned.any():
         shared[unaligned] = _shared_words(verifier, verifier.score(inner[unaligned], align_all=True))
     support = np.bincount(inner.ravel(), np.repeat(shared, 2), n)
-    words = verifier.sketches.word_counts
+    words = verifier.words
     complete = _most_complete(component, in_story, support, words)
     # Versions that differ from the most complete only by small edits (no passage of
     # min_gap_tokens words either way) are as complete: the cleanest of them, then the rest of
@@ -216,7 +234,7 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     own = (words - verifier.held_words(inner)).astype(np.float64)
     least = np.full(n, np.inf)
     np.minimum.at(least, component[contenders], own[contenders])
-    contenders = contenders[own[contenders] <= least[component[contenders]] + verifier.config.min_gap_tokens]
+    contenders = contenders[own[contenders] <= least[component[contenders]] + verifier.min_gap_tokens]
     contenders = contenders[np.lexsort((contenders, ranking.arrival[contenders], ranking.published[contenders],
                                         ranking.priority[contenders], component[contenders]))]
     first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
@@ -225,8 +243,8 @@ def _canonicals(verifier: Verifier, matches: PairScores, component: np.ndarray, 
     return np.where(in_story, head[component], np.arange(n))
 
 
-def _shared_words(verifier: Verifier, scores: PairScores) -> np.ndarray:
-    words = verifier.sketches.word_counts
+def _shared_words(verifier: PairJudge, scores: PairScores) -> np.ndarray:
+    words = verifier.words
     return np.minimum(scores.coverage_ab * words[scores.pairs[:, 0]], scores.coverage_ba * words[scores.pairs[:, 1]])
 
 

@@ -61,7 +61,7 @@ class PairExplanation:
 
     a: Article
     b: Article
-    cosine: float
+    similarity: float
     containment_ab: float
     containment_ba: float
     coverage_ab: float
@@ -86,7 +86,7 @@ class PairExplanation:
     def to_dict(self) -> dict[str, Any]:
         """Everything, as one JSON-ready object (``dedupe explain --json``)."""
         return {
-            "a": self.a.id, "b": self.b.id, "cosine": round(self.cosine, 4),
+            "a": self.a.id, "b": self.b.id, "similarity": round(self.similarity, 4),
             "containment": {"a_in_b": round(self.containment_ab, 4), "b_in_a": round(self.containment_ba, 4)},
             "coverage": {"a_in_b": round(self.coverage_ab, 4), "b_in_a": round(self.coverage_ba, 4)},
             "jaccard": {"estimated": round(self.jaccard_estimated, 4), "exact": round(self.jaccard, 4)},
@@ -131,8 +131,8 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
     shared = float(scores.shared[k])
     union = sketches.set_sizes[i] + sketches.set_sizes[j] - shared
     return PairExplanation(
-        a=accepted[i], b=accepted[j], cosine=float(scores.cosine[k]),
-        containment_ab=float(scores.containment_ab[k]), containment_ba=float(scores.containment_ba[k]),
+        a=accepted[i], b=accepted[j], similarity=float(scores.cosine[k]),
+        containment_ab=float(scores.shingle_containment_ab[k]), containment_ba=float(scores.shingle_containment_ba[k]),
         coverage_ab=float(scores.coverage_ab[k]), coverage_ba=float(scores.coverage_ba[k]),
         jaccard_estimated=float(np.mean(sketches.signatures[i] == sketches.signatures[j])),
         jaccard=float(shared / union) if union else 0.0,

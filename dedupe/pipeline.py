@@ -17,8 +17,7 @@ from __future__ import annotations
 import time
 import dataclasses
 from contextlib import contextmanager
-from functools import cached_property
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import numba
@@ -29,168 +28,16 @@ from .candidates import candidate_pairs
 from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
-from .headline import outlets, story_headline, title_key
 from .heap import no_cycle_collection, release_freed_memory
 from .io.frames import records_of
 from .io.readers import Reject
+from .results import Result, Story, Verdict, stories_of
 from .sketch import sketch
-from .verify import Gap, Verifier
+from .verify import Gap, Verifier, refuse_digests
 
 __all__ = ["Verdict", "Story", "Result", "CorpusContext", "Deduplicator", "find_duplicates", "collect_articles"]
 
 _MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
-
-
-@dataclass(frozen=True, repr=False)
-class Verdict:
-    """What the run decided about one article.
-
-    ``similarity`` is the TF-IDF cosine to the canonical; ``containment`` the share of this
-    article's words found in the canonical; ``coverage`` the share of the canonical's words found
-    in this article; ``missing`` where a truncated copy's gap lies (``"end"``, ``"middle"`` or
-    ``"start"``). Scores are ``None`` for unique articles. ``chain`` is, for a ``version``, the
-    ids of the versions that join it to the canonical, from this article to the canonical.
-    """
-
-    article: Article
-    role: Role
-    cluster: str
-    canonical: str
-    similarity: float | None = None
-    containment: float | None = None
-    coverage: float | None = None
-    missing: str | None = None
-    chain: tuple[str, ...] = ()
-
-    @property
-    def id(self) -> str:
-        return self.article.id
-
-    def __repr__(self) -> str:
-        missing = f", missing={self.missing!r}" if self.missing else ""
-        return f"{type(self).__name__}(id={self.id!r}, role={self.role.value!r}, cluster={self.cluster!r}{missing})"
-
-    def to_record(self, extra: bool = True) -> dict[str, Any]:
-        """The output columns, as written by ``dedupe scan -o``, then (with ``extra``) the
-        article's other input fields, carried through; one whose name is an output column's is
-        written as ``input_<name>``."""
-        a = self.article
-        record = {
-            "id": a.id, "cluster": self.cluster, "role": self.role.value, "canonical": self.canonical,
-            "similarity": _round(self.similarity), "containment": _round(self.containment),
-            "coverage": _round(self.coverage), "missing": self.missing,
-            "title": a.title, "source": a.source, "url": a.url,
-            "published": a.published.isoformat() if a.published else None, "path": a.path,
-        }
-        return with_extra(record, a) if extra else record
-
-
-def with_extra(record: dict[str, Any], article: Article) -> dict[str, Any]:
-    """``record`` followed by ``article``'s other input fields (``input_<name>`` where a name is
-    already taken)."""
-    for name, value in article.extra.items():
-        record[name if name not in record else f"input_{name}"] = value
-    return record
-
-
-@dataclass(frozen=True, repr=False)
-class Story:
-    """One story: its canonical version first, then the other members by role and id.
-
-    ``headline`` is the story's headline for people and ``outlets`` who carried it (see
-    :mod:`dedupe.headline`); ``taken_elsewhere`` holds the headlines other stories of the run
-    carry, which are never this story's.
-    """
-
-    id: str
-    members: tuple[Verdict, ...]
-    taken_elsewhere: frozenset[str] = field(default=frozenset(), compare=False)
-
-    @cached_property
-    def headline(self) -> str:
-        """The best headline among the versions: not page junk or a site-wide label."""
-        return story_headline([m.article for m in self.members], self.taken_elsewhere)
-
-    @property
-    def outlets(self) -> list[str]:
-        """The outlets that carried the story, each once, the canonical's first."""
-        return outlets([m.article for m in self.members])
-
-    @property
-    def canonical(self) -> Verdict:
-        return self.members[0]
-
-    def __len__(self) -> int:
-        return len(self.members)
-
-    def __repr__(self) -> str:
-        roles = ", ".join(f"{n} {r.value}" for r in Role if r is not Role.CANONICAL and (n := self.count(r)))
-        return f"Story(id={self.id!r}, {len(self)} members: canonical {self.canonical.id!r}, {roles})"
-
-    def count(self, role: Role) -> int:
-        return sum(1 for member in self.members if member.role is role)
-
-    @classmethod
-    def of(cls, id: str, members: Iterable[Verdict]) -> "Story":
-        """The story ``id`` of these members, put in order: canonical first, then by role and id."""
-        return cls(id, tuple(sorted(members, key=lambda v: (_ROLE_ORDER[v.role], v.id))))
-
-
-@dataclass(repr=False)
-class Result:
-    """Everything a run found.
-
-    ``verdicts`` has one entry per article read, grouped by story (largest first); ``clusters``
-    the stories with more than one member; ``rejects`` every input that could not be used.
-    """
-
-    verdicts: list[Verdict]
-    clusters: list[Story]
-    rejects: list[Reject] = field(default_factory=list)
-    boilerplate_lines: int = 0
-    timings: dict[str, float] = field(default_factory=dict)
-
-    def count(self, role: Role) -> int:
-        """How many articles got ``role``."""
-        return sum(1 for v in self.verdicts if v.role is role)
-
-    def __repr__(self) -> str:
-        counts = self.summary
-        articles, stories = counts["articles"], counts["stories"]
-        roles = ", ".join(f"{counts[r.value]} {r.value}" for r in Role if r is not Role.CANONICAL)
-        return (f"Result({articles} article{'s' * (articles != 1)}, {stories} stor{'ies' if stories != 1 else 'y'}: "
-                f"{roles}; {counts['rejected']} rejected)")
-
-    def to_records(self, extra: bool = True) -> list[dict[str, Any]]:
-        """One record per article, as ``dedupe scan -o`` writes them (with ``extra``, the input's
-        other fields after)."""
-        return [v.to_record(extra) for v in self.verdicts]
-
-    def to_pandas(self, extra: bool = False) -> Any:
-        """The verdicts as a pandas DataFrame, one row per article, with the columns of
-        ``dedupe scan -o`` (with ``extra``, the input's other fields after them). Ids are strings:
-        a frame whose index gave the ids joins it with
-        ``frame.join(result.to_pandas().set_index("id"), on=frame.index.astype(str))``. Needs pandas."""
-        try:
-            import pandas as pd
-        except ImportError:
-            from .errors import install_hint
-            raise ImportError(f"Result.to_pandas() needs pandas: {install_hint('pandas')}") from None
-        from .io.writers import COLUMNS
-        frame = pd.DataFrame.from_records(self.to_records(extra), columns=None if extra else list(COLUMNS))
-        if frame.empty:
-            return pd.DataFrame(columns=list(COLUMNS))
-        for name in ("similarity", "containment", "coverage"):
-            frame[name] = frame[name].astype("float64")
-        return frame
-
-    @property
-    def summary(self) -> dict[str, int]:
-        """Articles read, stories, and how many of each role; rejected inputs."""
-        counts = {"articles": len(self.verdicts), "stories": len(self.clusters)}
-        counts.update({role.value: self.count(role) for role in Role})
-        counts["rejected"] = len(self.rejects)
-        return counts
 
 
 @dataclass(frozen=True)
@@ -273,7 +120,7 @@ class Deduplicator:
             else:
                 digests = np.zeros(len(accepted), dtype=bool)
                 digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
-            verifier.refuse_digests(matches, digests)
+            matches = refuse_digests(matches, digests, verifier.words)
         with self._stage("cluster", timings):
             stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
             role, missing = roles(stories, sketches.word_counts)
@@ -393,36 +240,8 @@ def _missing_name(flags: int) -> str | None:
     return None
 
 
-_ROLE_ORDER = {Role.CANONICAL: 0, Role.DUPLICATE: 1, Role.EXTENDED: 2, Role.TRUNCATED: 3, Role.VERSION: 4,
-               Role.UNIQUE: 5}
-
-
 def _order(verdicts: list[Verdict]) -> tuple[list[Verdict], list[Story]]:
     ordered = stories_of(verdicts, keep_single=True)
     return [v for story in ordered for v in story.members], [story for story in ordered if len(story) > 1]
 
 
-def stories_of(verdicts: Iterable[Verdict], keep_single: bool = False) -> list[Story]:
-    """The stories of a run's verdicts, largest first (then by id), each knowing the headlines
-    the others carry; stories of one article only with ``keep_single``."""
-    groups: dict[str, list[Verdict]] = {}
-    for v in verdicts:
-        groups.setdefault(v.cluster, []).append(v)
-    carried: dict[str, set[str]] = {}
-    for key, members in groups.items():
-        for v in members:
-            if v.article.title:
-                carried.setdefault(title_key(v.article.title), set()).add(key)
-    stories = []
-    for key, members in groups.items():
-        if len(members) == 1 and not keep_single:
-            continue
-        elsewhere = frozenset(t for v in members if v.article.title
-                              for t in (title_key(v.article.title),) if len(carried[t]) > 1) \
-            if len(members) > 1 else frozenset()
-        stories.append(dataclasses.replace(Story.of(key, members), taken_elsewhere=elsewhere))
-    return sorted(stories, key=lambda s: (-len(s), s.id))
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 4)

@@ -19,7 +19,7 @@ from typing import Iterable
 from .article import Role
 from .explain import align_texts
 from .io.writers import atomic_file
-from .pipeline import Story, Verdict, stories_of
+from .results import Story, Verdict, stories_of
 
 __all__ = ["render_report", "write_report"]
 
@@ -127,8 +127,8 @@ def _scores(v: Verdict) -> str:
     missing = f", missing its <b>{_e(v.missing)}</b>" if v.missing else ""
     chain = (f'<p class="chain">joined through the versions {" → ".join(_e(i) for i in v.chain)}</p>'
              if v.chain else "")
-    return (f'<p class="scores">cosine {_score(v.similarity)} · containment {_score(v.containment)} · '
-            f'coverage {_score(v.coverage)}{missing}</p>{chain}')
+    return (f'<p class="scores">similarity {_score(v.similarity)} · coverage {_score(v.coverage)} · '
+            f'canonical coverage {_score(v.canonical_coverage)}{missing}</p>{chain}')
 
 
 def _score(value: float | None) -> str:

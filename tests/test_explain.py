@@ -48,7 +48,7 @@ def test_ids_in_a_folder_give_the_scores_of_a_scan() -> None:
     scan = {v.id: v for v in find_duplicates(read_articles([SAMPLE]).articles).verdicts}
     member = scan["ledger-port-terminal.txt"]
     assert (pair["roles"]["a"], pair["roles"]["b"]) == (scan["wire-port-terminal.txt"].role.value, member.role.value)
-    assert pair["cosine"] == round(member.similarity, 4)
+    assert pair["similarity"] == round(member.similarity, 4)
 
 
 def test_unrelated_articles_are_refused_with_the_rule_that_says_why() -> None:

@@ -147,8 +147,8 @@ def test_the_same_scores_as_a_scan(tmp_path: Path) -> None:
     with Index(tmp_path / "news.db") as index:
         ours = {v.id: v for v in index.add(CORPUS, now=NOW)}
     for v in find_duplicates(CORPUS).verdicts:
-        assert (ours[v.id].role, ours[v.id].canonical, ours[v.id].similarity, ours[v.id].coverage) == \
-            (v.role, v.canonical, v.similarity, v.coverage)
+        assert (ours[v.id].role, ours[v.id].canonical, ours[v.id].similarity, ours[v.id].canonical_coverage) == \
+            (v.role, v.canonical, v.similarity, v.canonical_coverage)
 
 
 def test_known_ids_are_left_alone_and_bad_records_rejected(tmp_path: Path) -> None:

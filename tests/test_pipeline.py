@@ -22,13 +22,13 @@ def test_sample_roles(sample_result) -> None:
     assert v["ledger-port-terminal.txt"].role is Role.DUPLICATE        # other headline and boilerplate
     cut = v["coastnews-port-terminal.txt"]
     assert (cut.role, cut.missing) == (Role.TRUNCATED, "end")           # cut short
-    assert 0.3 < cut.coverage < 0.45 and cut.containment > 0.95
+    assert 0.3 < cut.canonical_coverage < 0.45 and cut.coverage > 0.95
     dropped = v["expatdaily-port-terminal.txt"]
     assert (dropped.role, dropped.missing) == (Role.TRUNCATED, "middle")  # a paragraph dropped
-    assert 0.8 < dropped.coverage < 0.9
+    assert 0.8 < dropped.canonical_coverage < 0.9
     extended = v["northern-emirates-port-terminal.txt"]
     assert extended.role is Role.EXTENDED and extended.missing is None  # local paragraphs added
-    assert extended.containment < 0.8
+    assert extended.coverage < 0.8
     for member in ("ledger-port-terminal.txt", "coastnews-port-terminal.txt", "expatdaily-port-terminal.txt",
                    "northern-emirates-port-terminal.txt"):
         assert v[member].canonical == PORT and v[member].cluster == v[PORT].cluster

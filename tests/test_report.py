@@ -160,7 +160,7 @@ HOSTILE = '<img src=x onerror="window.pwned = 1">'
     ("missing", HOSTILE, "'missing' must be end, middle, start or empty"),
     ("similarity", None, "a truncated needs its three scores"),
     ("role", "boss", "unknown role 'boss'"),
-    ("coverage", "lots", "'coverage' must be a number"),
+    ("canonical_coverage", "lots", "'canonical_coverage' must be a number"),
 ])
 def test_a_tampered_scan_output_is_a_clear_error(tmp_path: Path, field: str, value, message: str) -> None:
     out = tmp_path / "out.jsonl"

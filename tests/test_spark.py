@@ -17,7 +17,7 @@ from conftest import ROOT, SAMPLE, SHARED
 
 pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
 
-COMPARED = ("cluster", "role", "canonical", "similarity", "containment", "coverage", "missing")
+COMPARED = ("cluster", "role", "canonical", "similarity", "coverage", "canonical_coverage", "missing")
 
 
 @pytest.fixture(scope="session")
@@ -104,7 +104,7 @@ def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp
     assert "input rows left out, without an id or text, or repeating an id: 3" in done.stderr  # said
     records = [json.loads(line) for part in sorted((tmp_path / "out").glob("part-*.json"))
                for line in part.read_text().splitlines()]
-    from dedupe.io.writers import COLUMNS
+    from dedupe.results import COLUMNS
     assert all(set(r) <= set(COLUMNS) for r in records) and len(records) == len(articles)
     scan = {v.id: v.to_record() for v in find_duplicates(articles).verdicts}
     assert {r["id"]: (r["cluster"], r["role"]) for r in records} == {i: (s["cluster"], s["role"]) for i, s in scan.items()}

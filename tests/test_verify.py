@@ -47,7 +47,7 @@ def test_templated_readouts_with_other_names_are_refused(sample) -> None:
     decision, k = decided[frozenset(("wire-readout-kenya.txt", "wire-readout-chile.txt"))]
     assert decision is Decision.FACTS_DIFFER
     # Without the facts guard the wording alone would have merged them.
-    assert min(scores.containment_ab[k], scores.containment_ba[k]) >= 0.5
+    assert min(scores.shingle_containment_ab[k], scores.shingle_containment_ba[k]) >= 0.5
 
 
 def test_templated_earnings_and_market_reports_stay_apart(sample) -> None:
@@ -119,7 +119,7 @@ def test_a_stricter_threshold_refuses_a_copy_cut_short() -> None:
     lenient = verifier_for([wire, cut]).judge(np.array([[0, 1]]))
     assert lenient.accepted[0]
     # The cut copy is its whole self inside the wire story, so containment stays high ...
-    assert lenient.containment_ba[0] > 0.95
+    assert lenient.shingle_containment_ba[0] > 0.95
     # ... and only a partial-coverage floor above its share refuses it.
     strict = verifier_for([wire, cut], DedupeConfig(partial_coverage=0.9)).judge(np.array([[0, 1]]))
     assert Decision(strict.decision[0]) is Decision.CONTAINED

@@ -6,13 +6,15 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from ..article import Role
 from typing import TYPE_CHECKING
+
+from ..article import Role
+from ..results import SCORE_COLUMNS
 
 if TYPE_CHECKING:  # imported by the commands that use them: --help stays fast
     from ..explain import PairExplanation
     from ..io.readers import Reject
-    from ..pipeline import Result, Story
+    from ..results import Result, Story
 
 _ROLE_STYLE = {Role.CANONICAL: "bold green", Role.DUPLICATE: "cyan", Role.TRUNCATED: "yellow",
                Role.EXTENDED: "magenta", Role.VERSION: "blue", Role.UNIQUE: "dim"}
@@ -112,7 +114,7 @@ def story_table(story: Story) -> Table:
     table = Table(title=Text(f"Story {shown_text(story.id)}"), title_justify="left", expand=True)
     table.add_column("role", no_wrap=True)
     for name in _SCORES:
-        table.add_column(name[:4] + ".", justify="right", no_wrap=True)
+        table.add_column(_SCORE_HEADS[name], justify="right", no_wrap=True)
     table.add_column("missing", no_wrap=True)
     table.add_column("article", overflow="fold", ratio=1)
     for v in story.members:
@@ -124,7 +126,8 @@ def story_table(story: Story) -> Table:
     return table
 
 
-_SCORES = ("similarity", "containment", "coverage")
+_SCORES = SCORE_COLUMNS
+_SCORE_HEADS = {"similarity": "sim.", "coverage": "cov.", "canonical_coverage": "canon.\ncov."}
 
 
 def print_error(console: Console, message: object, label: str = "error") -> None:
@@ -169,7 +172,7 @@ def explanation_view(pair: PairExplanation) -> Group:
     scores.add_column("B in A", justify="right")
     scores.add_row("containment (shingles)", f"{pair.containment_ab:.3f}", f"{pair.containment_ba:.3f}")
     scores.add_row("coverage (words, in order)", f"{pair.coverage_ab:.3f}", f"{pair.coverage_ba:.3f}")
-    scores.add_row("TF-IDF cosine", f"{pair.cosine:.3f}", "")
+    scores.add_row("similarity (TF-IDF cosine)", f"{pair.similarity:.3f}", "")
     scores.add_row("Jaccard, MinHash estimate", f"{pair.jaccard_estimated:.3f}", "")
     scores.add_row("Jaccard, exact", f"{pair.jaccard:.3f}", "")
     scores.add_row("words compared", str(pair.words_a), str(pair.words_b))

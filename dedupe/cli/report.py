@@ -20,7 +20,6 @@ from ..errors import DedupeError, InputError
 from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check_targets, columns_from,
                    stops_cleanly)
 
-_MISSING_VALUES = (None, "end", "middle", "start")
 
 
 def report(
@@ -57,8 +56,7 @@ def report(
 def _verdicts(clusters: Path, columns: Optional[Columns]) -> list:
     """The verdicts of a scan's output, with their articles read again from their paths."""
     from ..io import read_articles
-    from ..pipeline import Verdict
-    from ..article import Role
+    from ..results import Verdict
 
     records = _records(clusters)
     by_path: dict[str, list[tuple[int, dict]]] = {}
@@ -82,8 +80,7 @@ def _verdicts(clusters: Path, columns: Optional[Columns]) -> list:
                 (a for a in found if r["id"].endswith("/" + a.id)), None)
             if article is None:
                 raise InputError(str(clusters), f"article {r['id']!r} is no longer in {found_at}", line)
-            verdicts.append(Verdict(dataclasses.replace(article, id=r["id"]), Role(r["role"]), r["cluster"],
-                                    r["canonical"], r["similarity"], r["containment"], r["coverage"], r["missing"]))
+            verdicts.append(Verdict.from_record(r, dataclasses.replace(article, id=r["id"])))
     return verdicts
 
 
@@ -129,39 +126,8 @@ def _records(clusters: Path) -> list[tuple[int, dict]]:
 
 
 def _checked(row: Any, clusters: Path, line: int) -> dict:
-    from ..article import Role
-
-    def bad(reason: str) -> InputError:
-        return InputError(str(clusters), f"not a record of dedupe scan: {reason}", line)
-
-    if not isinstance(row, dict):
-        raise bad(f"a JSON {type(row).__name__}")
-    record = {}
-    for name in ("id", "cluster", "canonical", "role"):
-        value = row.get(name)
-        if not isinstance(value, str) or not value:
-            raise bad(f"{name!r} must be a non-empty string, found {value!r}"[:200])
-        record[name] = value
-    if record["role"] not in {r.value for r in Role}:
-        raise bad(f"unknown role {record['role']!r}"[:200])
-    for name in ("similarity", "containment", "coverage"):
-        value = row.get(name)
-        if isinstance(value, str):
-            try:
-                value = float(value)
-            except ValueError:
-                raise bad(f"{name!r} must be a number, found {value!r}"[:200]) from None
-        if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
-                                  or not 0 <= value <= 1):
-            raise bad(f"{name!r} must be a number from 0 to 1, found {value!r}"[:200])
-        record[name] = None if value is None else float(value)
-    if record["role"] != "unique" and None in (record["similarity"], record["containment"], record["coverage"]):
-        raise bad(f"a {record['role']} needs its three scores")
-    if row.get("missing") not in _MISSING_VALUES:
-        raise bad(f"'missing' must be end, middle, start or empty, found {row.get('missing')!r}"[:200])
-    record["missing"] = row.get("missing")
-    path = row.get("path")
-    if path is not None and not isinstance(path, str):
-        raise bad(f"'path' must be a string, found {path!r}"[:200])
-    record["path"] = path
-    return record
+    from ..results import checked_record
+    try:
+        return checked_record(row)
+    except ValueError as error:
+        raise InputError(str(clusters), f"not a record of dedupe scan: {error}", line) from None

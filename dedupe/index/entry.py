@@ -11,7 +11,7 @@ import numpy as np
 import orjson
 
 from ..article import Article
-from ..pipeline import Verdict
+from ..results import Verdict
 
 __all__ = ["Entry", "Store", "FORMAT_VERSION"]
 

@@ -29,7 +29,8 @@ from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
-from ..pipeline import CorpusContext, Deduplicator, Story, Verdict, collect_articles, with_extra
+from ..pipeline import CorpusContext, Deduplicator, collect_articles
+from ..results import Story, Verdict, with_extra
 from ..sketch import sketch
 from ..tokens import tokenize_lines
 from .entry import FORMAT_VERSION, Entry, Store

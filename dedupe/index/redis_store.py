@@ -38,8 +38,7 @@ import numpy as np
 import orjson
 import redis
 
-from ..article import Role
-from ..pipeline import Verdict
+from ..results import Verdict
 from ..errors import IndexStoreError, IndexWriteError
 from .entry import Entry
 
@@ -49,8 +48,11 @@ _PREFIX = "dedupe:"
 _LEASE_SECONDS = 15  # a writer's lock lasts this long unless renewed: a dead writer's ends soon
 _RENEW_SECONDS = 5  # how often a working writer renews it
 _WAIT_SECONDS = 600  # how long a writer waits for the others
-_FIELDS = ("id", "time", "story", "role", "canonical", "similarity", "containment", "coverage", "missing",
-           "keys", "lines", "body")
+# The fields of Verdict.stored(), in its order, under the names of the store's format 2: the two
+# word coverages are kept as "containment" and "coverage" (they were called so when the format
+# was made), so that indexes made then are read alike.
+_VERDICT_FIELDS = ("story", "role", "canonical", "similarity", "containment", "coverage", "missing")
+_FIELDS = ("id", "time", *_VERDICT_FIELDS, "keys", "lines", "body")
 # One call adds an article to all its posting lists and renews their expiry: the server runs the
 # loop, so the client sends one command per article instead of two per key. ARGV: the member in
 # lookup-key lists, the member in line lists, the time, the expiry ('' for none), and how many of
@@ -347,11 +349,9 @@ class RedisStore:
         for seq, values in zip(seqs, reads.execute()):
             if values[0] is None:
                 continue
-            id_, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body = values
+            _, time, *verdict, keys, lines, body = values
             entries.append(Entry(seq, float(time), Entry.keys_from(keys), Entry.keys_from(lines),
-                                 Verdict(Entry.article_from(body), Role(role.decode()), story.decode(),
-                                         canonical.decode(), _number(similarity), _number(containment),
-                                         _number(coverage), missing.decode() or None)))
+                                 Verdict.from_stored(Entry.article_from(body), verdict)))
         return entries
 
 
@@ -361,14 +361,5 @@ def _names(kind: str, keys: np.ndarray) -> list[str]:
 
 
 def _verdict_fields(v: Verdict) -> dict[str, str]:
-    return {"story": v.cluster, "role": v.role.value, "canonical": v.canonical,
-            "similarity": _text(v.similarity), "containment": _text(v.containment),
-            "coverage": _text(v.coverage), "missing": v.missing or ""}
-
-
-def _text(value: float | None) -> str:
-    return "" if value is None else repr(value)
-
-
-def _number(value: bytes) -> float | None:
-    return float(value) if value else None
+    return {name: "" if value is None else repr(value) if isinstance(value, float) else value
+            for name, value in zip(_VERDICT_FIELDS, v.stored())}

@@ -18,8 +18,7 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import orjson
 
-from ..article import Role
-from ..pipeline import Verdict
+from ..results import Verdict
 from ..errors import IndexStoreError, IndexWriteError
 from .entry import Entry
 
@@ -34,7 +33,7 @@ CREATE TABLE IF NOT EXISTS articles (
     story TEXT NOT NULL,
     role TEXT NOT NULL,
     canonical TEXT NOT NULL,
-    similarity REAL, containment REAL, coverage REAL, missing TEXT,
+    similarity REAL, containment REAL, coverage REAL, missing TEXT,  -- Verdict.stored(), see _COLUMNS
     keys BLOB NOT NULL,
     lines BLOB NOT NULL,
     body BLOB NOT NULL
@@ -49,6 +48,8 @@ CREATE TABLE IF NOT EXISTS boilerplate (key INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS events (n INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, story TEXT NOT NULL,
                                    canonical TEXT NOT NULL, replaced TEXT NOT NULL);
 """
+# story ... missing: the values of Verdict.stored(), in its order. The two word coverages keep the
+# names of format 2, "containment" and "coverage", so that indexes made then are read alike.
 _COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body"
 _BUSY_SECONDS = 600  # how long a writer waits for another one's add to finish
 _CHUNK = 500  # parameters per statement, under SQLite's limit
@@ -315,7 +316,7 @@ class SQLiteStore:
                        ((k, e.seq) for e in new for k in _signed(e.lines).tolist()))
         db.executemany("UPDATE articles SET story = ?, role = ?, canonical = ?, similarity = ?, containment = ?, "
                        "coverage = ?, missing = ? WHERE seq = ?",
-                       ((*_verdict_columns(verdict), e.seq) for e, verdict in moved))
+                       ((*verdict.stored(), e.seq) for e, verdict in moved))
         db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
                        ((k, e.seq) for e, _ in rekeyed for k in _signed(e.keys).tolist()))
         db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
@@ -358,17 +359,12 @@ def _signed(keys: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(keys, dtype=np.uint64).view(np.int64)
 
 
-def _verdict_columns(v: Verdict) -> tuple:
-    return v.cluster, v.role.value, v.canonical, v.similarity, v.containment, v.coverage, v.missing
-
-
 def _row(e: Entry) -> tuple:
-    return (e.seq, e.article.id, e.time, *_verdict_columns(e.verdict), Entry.key_bytes(e.keys),
+    return (e.seq, e.article.id, e.time, *e.verdict.stored(), Entry.key_bytes(e.keys),
             Entry.key_bytes(e.lines), e.body())
 
 
 def _entry(row: tuple) -> Entry:
-    seq, _, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body = row
+    seq, _, time, *verdict, keys, lines, body = row
     return Entry(seq, time, Entry.keys_from(keys), Entry.keys_from(lines),
-                 Verdict(Entry.article_from(body), Role(role), story, canonical, similarity, containment, coverage,
-                         missing))
+                 Verdict.from_stored(Entry.article_from(body), verdict))

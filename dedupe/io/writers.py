@@ -19,6 +19,7 @@ from typing import IO, Any, Iterable, Iterator, Literal
 import orjson
 
 from ..errors import OutputError, install_hint
+from ..results import COLUMNS, INDEX_COLUMNS, SCORE_COLUMNS
 from .readers import Reject
 
 __all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target",
@@ -29,10 +30,6 @@ _FORMATS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "cs
 # Cells a spreadsheet would run as a formula; written with a leading apostrophe in CSV.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-COLUMNS = ("id", "cluster", "role", "canonical", "similarity", "containment", "coverage", "missing",
-           "title", "source", "url", "published", "path")
-INDEX_COLUMNS = COLUMNS + ("replaced", "known")
-"""The columns of an index's verdicts (:class:`dedupe.IndexVerdict`)."""
 REJECT_COLUMNS = ("path", "line", "reason")
 
 
@@ -125,7 +122,7 @@ def _arrow_table(records: list[dict], header: list[str]):
     arrays, fields = [], []
     for name in header:
         values = [r.get(name) for r in records]
-        if name in ("similarity", "containment", "coverage"):
+        if name in SCORE_COLUMNS:
             kind = pa.float64()
         elif name in ("line",):
             kind = pa.int64()

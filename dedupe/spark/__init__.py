@@ -35,15 +35,16 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from ..article import Article, Role, parse_published
+from ..article import Article, Role
 from ..candidates import anchor_counts, is_band, key_links, linked, lookup_keys
 from ..clean import BoilerplateLearner, clean_article, clean_corpus
 from ..config import DedupeConfig
-from ..io.writers import COLUMNS
 from ..pipeline import CorpusContext, Deduplicator
+from ..results import COLUMNS, SCORE_COLUMNS, Verdict
 from ..sketch import sketch
 from ..tokens import tokenize_lines
-from ..verify import Verifier, digest_flags, small_part, word_columns
+from ..verify import (TFIDF_FEATURES, Verifier, digest_flags, held_items, idf_weights, orient, refused_by_digest,
+                      shorter_longer, small_part, word_columns)
 from .components import connected_components
 
 __all__ = ["deduplicate", "FIELDS"]
@@ -57,7 +58,7 @@ _BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled hol
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
     """Deduplicate a Spark DataFrame of articles, one row each; return one row per article with
-    the columns of ``dedupe scan -o`` (:data:`dedupe.io.writers.COLUMNS`).
+    the columns of ``dedupe scan -o`` (:data:`dedupe.results.COLUMNS`).
 
     ``title``, ``source``, ``url`` and ``published`` (ISO 8601 text or a timestamp) are read when
     the frame has them. Rows without an id or text are left out, and of the rows that share an
@@ -106,12 +107,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     stories = members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
         lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
     alone = articles.join(component, on="id", how="left_anti")
-    uniques = alone.select(
-        F.col("id"), F.col("id").alias("cluster"), F.lit(Role.UNIQUE.value).alias("role"), F.col("id").alias("canonical"),
-        *[F.lit(None).cast("double").alias(c) for c in ("similarity", "containment", "coverage")],
-        F.lit(None).cast("string").alias("missing"), "title", "source", "url",
-        F.col("published"), F.lit(None).cast("string").alias("path"))
-    uniques = uniques.withColumn("published", _iso(F.col("published")))
+    uniques = alone.mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
@@ -217,9 +213,9 @@ def _idf(keys, count: int) -> np.ndarray:
     """TF-IDF weights from the document frequency of each column, as scikit-learn's smooth idf."""
     frequency = keys.where(f"kind = {_COLUMN}").groupBy("value").count().collect()
     columns = np.array([row.value for row in frequency], dtype=np.int64)
-    documents = np.zeros(1 << 20, dtype=np.float64)
+    documents = np.zeros(TFIDF_FEATURES, dtype=np.int64)
     documents[columns] = [row["count"] for row in frequency]
-    return np.log((1 + count) / (1 + documents)) + 1
+    return idf_weights(documents, count)
 
 
 def _candidate_pairs(keys):
@@ -279,11 +275,11 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by id, so by index too
     scores = verifier.score(pairs)
-    oriented = verifier.oriented(scores)
-    _, longer = verifier.shorter_longer(scores)
+    oriented = orient(scores, verifier.words)
+    _, longer = shorter_longer(scores.pairs, verifier.words)
     return pd.DataFrame({
         "a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "accepted": scores.accepted,
-        "item": verifier.held_items(oriented.containment, oriented.coverage), "small": small_part(oriented.coverage),
+        "item": held_items(scores, verifier.words, config), "small": small_part(oriented.coverage),
         "longer": ids[longer], "lead": oriented.lead.astype(np.int64), "last": oriented.last.astype(np.int64),
     })
 
@@ -303,34 +299,48 @@ def _digest(items: pd.DataFrame) -> pd.DataFrame:
 
 
 def _accepted(scored, digests):
-    """Accepted pairs, but those whose longer text is a digest holding the shorter as an item."""
+    """Accepted pairs, but those the digest guard refuses
+    (:func:`dedupe.verify.refused_by_digest`)."""
     from pyspark.sql import functions as F
     flagged = digests.select("longer", F.lit(True).alias("is_digest"))
-    return scored.join(flagged, "longer", "left").where(
-        F.col("accepted") & ~(F.coalesce(F.col("is_digest"), F.lit(False)) & F.col("small")))
+    columns = scored.columns  # read here: a frame cannot travel to the executors
+    return scored.join(flagged, "longer", "left").fillna(False, subset=["is_digest"]) \
+        .mapInPandas(lambda parts: _kept(parts, columns), scored.schema)
+
+
+def _kept(parts: Iterator[pd.DataFrame], columns: list[str]) -> Iterator[pd.DataFrame]:
+    for part in parts:
+        accepted = part["accepted"].to_numpy()
+        refused = refused_by_digest(accepted, part["small"].to_numpy(), part["is_digest"].to_numpy())
+        yield part.loc[accepted & ~refused, columns]
 
 
 # -- stories -----------------------------------------------------------------------------------------
 
 
 def _schema() -> str:
-    kinds = {"similarity": "double", "containment": "double", "coverage": "double"}
-    return ", ".join(f"{c} {kinds.get(c, 'string')}" for c in COLUMNS)
+    return ", ".join(f"{c} {'double' if c in SCORE_COLUMNS else 'string'}" for c in COLUMNS)
+
+
+def _articles(rows: pd.DataFrame) -> list[Article]:
+    return [Article.from_dict({k: v for k, v in row.items() if k in FIELDS and v is not None and v == v})
+            for row in rows.to_dict("records")]
+
+
+def _unique_records(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The records of articles in no story, as a scan writes them."""
+    for part in parts:
+        records = [Verdict(a, Role.UNIQUE, a.id, a.id).to_record(extra=False) for a in _articles(part)]
+        if records:
+            yield pd.DataFrame(records, columns=list(COLUMNS))
 
 
 def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
                     idf: np.ndarray) -> pd.DataFrame:
     """Whole stories' articles (components of accepted pairs) clustered by the local pipeline."""
-    articles = [Article.from_dict({k: v for k, v in row.items() if k in FIELDS and v is not None and v == v})
-                for row in people.to_dict("records")]
+    articles = _articles(people)
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(links["a"], links["b"])),
                         digests=frozenset(people.loc[people["digest"], "id"]))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
     return pd.DataFrame(records, columns=list(COLUMNS))
-
-
-def _iso(column):
-    """A ``published`` value as the output writes it: ISO 8601, as the reader parses it."""
-    from pyspark.sql import functions as F
-    return F.udf(lambda v: parse_published(v).isoformat() if v else None, "string")(column)
