@@ -15,7 +15,7 @@ import re
 import signal
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Any, Sequence
 
 from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before numba is imported
 import numba
@@ -26,7 +26,7 @@ from .tokens import Lines, Tokens, tokenize_lines
 
 __all__ = [
     "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines", "hard_wrapped",
-    "clean_article", "BoilerplateLearner", "CleanCorpus", "clean_corpus",
+    "clean_article", "BoilerplateLearner", "CleanCorpus", "clean_corpus", "strip_pages",
 ]
 
 _AGENCIES = r"WAM|Reuters|REUTERS|AP|AFP|dpa|DPA|ANI|PTI|IANS|UPI|Xinhua|XINHUA|SPA|KUNA|QNA|BNA|ONA|MENA|IRNA|Bernama|AAP|Kyodo|Yonhap|TASS|EFE|ANSA"
@@ -231,21 +231,21 @@ class BoilerplateLearner:
 
     def fit(self, texts: Sequence[str]) -> "BoilerplateLearner":
         """Learn the boilerplate lines of ``texts`` (furniture-stripped texts work best)."""
-        self._fit(texts, tokenize_lines(texts)[1])
+        self.learn(texts, tokenize_lines(texts)[1])
         return self
 
     def fit_transform(self, texts: Sequence[str]) -> list[str]:
         """Learn the boilerplate lines of ``texts`` and return the texts without them."""
         lines = tokenize_lines(texts)[1]
-        self._fit(texts, lines)
-        return self._without_learnt(texts, lines, np.isin(lines.keys, self.keys_))
+        self.learn(texts, lines)
+        return self.without(texts, lines, np.isin(lines.keys, self.keys_))
 
     def strip(self, text: str) -> str:
         """``text`` without its learnt boilerplate lines (call :meth:`fit` first)."""
         return _without(text, np.isin(tokenize_lines([text])[1].keys, self.keys_))
 
     @staticmethod
-    def _without_learnt(texts: Sequence[str], lines: Lines, learnt: np.ndarray) -> list[str]:
+    def without(texts: Sequence[str], lines: Lines, learnt: np.ndarray) -> list[str]:
         """``texts`` without the lines of ``lines`` flagged in ``learnt``."""
         out = list(texts)
         for doc in np.unique(lines.owner[learnt]).tolist():
@@ -263,6 +263,17 @@ class BoilerplateLearner:
         distinct[1:] = (keys[1:] != keys[:-1]) | (holders[1:] != holders[:-1])
         return keys[distinct], holders[distinct]
 
+    # The rule, in three parts that a batch, an index (over its window) and Spark (over the whole
+    # corpus) all call: which lines are judged, on which of their holders, and the judgement.
+
+    def judged(self, holders: np.ndarray) -> np.ndarray:
+        """Which lines are judged, by how many articles hold each: ``min_docs`` or more."""
+        return np.asarray(holders) >= self.min_docs
+
+    def sample_of(self, holders_by_id: Sequence[Any]) -> list[Any]:
+        """The holders a line is judged on: the first ``sample`` of them by id."""
+        return list(holders_by_id[:self.sample])
+
     def spans_stories(self, keys: np.ndarray, samples: Sequence[np.ndarray], lines: Lines) -> np.ndarray:
         """Whether each line of ``keys`` spans stories, judged by its sample of holders:
         ``samples[i]`` are texts of ``lines`` that hold line ``keys[i]`` (an index picks them
@@ -272,21 +283,24 @@ class BoilerplateLearner:
         holders = np.concatenate(samples).astype(np.int64) if len(samples) else np.zeros(0, dtype=np.int64)
         return _spans_stories(keys, starts, counts, holders, lines.keys, lines.sizes, lines.offsets)
 
-    def _fit(self, texts: Sequence[str], lines: Lines) -> None:
+    def learn(self, texts: Sequence[str], lines: Lines) -> np.ndarray:
+        """Learn the boilerplate of ``texts``, whose lines (:func:`dedupe.tokens.tokenize_lines`)
+        are ``lines``; return the keys of the lines learnt, sorted."""
         # The articles holding each short line that is not data, in order; the lines held by
         # enough are candidates, and a sample of each one's articles is looked at closer.
-        keys, holders = self.short_lines(lines)
+        keys, holders = self.short_lines(lines)  # holders in the corpus's order: a run sorts by id
         starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
         counts = np.diff(np.r_[starts, len(keys)])
-        starts, counts = starts[counts >= self.min_docs], counts[counts >= self.min_docs]
-        learnt = _spans_stories(keys[starts], starts, np.minimum(counts, self.sample), holders,
-                                lines.keys, lines.sizes, lines.offsets)
+        starts, counts = starts[self.judged(counts)], counts[self.judged(counts)]
+        samples = [self.sample_of(holders[start:start + count]) for start, count in zip(starts.tolist(), counts.tolist())]
+        learnt = self.spans_stories(keys[starts], samples, lines)
         self.keys_ = keys[starts[learnt]]  # sorted, as the keys are
         texts_ = []
         for key, doc in zip(self.keys_.tolist(), holders[starts[learnt]].tolist()):
             line = int(np.flatnonzero(lines.keys[lines.offsets[doc]:lines.offsets[doc + 1]] == key)[0])
             texts_.append(_line_key(texts[doc].split("\n")[line]))
         self.lines_ = frozenset(texts_)
+        return self.keys_
 
     def __len__(self) -> int:
         """How many lines were learnt."""
@@ -444,16 +458,10 @@ class CleanCorpus:
     then compared whole, and matches only its identical copies."""
 
 
-def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
-                 processes: int = 1, keep_texts: bool = True,
-                 boilerplate: np.ndarray | None = None) -> CleanCorpus:
-    """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
-
-    Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
-    Without ``keep_texts`` the cleaned texts are not put together (``texts`` is empty): the
-    later stages read the tokens alone. ``boilerplate``, line keys learnt elsewhere (an index
-    learns over its whole window), is removed instead of what this corpus would teach.
-    """
+def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: int = 1) -> list[tuple[str, bool]]:
+    """The costly, per-article part of cleaning: each text without page junk, furniture and
+    repeated headlines (:func:`clean_article`), and whether it is page junk alone. Articles are
+    cleaned one by one in up to ``processes`` processes; the result is the same."""
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Forked workers start at once and find the texts in the memory they share with this
         # process (a forked worker's start-up arguments are not pickled): only spans of indices
@@ -469,19 +477,39 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with pool:
-            parts = [text for part in pool.imap(_clean_span, spans) for text in part]
+            return [text for part in pool.imap(_clean_span, spans) for text in part]
+    return [_clean(text, title) for text, title in zip(texts, titles)]
+
+
+def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
+                 processes: int = 1, keep_texts: bool = True, boilerplate: np.ndarray | None = None,
+                 stripped: Sequence[tuple[str, bool] | None] | None = None) -> CleanCorpus:
+    """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
+
+    Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
+    Without ``keep_texts`` the cleaned texts are not put together (``texts`` is empty): the
+    later stages read the tokens alone. ``boilerplate``, line keys learnt elsewhere (an index
+    learns over its whole window), is removed instead of what this corpus would teach.
+    ``stripped`` gives, where known, what :func:`strip_pages` made of an article already (``None``
+    where not): those articles are not cleaned again.
+    """
+    if stripped is None:
+        parts = strip_pages(texts, titles, processes)
     else:
-        parts = [_clean(text, title) for text, title in zip(texts, titles)]
+        todo = [i for i, known in enumerate(stripped) if known is None]
+        done = strip_pages([texts[i] for i in todo], [titles[i] for i in todo], processes) if todo else []
+        parts = list(stripped)
+        for i, part in zip(todo, done):
+            parts[i] = part
     stripped = [text for text, _ in parts]
     junk_only = np.array([junk for _, junk in parts], dtype=bool)
     del parts
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
     tokens, lines = tokenize_lines(stripped, nfkc=False)  # clean_article normalised them
     if boilerplate is None:
-        learner._fit(stripped, lines)
-        boilerplate = learner.keys_
+        boilerplate = learner.learn(stripped, lines)
     learnt = np.isin(lines.keys, boilerplate)
-    cleaned = learner._without_learnt(stripped, lines, learnt) if keep_texts else []
+    cleaned = learner.without(stripped, lines, learnt) if keep_texts else []
     # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
     return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints,

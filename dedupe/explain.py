@@ -11,6 +11,7 @@ the roles a scan gives them, and their texts aligned word by word.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
@@ -19,13 +20,11 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from .article import Article
-from .candidates import candidate_pairs
-from .clean import clean_corpus, normalize_unicode
+from .clean import normalize_unicode
 from .config import DedupeConfig
 from .errors import InputError
 from .pipeline import Deduplicator, collect_articles
-from .sketch import sketch
-from .verify import Decision, Verifier
+from .verify import Decision, PairScores
 
 __all__ = ["Passage", "PairExplanation", "explain_pair", "align_texts"]
 
@@ -108,41 +107,51 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
     """
     config = config or DedupeConfig()
     accepted, _ = collect_articles(articles)
-    accepted.sort(key=lambda a: a.id)  # as a scan orders them
-    where = {a.id: i for i, a in enumerate(accepted)}
+    where = {a.id: i for i, a in enumerate(sorted(accepted, key=lambda a: a.id))}  # as a scan orders them
     for wanted in (a_id, b_id):
         if wanted not in where:
             raise InputError(wanted, "no article with this id among those read")
     if a_id == b_id:
         raise InputError(a_id, "give two different articles")
     i, j = where[a_id], where[b_id]
-    cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted], config.boilerplate_min_docs,
-                           1, keep_texts=True)
-    sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
-    verifier = Verifier(sketches, cleaned, config)
-    # The digest guard reads every pair an article is in, as a scan's does.
-    pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
-    pairs = np.vstack([pairs, [[i, j]]])
-    scores = verifier.judge(pairs)
-    k = len(pairs) - 1
-    decision = Decision(int(scores.decision[k]))
-    verdicts = {v.id: v for v in Deduplicator(config).run(accepted).verdicts}
+    # One run: its verdicts, and its own scores of the pair (scored with the digests it found,
+    # when the pair was no candidate of it).
+    result = Deduplicator(config).run(accepted, keep_scoring=True)
+    run = result.scoring
+    assert run is not None
+    cleaned, sketches = run.prepared.cleaned, run.prepared.sketches
+    found = np.flatnonzero((run.matches.pairs[:, 0] == min(i, j)) & (run.matches.pairs[:, 1] == max(i, j)))
+    scores = run.matches.select(found) if len(found) else run.verifier.judge([[min(i, j), max(i, j)]], run.digests)
+    scores = scores if i < j else _swapped(scores)
+    decision = Decision(int(scores.decision[0]))
+    verdicts = {v.id: v for v in result.verdicts}
     va, vb = verdicts[a_id], verdicts[b_id]
-    shared = float(scores.shared[k])
+    shared = float(scores.shared[0])
     union = sketches.set_sizes[i] + sketches.set_sizes[j] - shared
+    a, b = run.articles[i], run.articles[j]
     return PairExplanation(
-        a=accepted[i], b=accepted[j], similarity=float(scores.cosine[k]),
-        containment_ab=float(scores.shingle_containment_ab[k]), containment_ba=float(scores.shingle_containment_ba[k]),
-        coverage_ab=float(scores.coverage_ab[k]), coverage_ba=float(scores.coverage_ba[k]),
+        a=a, b=b, similarity=float(scores.cosine[0]),
+        containment_ab=float(scores.shingle_containment_ab[0]), containment_ba=float(scores.shingle_containment_ba[0]),
+        coverage_ab=float(scores.coverage_ab[0]), coverage_ba=float(scores.coverage_ba[0]),
         jaccard_estimated=float(np.mean(sketches.signatures[i] == sketches.signatures[j])),
         jaccard=float(shared / union) if union else 0.0,
         words_a=int(sketches.word_counts[i]), words_b=int(sketches.word_counts[j]),
         rule=decision.name.lower(), reason=decision.description, accepted=decision.accepted,
         same_story=va.cluster == vb.cluster, role_a=va.role.value, role_b=vb.role.value,
         missing=vb.missing or va.missing if va.cluster == vb.cluster else None,
-        passages=align_texts(accepted[i].text, accepted[j].text), chain_a=va.chain, chain_b=vb.chain,
-        dropped_a=dropped_lines(accepted[i].text, cleaned.texts[i]),
-        dropped_b=dropped_lines(accepted[j].text, cleaned.texts[j]))
+        passages=align_texts(a.text, b.text), chain_a=va.chain, chain_b=vb.chain,
+        dropped_a=dropped_lines(a.text, cleaned.texts[i]), dropped_b=dropped_lines(b.text, cleaned.texts[j]))
+
+
+def _swapped(scores: PairScores) -> PairScores:
+    """The scores of pairs ``(a, b)`` read as ``(b, a)``."""
+    fields = {f.name: getattr(scores, f.name) for f in dataclasses.fields(scores)}
+    for name in list(fields):
+        if name.endswith("_ab"):
+            other = name[:-3] + "_ba"
+            fields[name], fields[other] = fields[other], fields[name]
+    fields["pairs"] = scores.pairs[:, ::-1]
+    return PairScores(**fields)
 
 
 def dropped_lines(text: str, cleaned: str) -> tuple[str, ...]:

@@ -17,48 +17,25 @@ from __future__ import annotations
 import time
 import dataclasses
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import numba
 import numpy as np
 
 from .article import Article, Columns, Role, timestamp
 from .candidates import candidate_pairs
-from .clean import clean_corpus
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
 from .heap import no_cycle_collection, release_freed_memory
 from .io.frames import records_of
 from .io.readers import Reject
-from .results import Result, Story, Verdict, stories_of
-from .sketch import sketch
+from .prepare import CorpusContext, prepare
+from .results import Result, Scoring, Story, Verdict, stories_of
 from .verify import Gap, Verifier, refuse_digests
 
-__all__ = ["Verdict", "Story", "Result", "CorpusContext", "Deduplicator", "find_duplicates", "collect_articles"]
+__all__ = ["Verdict", "Story", "Result", "Scoring", "CorpusContext", "Deduplicator", "find_duplicates", "collect_articles"]
 
 _MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
-
-
-@dataclass(frozen=True)
-class CorpusContext:
-    """What a run over a whole corpus learns from all of it, for a run over a part of it to give
-    the same results.
-
-    ``boilerplate``: the keys of the lines learnt as boilerplate (see
-    :class:`dedupe.clean.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
-    column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
-    the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
-    articles of the run itself. ``arrival``: when each article arrived (any increasing number), to
-    rank versions without a publication time as the earliest published are ranked (an index
-    knows the order it received its articles in; a batch does not).
-    """
-
-    boilerplate: np.ndarray | None = None
-    idf: np.ndarray | None = None
-    pairs: Sequence[tuple[str, str]] | None = None
-    digests: frozenset[str] | None = None
-    arrival: Mapping[str, float] | None = None
 
 
 class Deduplicator:
@@ -78,18 +55,19 @@ class Deduplicator:
         self.progress = progress
 
     def run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject] = (),
-            context: CorpusContext | None = None) -> Result:
+            context: CorpusContext | None = None, keep_scoring: bool = False) -> Result:
         """Deduplicate ``articles``; ``rejects`` from reading are carried into the result.
 
         ``context`` gives what a run over a larger corpus learnt from all of it, when these
         articles are a part of that corpus (:class:`dedupe.Index` runs over its window, the
-        Spark job over buckets of whole stories).
+        Spark job over buckets of whole stories). ``keep_scoring`` keeps the run's prepared
+        articles, verifier and pair scores in ``Result.scoring`` (``dedupe explain`` reads them).
         """
         with no_cycle_collection():
-            return self._run(articles, rejects, context or CorpusContext())
+            return self._run(articles, rejects, context or CorpusContext(), keep_scoring)
 
     def _run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject],
-             context: CorpusContext) -> Result:
+             context: CorpusContext, keep_scoring: bool) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
         accepted, rejected = collect_articles(articles)
@@ -99,14 +77,11 @@ class Deduplicator:
             return Result([], [], rejects=rejected)
 
         numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
-        with self._stage("clean", timings):
-            # Later stages read the tokens, not the cleaned texts.
-            cleaned = clean_corpus([a.text for a in accepted], [a.title for a in accepted],
-                                   config.boilerplate_min_docs, config.cores, keep_texts=False,
-                                   boilerplate=context.boilerplate)
-            release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
-        with self._stage("sketch", timings):
-            sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
+        # Later stages read the tokens, not the cleaned texts.
+        prepared = prepare(accepted, config, context, keep_texts=keep_scoring,
+                           stage=lambda name: self._stage(name, timings))
+        release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
+        cleaned, sketches = prepared.cleaned, prepared.sketches
         with self._stage("candidates", timings):
             if context.pairs is None:
                 pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
@@ -125,8 +100,9 @@ class Deduplicator:
             stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
+        scoring = Scoring(accepted, prepared, verifier, matches, digests) if keep_scoring else None
         return Result(*_order(verdicts), rejects=rejected,
-                      boilerplate_lines=len(cleaned.boilerplate), timings=timings)
+                      boilerplate_lines=len(cleaned.boilerplate), timings=timings, scoring=scoring)
 
     @contextmanager
     def _stage(self, name: str, timings: dict[str, float]) -> Iterator[None]:

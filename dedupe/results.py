@@ -18,9 +18,13 @@ from .article import Article, Role
 from .headline import outlets, story_headline, title_key
 
 if TYPE_CHECKING:
-    from .io.readers import Reject
+    import numpy as np
 
-__all__ = ["Verdict", "Story", "Result", "COLUMNS", "INDEX_COLUMNS", "SCORE_COLUMNS", "STORED", "checked_record",
+    from .io.readers import Reject
+    from .prepare import Prepared
+    from .verify import PairScores, Verifier
+
+__all__ = ["Verdict", "Story", "Result", "Scoring", "COLUMNS", "INDEX_COLUMNS", "SCORE_COLUMNS", "STORED", "checked_record",
            "stories_of", "with_extra"]
 
 SCORE_COLUMNS = ("similarity", "coverage", "canonical_coverage")
@@ -146,6 +150,19 @@ class Story:
         return cls(id, tuple(sorted(members, key=lambda v: (_ROLE_ORDER[v.role], v.id))))
 
 
+@dataclass(frozen=True)
+class Scoring:
+    """How a run scored its articles (``Deduplicator.run(keep_scoring=True)``): the articles in
+    the run's order (by id), their prepared arrays, the verifier, every candidate pair's scores
+    and decisions, and which articles were found to be digests."""
+
+    articles: list[Article]
+    prepared: Prepared
+    verifier: Verifier
+    matches: PairScores
+    digests: np.ndarray
+
+
 @dataclass(repr=False)
 class Result:
     """Everything a run found.
@@ -159,6 +176,8 @@ class Result:
     rejects: list[Reject] = field(default_factory=list)
     boilerplate_lines: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    scoring: Scoring | None = field(default=None, compare=False)
+    """The run's own arrays and scores, when it was asked to keep them."""
 
     def count(self, role: Role) -> int:
         """How many articles got ``role``."""

@@ -23,15 +23,15 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numpy as np
 
 from ..article import Article, Role, timestamp
-from ..candidates import anchor_counts, key_links, linked, lookup_keys, lsh_bands, shared_keys
-from ..clean import BoilerplateLearner, CleanCorpus, clean_article, clean_corpus
+from ..candidates import anchor_counts, key_links, linked, lsh_bands, shared_keys
+from ..clean import BoilerplateLearner, clean_article
 from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
-from ..pipeline import CorpusContext, Deduplicator, collect_articles
+from ..pipeline import Deduplicator, collect_articles
+from ..prepare import CorpusContext, prepare, strip_articles
 from ..results import Story, Verdict, with_extra
-from ..sketch import sketch
 from ..tokens import tokenize_lines
 from .entry import FORMAT_VERSION, Entry, Store
 from .sqlite_store import SQLiteStore
@@ -273,25 +273,24 @@ class Index:
     def _add_fresh(self, fresh: list[Article], times: dict[str, float],
                    since: float) -> tuple[dict[str, Verdict], dict[str, str]]:
         cfg = self.config
-        texts, titles = [a.text for a in fresh], [a.title for a in fresh]
+        stripped = strip_articles(fresh, cfg.cores)  # the costly part of cleaning, once per add
         known = self._store.boilerplate()
-        cleaned = clean_corpus(texts, titles, cfg.boilerplate_min_docs, cfg.cores, keep_texts=False,
-                               boilerplate=known)
-        boilerplate, line_holders = self._learn(fresh, cleaned.short_lines, known, since)
+        prepared = prepare(fresh, cfg, CorpusContext(boilerplate=known, stripped=stripped))
+        boilerplate, line_holders = self._learn(fresh, prepared.cleaned.short_lines, known, since, stripped)
         if not np.array_equal(boilerplate, known):  # the new articles' words, by the lines' new standing
-            cleaned = clean_corpus(texts, titles, cfg.boilerplate_min_docs, cfg.cores, keep_texts=False,
-                                   boilerplate=boilerplate)
-        keys, offsets = self._lookup_keys(cleaned)
+            prepared = prepare(fresh, cfg, CorpusContext(boilerplate=boilerplate, stripped=stripped))
+        keys, offsets = prepared.lookup_keys(cfg)
         held_keys, held_seqs = self._store.holders(np.unique(keys), since)
         # The stored holders of a line learnt or unlearnt are placed again, with their stories.
         candidates = np.union1d(_candidates(keys, offsets, held_keys, held_seqs, self._store.lookup_keys),
                                 line_holders)
         stored = self._store.members(self._store.stories_of(candidates), since) if len(candidates) else []
         first = self._store.next_seq(len(fresh))
-        placed, replaced = self._place(stored, fresh, boilerplate, first)
-        by_doc = np.argsort(cleaned.short_lines[1], kind="stable")
-        line_keys = cleaned.short_lines[0][by_doc]
-        line_offsets = np.searchsorted(cleaned.short_lines[1][by_doc], np.arange(len(fresh) + 1))
+        placed, replaced = self._place(stored, fresh, boilerplate, first, stripped)
+        short_lines = prepared.cleaned.short_lines
+        by_doc = np.argsort(short_lines[1], kind="stable")
+        line_keys = short_lines[0][by_doc]
+        line_offsets = np.searchsorted(short_lines[1][by_doc], np.arange(len(fresh) + 1))
         new = [Entry(first + i, times[a.id], keys[offsets[i]:offsets[i + 1]],
                      line_keys[line_offsets[i]:line_offsets[i + 1]], placed[a.id]) for i, a in enumerate(fresh)]
         self._store.save(new, _moves(stored, placed), self._rekeyed(stored, line_holders, boilerplate),
@@ -300,7 +299,7 @@ class Index:
         return placed, replaced
 
     def _learn(self, fresh: list[Article], short_lines: tuple[np.ndarray, np.ndarray], known: np.ndarray,
-               since: float) -> tuple[np.ndarray, np.ndarray]:
+               since: float, stripped: Mapping[str, tuple[str, bool]]) -> tuple[np.ndarray, np.ndarray]:
         """Page boilerplate, learnt over the window by the rule of a batch run: a line held by
         ``boilerplate_min_docs`` articles or more that spans stories in a sample of them, the
         first by id. A line is judged again whenever a new article enters its sample. Returns
@@ -317,9 +316,9 @@ class Index:
         stored_counts, stored_samples = self._store.line_samples(keys, since, learner.sample)
         judged: list[int] = []
         samples: list[list[int]] = []  # holders: stored seqs >= 0 > new articles, -1 - position
-        for k in np.flatnonzero(stored_counts + fresh_counts >= cfg.boilerplate_min_docs).tolist():
+        for k in np.flatnonzero(learner.judged(stored_counts + fresh_counts)).tolist():
             news = [(fresh[d].id, -1 - d) for d in line_docs[first[k]:first[k] + fresh_counts[k]].tolist()]
-            sample = sorted(stored_samples[k] + news)[:learner.sample]
+            sample = learner.sample_of(sorted(stored_samples[k] + news))
             if any(holder < 0 for _, holder in sample):
                 judged.append(k)
                 samples.append([holder for _, holder in sample])
@@ -328,7 +327,8 @@ class Index:
         sampled = sorted({holder for sample in samples for holder in sample})
         stored = {e.seq: e.article for e in self._store.entries(np.array([h for h in sampled if h >= 0],
                                                                          dtype=np.int64))}
-        texts = [clean_article(a.text, a.title) for a in (fresh[-1 - h] if h < 0 else stored[h] for h in sampled)]
+        texts = [stripped[fresh[-1 - h].id][0] if h < 0 else clean_article(stored[h].text, stored[h].title)
+                 for h in sampled]
         position = {holder: i for i, holder in enumerate(sampled)}
         spans = learner.spans_stories(keys[judged], [np.array([position[h] for h in sample], dtype=np.int64)
                                                      for sample in samples],
@@ -338,11 +338,6 @@ class Index:
         holders = self._store.line_holders(changed, since)[1] if len(changed) else np.zeros(0, dtype=np.int64)
         return boilerplate, np.unique(holders)
 
-    def _lookup_keys(self, cleaned: CleanCorpus) -> tuple[np.ndarray, np.ndarray]:
-        cfg = self.config
-        return lookup_keys(sketch(cleaned.tokens, cfg.shingle_size, cfg.num_perm, cfg.seed),
-                           cfg.lsh_threshold, cfg.anchor_rate)
-
     def _rekeyed(self, stored: list[Entry], holders: np.ndarray,
                  boilerplate: np.ndarray) -> list[tuple[Entry, np.ndarray]]:
         """New lookup keys for the stored articles in ``holders``, which hold lines learnt or
@@ -351,14 +346,12 @@ class Index:
         entries = [e for e in stored if e.seq in wanted]
         if not entries:
             return []
-        cfg = self.config
-        cleaned = clean_corpus([e.article.text for e in entries], [e.article.title for e in entries],
-                               cfg.boilerplate_min_docs, cfg.cores, keep_texts=False, boilerplate=boilerplate)
-        keys, offsets = self._lookup_keys(cleaned)
+        keys, offsets = prepare([e.article for e in entries], self.config,
+                                CorpusContext(boilerplate=boilerplate)).lookup_keys(self.config)
         return [(e, keys[offsets[i]:offsets[i + 1]]) for i, e in enumerate(entries)]
 
-    def _place(self, stored: list[Entry], fresh: list[Article], boilerplate: np.ndarray,
-               first: int) -> tuple[dict[str, Verdict], dict[str, str]]:
+    def _place(self, stored: list[Entry], fresh: list[Article], boilerplate: np.ndarray, first: int,
+               stripped: Mapping[str, tuple[str, bool]] | None = None) -> tuple[dict[str, Verdict], dict[str, str]]:
         """Run the pipeline over stored stories and new articles together, with the boilerplate
         learnt over the window; name each story that comes out. The new articles arrive as
         ``first``, ``first + 1``, ...: among versions without a publication time, the one that
@@ -366,8 +359,8 @@ class Index:
         and, by story, the canonical it replaced."""
         arrival = {e.article.id: float(e.seq) for e in stored}
         arrival.update({a.id: float(first + i) for i, a in enumerate(fresh)})
-        result = Deduplicator(self.config).run([e.article for e in stored] + fresh,
-                                               context=CorpusContext(boilerplate=boilerplate, arrival=arrival))
+        result = Deduplicator(self.config).run([e.article for e in stored] + fresh, context=CorpusContext(
+            boilerplate=boilerplate, arrival=arrival, stripped=stripped))
         order = {e.article.id: e.seq for e in stored}
         order.update({a.id: math.inf for a in fresh})
         founded: dict[str, float] = {}  # an old story's age: the first seq of its stored members

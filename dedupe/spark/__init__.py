@@ -36,12 +36,12 @@ import numpy as np
 import pandas as pd
 
 from ..article import Article, Role
-from ..candidates import anchor_counts, is_band, key_links, linked, lookup_keys
-from ..clean import BoilerplateLearner, clean_article, clean_corpus
+from ..candidates import anchor_counts, is_band, key_links, linked
+from ..clean import BoilerplateLearner, strip_pages
 from ..config import DedupeConfig
-from ..pipeline import CorpusContext, Deduplicator
+from ..pipeline import Deduplicator
+from ..prepare import CorpusContext, prepare
 from ..results import COLUMNS, SCORE_COLUMNS, Verdict
-from ..sketch import sketch
 from ..tokens import tokenize_lines
 from ..verify import (TFIDF_FEATURES, Verifier, digest_flags, held_items, idf_weights, orient, refused_by_digest,
                       shorter_longer, small_part, word_columns)
@@ -83,6 +83,12 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
         kept = articles.withColumn("copy", F.row_number().over(first)).where("copy = 1").drop("copy").cache()
         articles.unpersist()
         articles, count = kept, kept.count()
+    # The costly part of cleaning, once per article: later stages read the stripped text (in
+    # place of the text) and only tokenise it.
+    stripped = articles.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, junk boolean").cache()
+    stripped.count()
+    articles.unpersist()
+    articles = stripped
 
     boilerplate = _learn_boilerplate(articles, config)
     keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
@@ -120,23 +126,30 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
 
 
 def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     learner = BoilerplateLearner(config.boilerplate_min_docs)
     lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"id string, key {_KEY}")
-    held = lines.groupBy("key").agg(F.count("*").alias("holders")).where(F.col("holders") >= learner.min_docs)
-    by_id = Window.partitionBy("key").orderBy("id")
-    sampled = lines.join(held, "key").withColumn("rank", F.row_number().over(by_id)) \
-        .where(F.col("rank") <= learner.sample).select("key", "id").cache()
+    counts = lines.groupBy("key").agg(F.count("*").alias("holders"))
+    held = counts.mapInPandas(lambda parts: (p[learner.judged(p["holders"].to_numpy())] for p in parts), counts.schema)
+    holders = lines.join(held.select("key"), "key").groupBy("key").agg(F.array_sort(F.collect_list("id")).alias("ids"))
+    sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {_KEY}, id string").cache()
     # Lines are judged in buckets, each cleaning the texts its samples need once.
     sample = _bucketed(sampled, "key", sampled.count())
-    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "text", "title"), "id")
+    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "text"), "id")
     judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
     learnt = [row.key for row in judged.where("learnt").collect()]
     sampled.unpersist()
     return np.sort(np.array(learnt, dtype=np.int64).view(np.uint64))
+
+
+def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
+    """Each line's sample of holders (:meth:`~dedupe.clean.BoilerplateLearner.sample_of`)."""
+    for part in parts:
+        chosen = [learner.sample_of(ids) for ids in part["ids"]]
+        yield pd.DataFrame({"key": np.repeat(part["key"].to_numpy(), [len(c) for c in chosen]),
+                            "id": [i for c in chosen for i in c]})
 
 
 def _bucketed(frame, column: str, rows: int):
@@ -165,10 +178,26 @@ def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> 
         yield pd.DataFrame({"id": part["id"].to_numpy()[docs], "key": keys.view(np.int64)})
 
 
+def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`) and a ``junk`` flag."""
+    for part in parts:
+        done = strip_pages(list(part["text"]), list(part["title"]))
+        yield part.assign(text=[text for text, _ in done], junk=[junk for _, junk in done])
+
+
+def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray):
+    """These stripped articles prepared (:func:`dedupe.prepare.prepare`), without cleaning them again."""
+    return prepare(_articles(texts), config, CorpusContext(boilerplate=boilerplate, stripped=_stripped(texts)),
+                   processes=1)
+
+
+def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
+    return dict(zip(texts["id"], zip(texts["text"], texts["junk"])))
+
+
 def _lines(texts: pd.DataFrame):
-    """The hashed lines of these articles, after the cleaning that comes before boilerplate."""
-    stripped = [clean_article(t, title) for t, title in zip(texts["text"], texts["title"])]
-    return tokenize_lines(stripped, nfkc=False)[1]
+    """The hashed lines of these stripped articles."""
+    return tokenize_lines(list(texts["text"]), nfkc=False)[1]
 
 
 def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
@@ -191,10 +220,9 @@ def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplat
     """Per article: its band buckets, its anchors, how many anchors it has, and its hashed word
     columns, as ``(id, kind, value)`` rows."""
     for part in parts:
-        cleaned = clean_corpus(list(part["text"]), list(part["title"]), config.boilerplate_min_docs, 1,
-                               keep_texts=False, boilerplate=boilerplate)
-        sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
-        keys, offsets = lookup_keys(sketches, config.lsh_threshold, config.anchor_rate)
+        prepared = _prepared(part, config, boilerplate)
+        sketches = prepared.sketches
+        keys, offsets = prepared.lookup_keys(config)
         ids = part["id"].to_numpy()
         owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
         band = is_band(keys)
@@ -257,7 +285,7 @@ def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     accepted or not by the verifier's rules, and what the digest guard needs."""
     links = _bucketed(pairs, "a", pairs.count())
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
-    texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title"), "id")
+    texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title", "junk"), "id")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
         "a string, b string, accepted boolean, item boolean, small boolean, longer string, lead long, last long")
@@ -268,10 +296,8 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     texts = texts.sort_values("id")
     ids = texts["id"].to_numpy()
     where = pd.Series(np.arange(len(ids)), index=ids)
-    cleaned = clean_corpus(list(texts["text"]), list(texts["title"]), config.boilerplate_min_docs, 1,
-                           keep_texts=False, boilerplate=boilerplate)
-    sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
-    verifier = Verifier(sketches, cleaned, config, idf=idf)
+    prepared = _prepared(texts, config, boilerplate)
+    verifier = Verifier(prepared.sketches, prepared.cleaned, config, idf=idf)
     pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by id, so by index too
     scores = verifier.score(pairs)
@@ -323,8 +349,14 @@ def _schema() -> str:
 
 
 def _articles(rows: pd.DataFrame) -> list[Article]:
-    return [Article.from_dict({k: v for k, v in row.items() if k in FIELDS and v is not None and v == v})
-            for row in rows.to_dict("records")]
+    """The articles of rows whose text is stripped already: what a run needs of them besides."""
+    articles = []
+    for row in rows.to_dict("records"):
+        fields = {k: v for k, v in row.items() if k in FIELDS and v is not None and v == v}
+        # A page whose cleaning left nothing still counts; its text is never read again.
+        fields["text"] = fields.get("text") if str(fields.get("text") or "").strip() else fields["id"]
+        articles.append(Article.from_dict(fields))
+    return articles
 
 
 def _unique_records(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -341,6 +373,6 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
     articles = _articles(people)
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(links["a"], links["b"])),
-                        digests=frozenset(people.loc[people["digest"], "id"]))
+                        digests=frozenset(people.loc[people["digest"], "id"]), stripped=_stripped(people))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
     return pd.DataFrame(records, columns=list(COLUMNS))

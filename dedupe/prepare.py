@@ -1,0 +1,91 @@
+"""Preparation: articles → what every later stage reads, made once.
+
+:func:`prepare` cleans (page junk, furniture, learnt boilerplate), tokenises and sketches a batch
+of articles; it is the only way into candidates, verification and clustering, for a scan, an
+index add, ``dedupe explain`` and the Spark job alike. What a run over a larger corpus learnt
+comes in a :class:`CorpusContext`, and so does the costly, per-article part of cleaning when it
+was done already (:func:`dedupe.clean.strip_pages`): an index add and the Spark job clean each
+article once.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import dataclass
+from typing import Callable, ContextManager, Mapping, Sequence
+
+import numpy as np
+
+from .article import Article
+from .candidates import lookup_keys
+from .clean import CleanCorpus, clean_corpus, strip_pages
+from .config import DedupeConfig
+from .sketch import Sketches, sketch
+
+__all__ = ["CorpusContext", "Prepared", "prepare", "strip_articles"]
+
+
+@dataclass(frozen=True)
+class CorpusContext:
+    """What a run over a whole corpus learns from all of it, for a run over a part of it to give
+    the same results.
+
+    ``boilerplate``: the keys of the lines learnt as boilerplate (see
+    :class:`dedupe.clean.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
+    column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
+    the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
+    articles of the run itself. ``arrival``: when each article arrived (any increasing number), to
+    rank versions without a publication time as the earliest published are ranked (an index
+    knows the order it received its articles in; a batch does not). ``stripped``: by id, what
+    :func:`strip_articles` made of articles already, so that they are not cleaned again.
+    """
+
+    boilerplate: np.ndarray | None = None
+    idf: np.ndarray | None = None
+    pairs: Sequence[tuple[str, str]] | None = None
+    digests: frozenset[str] | None = None
+    arrival: Mapping[str, float] | None = None
+    stripped: Mapping[str, tuple[str, bool]] | None = None
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A batch of articles made ready: cleaned and tokenised (``cleaned``), shingled and
+    sketched (``sketches``), in the order they were given."""
+
+    cleaned: CleanCorpus
+    sketches: Sketches
+
+    def __len__(self) -> int:
+        return len(self.sketches)
+
+    def lookup_keys(self, config: DedupeConfig) -> tuple[np.ndarray, np.ndarray]:
+        """Each article's lookup keys (:func:`dedupe.candidates.lookup_keys`), as CSR rows."""
+        return lookup_keys(self.sketches, config.lsh_threshold, config.anchor_rate)
+
+
+def strip_articles(articles: Sequence[Article], processes: int = 1) -> dict[str, tuple[str, bool]]:
+    """By id, the costly part of cleaning each article (:func:`dedupe.clean.strip_pages`), for
+    a :class:`CorpusContext`."""
+    return dict(zip((a.id for a in articles),
+                    strip_pages([a.text for a in articles], [a.title for a in articles], processes)))
+
+
+def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusContext | None = None,
+            keep_texts: bool = False, processes: int | None = None,
+            stage: Callable[[str], ContextManager[object]] | None = None) -> Prepared:
+    """Clean, tokenise and sketch ``articles`` by ``config``, with what ``context`` gives
+    (boilerplate learnt elsewhere, articles stripped already). ``keep_texts`` keeps the cleaned
+    texts too (``dedupe explain`` shows what cleaning dropped); ``processes`` cleans in parallel
+    (default: ``config.cores``); ``stage`` wraps the two steps, ``"clean"`` and ``"sketch"``
+    (a run times them)."""
+    context = context or CorpusContext()
+    stage = stage or (lambda name: nullcontext())
+    known = [context.stripped.get(a.id) for a in articles] if context.stripped else None
+    with stage("clean"):
+        cleaned = clean_corpus([a.text for a in articles], [a.title for a in articles],
+                               config.boilerplate_min_docs, config.cores if processes is None else processes,
+                               keep_texts=keep_texts, boilerplate=context.boilerplate, stripped=known)
+    with stage("sketch"):
+        sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
+    return Prepared(cleaned, sketches)
