@@ -137,7 +137,7 @@ def reference_boilerplate(texts: list[str], min_docs: int = 4, max_chars: int = 
     """The specification of BoilerplateLearner, on line strings."""
     from collections import Counter, defaultdict
 
-    from dedupe.clean import _line_key
+    from dedupe.boilerplate import line_key as _line_key
 
     def figure_line(key: str) -> bool:  # one word in five or more holds a digit: a line of data
         return 5 * len(re.findall(r"(?<!\S)[^\s\d]*\d", key)) >= len(key.split())

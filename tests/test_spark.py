@@ -110,6 +110,38 @@ def test_the_command_reads_jsonl_and_writes_jsonl_with_the_columns_of_a_scan(tmp
     assert {r["id"]: (r["cluster"], r["role"]) for r in records} == {i: (s["cluster"], s["role"]) for i, s in scan.items()}
 
 
+def test_a_standalone_cluster_of_two_workers_gives_what_a_scan_gives(tmp_path: Path) -> None:
+    """The job against a real spark:// master with two workers, started from the pyspark
+    distribution and stopped by their PIDs: the same stories, canonicals, roles and scores."""
+    if shutil.which("java") is None:
+        pytest.skip("Spark needs Java (a JDK 17)")
+    from dedupe.spark.standalone import StandaloneCluster
+    source = tmp_path / "articles.jsonl"
+    articles = read_articles([SAMPLE]).articles
+    source.write_text("".join(json.dumps({"id": a.id, "text": a.text, "title": a.title, "source": a.source,
+                                          "url": a.url, "published": a.published.isoformat() if a.published else None})
+                              + "\n" for a in articles))
+    with StandaloneCluster(workers=2, cores=1, memory="1g") as cluster:
+        pids = cluster.pids
+        assert len(pids) == 3
+        env = {**cluster.env, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+        done = subprocess.run([sys.executable, "-m", "dedupe", "spark", "scan", str(source), "-o",
+                               str(tmp_path / "out"), "--format", "jsonl", "--master", cluster.url],
+                              capture_output=True, text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stderr[-3000:] + cluster.logs()
+        import urllib.request
+        with urllib.request.urlopen(f"http://127.0.0.1:{cluster.ui_port}/json/") as answer:
+            state = json.load(answer)
+        # The job ran as an application of this master, on its two workers.
+        assert len(state["completedapps"]) == 1 and state["aliveworkers"] == 2
+    for pid in pids:  # stopped
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+    records = {r["id"]: r for part in sorted((tmp_path / "out").glob("part-*.json"))
+               for r in map(json.loads, part.read_text().splitlines())}
+    records = {i: {k: r.get(k) for k in COMPARED} for i, r in records.items()}
+    same_as_scan(records, articles)
+
+
 def test_the_core_never_imports_pyspark() -> None:
     code = "import sys, dedupe, dedupe.cli; print('pyspark' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout.strip() == "False"

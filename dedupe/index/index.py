@@ -24,7 +24,8 @@ import numpy as np
 
 from ..article import Article, Role, timestamp
 from ..candidates import anchor_counts, key_links, linked, lsh_bands, shared_keys
-from ..clean import BoilerplateLearner, clean_article
+from ..boilerplate import BoilerplateLearner
+from ..clean import clean_article
 from ..config import DedupeConfig
 from ..errors import ConfigError, IndexStoreError
 from ..heap import no_cycle_collection

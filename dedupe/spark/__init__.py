@@ -3,25 +3,30 @@
 Every stage runs the local implementation on Spark's executors (``mapInPandas``,
 ``applyInPandas``); Spark only moves the data between them. What a local run learns from the
 whole corpus is learnt here with group-bys over all of it, and handed to the stages as a
-:class:`dedupe.pipeline.CorpusContext`:
+:class:`dedupe.prepare.CorpusContext`:
 
+0. **stripping**: the costly, per-article part of cleaning (:func:`dedupe.clean.strip_pages`),
+   once per article; every later stage reads the stripped text and only tokenises it
+   (:func:`dedupe.prepare.prepare`);
 1. **boilerplate**: each article's short lines; the lines held by enough articles are judged
-   on a sample of their holders (the first by id), as :class:`~dedupe.clean.BoilerplateLearner`
-   does;
+   on a sample of their holders, by :class:`~dedupe.boilerplate.BoilerplateLearner`'s own
+   ``judged``, ``sample_of`` and ``spans_stories``;
 2. **sketches**: each article's LSH band buckets and anchors
    (:func:`dedupe.candidates.lookup_keys`), and its hashed word columns, whose document
-   frequencies give the TF-IDF weights;
+   frequencies give the TF-IDF weights (:func:`dedupe.verify.idf_weights`);
 3. **candidates**: pairs from the keys, in buckets of keys, by the rule of
    :mod:`dedupe.candidates` (:func:`~dedupe.candidates.key_links`, then
    :func:`~dedupe.candidates.linked` on the keys each pair shares);
 4. **verification**: the pairs, in buckets by their first article, scored by
-   :class:`dedupe.verify.Verifier`; digests found per longer article;
+   :class:`dedupe.verify.Verifier`; digests found per longer article
+   (:func:`dedupe.verify.digest_flags`), and refused by :func:`dedupe.verify.refused_by_digest`;
 5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
    Spark, so no edge list reaches the driver; buckets of whole components are then clustered by
-   the local pipeline, which picks canonicals and roles.
+   the local pipeline, which picks canonicals and roles and makes each record
+   (:meth:`dedupe.results.Verdict.to_record`, as for the articles in no story).
 
 The stages that call the local code on groups (lines judged, pairs scored, stories clustered)
-take them in buckets of a few thousand rows, hashed on the group: one call per bucket cleans
+take them in buckets of a few thousand rows, hashed on the group: one call per bucket prepares
 each text it needs once and works on whole arrays, where a call per group would spend its time
 in Spark's per-group overhead.
 
@@ -37,7 +42,8 @@ import pandas as pd
 
 from ..article import Article, Role
 from ..candidates import anchor_counts, is_band, key_links, linked
-from ..clean import BoilerplateLearner, strip_pages
+from ..boilerplate import BoilerplateLearner
+from ..clean import strip_pages
 from ..config import DedupeConfig
 from ..pipeline import Deduplicator
 from ..prepare import CorpusContext, prepare
@@ -54,6 +60,10 @@ FIELDS = ("id", "text", "title", "source", "url", "published")
 
 _KEY = "long"  # uint64 keys travel as Spark longs, with the same bits
 _BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled holders or story members
+# Lookup keys are small rows, each key group linked on its own: a call takes many more of them,
+# and one call per 5,000 spent the candidate step in Python workers' per-call overhead (229 calls
+# for 20,000 articles).
+_KEY_BUCKET_ROWS = 1_000_000
 
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
@@ -66,10 +76,35 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
 
     The result is computed and cached before it is returned; ``unpersist()`` it when done.
     """
-    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     config = config or DedupeConfig()
+    articles, count = _stripped_articles(frame, text_col, id_col)
+    boilerplate = _learn_boilerplate(articles, config)
+    keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
+                                "id string, kind byte, value long").cache()
+    idf = _idf(keys, count)
+    pairs = _candidate_pairs(keys).cache()
+    scored = _score(articles, pairs, config, boilerplate, idf).cache()
+    digests = _digests(scored).cache()
+    accepted = _accepted(scored, digests)
+    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
+    stories = _stories(articles, pairs, digests, component, config, boilerplate, idf)
+    uniques = articles.join(component, on="id", how="left_anti").mapInPandas(_unique_records, _schema())
+    # The result is computed here, so that the frames it came from can be let go.
+    result = stories.unionByName(uniques).cache()
+    result.count()
+    for step in (articles, keys, pairs, scored, digests, component):
+        step.unpersist()
+    return result
+
+
+def _stripped_articles(frame, text_col: str, id_col: str):
+    """The frame's articles, one row per id, their text stripped (:func:`_strip`), cached; and
+    how many there are."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
     columns = {name: frame[col] for name, col in (("id", id_col), ("text", text_col))}
     for name in FIELDS[2:]:
         columns[name] = frame[name] if name in frame.columns else F.lit(None)
@@ -88,20 +123,16 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     stripped = articles.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, junk boolean").cache()
     stripped.count()
     articles.unpersist()
-    articles = stripped
+    return stripped, count
 
-    boilerplate = _learn_boilerplate(articles, config)
-    keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
-                                "id string, kind byte, value long").cache()
-    idf = _idf(keys, count)
-    pairs = _candidate_pairs(keys).cache()
-    scored = _score(articles, pairs, config, boilerplate, idf).cache()
-    digests = _digests(scored).cache()
-    accepted = _accepted(scored, digests)
-    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
+
+def _stories(articles, pairs, digests, component, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
+    """The verdicts on the articles in stories: buckets of whole stories (components) clustered
+    by the local pipeline. A story's verdicts depend on its own articles and pairs only, given
+    the corpus context."""
+    from pyspark.sql import functions as F
+
     in_stories = component.count()
-    # Stories go to the local pipeline in buckets of whole stories: a story's verdicts depend on
-    # its own articles and pairs only, given the corpus context.
     members = _bucketed(articles.join(component, on="id"), "component", in_stories) \
         .join(digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest")), on="id", how="left") \
         .fillna(False, subset=["digest"])
@@ -110,16 +141,8 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
         pairs.join(component.select(F.col("id").alias("a"), "component"), on="a")
         .join(component.select(F.col("id").alias("b"), F.col("component").alias("component_b")), on="b")
         .where(F.col("component") == F.col("component_b")), "component", in_stories).select("bucket", "a", "b")
-    stories = members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
+    return members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
         lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
-    alone = articles.join(component, on="id", how="left_anti")
-    uniques = alone.mapInPandas(_unique_records, _schema())
-    # The result is computed here, so that the frames it came from can be let go.
-    result = stories.unionByName(uniques).cache()
-    result.count()
-    for step in (articles, keys, pairs, scored, digests, component):
-        step.unpersist()
-    return result
 
 
 # -- boilerplate ----------------------------------------------------------------------------------
@@ -152,14 +175,14 @@ def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iter
                             "id": [i for c in chosen for i in c]})
 
 
-def _bucketed(frame, column: str, rows: int):
+def _bucketed(frame, column: str, rows: int, per_bucket: int = _BUCKET_ROWS):
     """``frame`` with a ``bucket`` column from the hash of ``column``, partitioned by it: enough
     buckets to keep every core busy, and few enough rows in each for one call to handle them at
     once. Frames to be cogrouped must be bucketed with the same ``rows``."""
     from pyspark.sql import functions as F
 
     cores = frame.sparkSession.sparkContext.defaultParallelism
-    buckets = max(cores, -(-rows // _BUCKET_ROWS))
+    buckets = max(cores, -(-rows // per_bucket))
     # One partition per bucket: the group-by that follows reuses it instead of spreading the
     # buckets over spark.sql.shuffle.partitions mostly empty tasks.
     return frame.withColumn("bucket", F.pmod(F.xxhash64(column), F.lit(buckets))).repartition(buckets, "bucket")
@@ -253,7 +276,7 @@ def _candidate_pairs(keys):
     from pyspark.sql import functions as F
 
     held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").select("value", "id")
-    links = _bucketed(held, "value", held.count()).groupBy("bucket").applyInPandas(
+    links = _bucketed(held, "value", held.count(), _KEY_BUCKET_ROWS).groupBy("bucket").applyInPandas(
         _key_links, "a string, b string, band boolean")
     shared = links.groupBy("a", "b").agg(F.max("band").alias("band"),
                                          F.sum(F.when(F.col("band"), 0).otherwise(1)).alias("shared"))

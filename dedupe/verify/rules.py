@@ -10,7 +10,7 @@ import numba
 import numpy as np
 
 from ..config import DedupeConfig
-from .scores import PairScores, orient, shorter_longer
+from .scores import Oriented, PairScores, orient, shorter_longer
 
 __all__ = ["Decision", "decide", "small_part", "held_items", "digest_flags", "find_digests", "refuse_digests",
            "refused_by_digest", "PASSAGE"]
@@ -68,10 +68,42 @@ def decide(scores: PairScores, words: np.ndarray, junk_only: np.ndarray, cfg: De
     """The :class:`Decision` of each pair, judged alone (the digest guard needs all pairs at
     once: :func:`refuse_digests`). ``words``: each article's compared words; ``junk_only``:
     whether each page is page junk alone."""
-    containment, coverage, lead, last, opening, longer_words = orient(scores, words)
+    oriented = orient(scores, words)
     a, b = scores.pairs[:, 0], scores.pairs[:, 1]
+    decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
+    decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
+    decision[oriented.shingle_containment >= cfg.threshold] = Decision.CONTAINED
+    decision[(decision > 0) & not_at_lead(oriented, cfg)] = Decision.NOT_AT_LEAD
+    decision[(decision > 0) & facts_differ(scores, words, oriented.coverage, cfg)] = Decision.FACTS_DIFFER
     short = np.minimum(words[a], words[b]) < cfg.min_tokens
-    facts_differ = np.zeros(len(scores), dtype=bool)
+    exact = scores.identical & (np.minimum(words[a], words[b]) >= _SHORT_WORDS)
+    decision[short] = np.where(exact[short], Decision.IDENTICAL_SHORT, Decision.SHORT)
+    junk = (junk_only[a] | junk_only[b]) & ~scores.identical
+    decision[junk] = Decision.JUNK_ONLY
+    return decision
+
+
+def not_at_lead(oriented: Oriented, cfg: DedupeConfig) -> np.ndarray:
+    """Which pairs' shorter text is a small part of the longer one that neither opens it nor
+    shares its opening and its end: an embedded passage, not a copy cut short."""
+    # A copy cut short is the original's opening: what it shares starts where the original
+    # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
+    # wrap-up quoting a shorter story holds it scattered over its length.
+    # A running log ("The Latest") keeps its header at the top and adds entries under it: its
+    # earlier version shares that header and the log's end. A piece equal to one entry shares
+    # no header, and stays apart.
+    _, coverage, lead, last, opening, longer_words = oriented
+    slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
+    at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
+    at_tail = (lead <= slack) & (last >= longer_words - 1 - slack)
+    return (coverage < cfg.partial_coverage) & ~at_lead & ~at_tail
+
+
+def facts_differ(scores: PairScores, words: np.ndarray, coverage: np.ndarray, cfg: DedupeConfig) -> np.ndarray:
+    """Which pairs share their wording but not their facts: templated stories (see the
+    package's documentation). ``coverage``: the share of the longer text the shorter holds."""
+    a = scores.pairs[:, 0]
+    differ = np.zeros(len(scores), dtype=bool)
     for column, least, share in ((0, _FIGURES_MIN, _FIGURES_SHARE), (2, _NAMES_MIN, _NAMES_SHARE)):
         # Facts in passages one side added or dropped do not count; of the rest, either side
         # holding most of the other's facts is enough (a copy cut short holds all of the
@@ -79,7 +111,7 @@ def decide(scores: PairScores, words: np.ndarray, junk_only: np.ndarray, cfg: De
         held_ab, kept_ab = scores.facts_ab[:, column], scores.facts_ab[:, column + 1]
         held_ba, kept_ba = scores.facts_ba[:, column], scores.facts_ba[:, column + 1]
         enough = (kept_ab >= share * held_ab) | (kept_ba >= share * held_ba)
-        facts_differ |= (np.minimum(held_ab, held_ba) >= least) & ~enough
+        differ |= (np.minimum(held_ab, held_ba) >= least) & ~enough
     # Facts swapped in place: one figure is a template filled in anew; so are two facts of
     # any kind, or one in a text that holds only a small part of the other (a template item
     # at the lead).
@@ -89,35 +121,14 @@ def decide(scores: PairScores, words: np.ndarray, junk_only: np.ndarray, cfg: De
     shorter, _ = shorter_longer(scores.pairs, words)
     facts_short = np.where((shorter == a)[:, None], scores.facts_ab, scores.facts_ba)
     table = facts_short[:, 0] >= _TABLE_FIGURES * words[shorter]
-    facts_differ |= table & (facts_short[:, 0] > facts_short[:, 1])
-    facts_differ |= swaps[:, 0] >= 1
+    differ |= table & (facts_short[:, 0] > facts_short[:, 1])
+    differ |= swaps[:, 0] >= 1
     # A long text edited in a few places (a name spelt out, a title added) keeps most of its
     # facts: swaps make a template only when they are a share of the facts it holds.
     facts_held = facts_short[:, 0] + facts_short[:, 2]
-    facts_differ |= swaps[:, 1] >= np.maximum(np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS),
-                                              _SWAPPED_SHARE * facts_held)
-    # A copy cut short is the original's opening: what it shares starts where the original
-    # starts (allowing a dateline's worth of slack) and lies mostly in the opening, where a
-    # wrap-up quoting a shorter story holds it scattered over its length.
-    # A running log ("The Latest") keeps its header at the top and adds entries under it: its
-    # earlier version shares that header and the log's end. A piece equal to one entry shares
-    # no header, and stays apart.
-    slack = np.maximum(cfg.min_gap_tokens, 0.05 * longer_words)
-    at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
-    at_tail = (lead <= slack) & (last >= longer_words - 1 - slack)
-    not_at_lead = (coverage < cfg.partial_coverage) & ~at_lead & ~at_tail
-
-    decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
-    decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
-    decision[containment >= cfg.threshold] = Decision.CONTAINED
-    matched = decision > 0
-    decision[matched & not_at_lead] = Decision.NOT_AT_LEAD
-    decision[(decision > 0) & facts_differ] = Decision.FACTS_DIFFER
-    exact = scores.identical & (np.minimum(words[a], words[b]) >= _SHORT_WORDS)
-    decision[short] = np.where(exact[short], Decision.IDENTICAL_SHORT, Decision.SHORT)
-    junk = (junk_only[a] | junk_only[b]) & ~scores.identical
-    decision[junk] = Decision.JUNK_ONLY
-    return decision
+    differ |= swaps[:, 1] >= np.maximum(np.where(coverage < cfg.partial_coverage, 1, _FACT_SWAPS),
+                                        _SWAPPED_SHARE * facts_held)
+    return differ
 
 
 def small_part(coverage: np.ndarray) -> np.ndarray:
