@@ -1,6 +1,8 @@
-"""Spark benchmark: local ``dedupe scan`` against the Spark job in ``local[2]`` on one corpus.
+"""Spark benchmark: local ``dedupe scan`` against the Spark job, in ``local[2]`` and on a
+standalone cluster of two one-core workers on this machine, on one corpus.
 
     python benchmarks/spark.py [--data ../shared/data] [--articles 200000] [--rounds 3] [--partitions 8]
+                               [--no-cluster]
 
 The corpus is the speed benchmark's (Reuters stories and their generated copies). Both runs
 read the same JSONL file and write one record per article as JSONL, timed from reading to
@@ -47,9 +49,9 @@ SPARK = """
 import sys, time
 from pyspark.sql import SparkSession
 from dedupe.spark import deduplicate
-spark = SparkSession.builder.master("local[2]").config("spark.ui.enabled", "false") \\
-    .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "8g") \\
-    .config("spark.sql.shuffle.partitions", sys.argv[3]).getOrCreate()
+spark = SparkSession.builder.master(sys.argv[4]).config("spark.ui.enabled", "false") \\
+    .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "4g") \\
+    .config("spark.executor.memory", "2g").config("spark.sql.shuffle.partitions", sys.argv[3]).getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
 start = time.perf_counter()
 deduplicate(spark.read.json(sys.argv[1])).write.mode("overwrite").json(sys.argv[2])
@@ -57,14 +59,15 @@ print(time.perf_counter() - start)
 """
 
 
-def run(code: str, *args: object) -> tuple[float, float]:
-    """Seconds the run reports, and the peak resident memory (GB) of its process tree."""
+def run(code: str, *args: object, also: tuple[int, ...] = ()) -> tuple[float, float]:
+    """Seconds the run reports, and the peak resident memory (GB) of its process tree, with the
+    trees of the processes ``also`` names (a standalone cluster's master and workers)."""
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, text=True,
                                env=env)
     peak = 0
     while process.poll() is None:
-        peak = max(peak, _tree_rss(process.pid))
+        peak = max(peak, sum(_tree_rss(pid) for pid in (process.pid, *also)))
         time.sleep(0.2)
     out = process.stdout.read()
     if process.returncode != 0:
@@ -115,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--partitions", type=int, default=8, help="spark.sql.shuffle.partitions")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "spark.md")
+    parser.add_argument("--no-cluster", action="store_true", help="leave out the standalone cluster's run")
     args = parser.parse_args(argv)
     reuters = reuters_file(args.data, Console())
     if reuters is None:
@@ -122,25 +126,42 @@ def main(argv: list[str] | None = None) -> int:
     args.work.mkdir(parents=True, exist_ok=True)
     corpus = corpus_file(reuters, args.articles, args.work)
     local_out, spark_out = args.work / f"local-{args.articles}.jsonl", args.work / f"spark-{args.articles}"
-    local, spark, differ = [], [], 0
-    for _ in range(args.rounds):  # alternating, so that both meet the same load on the machine
-        local.append(run(LOCAL, corpus, local_out))
-        spark.append(run(SPARK, corpus, spark_out, args.partitions))
-        differ = max(differ, differences(_records([local_out]), _records(sorted(spark_out.glob("part-*.json")))))
-    (local_seconds, local_peak), (spark_seconds, spark_peak) = np.median(local, axis=0), np.median(spark, axis=0)
-    ratio = np.median([s[0] / l[0] for l, s in zip(local, spark)])
-    command = f"python benchmarks/spark.py --articles {args.articles} --partitions {args.partitions} --rounds {args.rounds}"
+    masters = {"Spark local[2]": "local[2]"}
+    cluster = None
+    if not args.no_cluster:
+        from dedupe.spark.standalone import StandaloneCluster
+        cluster = StandaloneCluster(workers=2, cores=1, memory="3g").__enter__()
+        masters["Spark standalone, 2 workers × 1 core"] = cluster.url
+    runs: dict[str, list] = {"local": [], **{name: [] for name in masters}}
+    differ = 0
+    try:
+        for _ in range(args.rounds):  # alternating, so that all meet the same load on the machine
+            runs["local"].append(run(LOCAL, corpus, local_out))
+            for name, master in masters.items():
+                daemons = tuple(cluster.pids) if cluster is not None and master == cluster.url else ()
+                runs[name].append(run(SPARK, corpus, spark_out, args.partitions, master, also=daemons))
+                differ = max(differ, differences(_records([local_out]),
+                                                 _records(sorted(spark_out.glob("part-*.json")))))
+    finally:
+        if cluster is not None:
+            cluster.stop()
+    local_seconds, local_peak = np.median(runs["local"], axis=0)
+    command = (f"python benchmarks/spark.py --articles {args.articles} --partitions {args.partitions} "
+               f"--rounds {args.rounds}" + (" --no-cluster" if args.no_cluster else ""))
     lines = [f"# Spark benchmark: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
              f"Machine: {_machine()}", "", f"Command: `{command}`", "",
-             f"Medians of {args.rounds} rounds; each round runs both, one after the other.", "",
-             "| run | articles | seconds | peak memory (GB) |", "|---|---|---|---|",
-             f"| dedupe scan (local, one process) | {args.articles:,} | {local_seconds:.1f} | {local_peak:.2f} |",
-             f"| Spark local[2] | {args.articles:,} | {spark_seconds:.1f} | {spark_peak:.2f} |", "",
-             f"Spark / local: {ratio:.1f}× the time (median of the rounds' ratios). Peak memory: the largest total "
-             "resident memory of each run's processes (for Spark: driver, JVM and Python workers). Both times run "
-             "from reading the JSONL corpus to written output.", "",
-             f"Articles whose story, canonical or role differ between the two: {differ:,} of {args.articles:,} "
-             "(the most in any round)."]
+             f"Medians of {args.rounds} rounds; each round runs every one, one after the other.", "",
+             "| run | articles | seconds | × local | peak memory (GB) |", "|---|---|---|---|---|",
+             f"| dedupe scan (local, one process) | {args.articles:,} | {local_seconds:.1f} | 1.0 | {local_peak:.2f} |"]
+    for name in masters:
+        seconds, peak = np.median(runs[name], axis=0)
+        ratio = np.median([s[0] / l[0] for l, s in zip(runs["local"], runs[name])])
+        lines.append(f"| {name} | {args.articles:,} | {seconds:.1f} | {ratio:.1f} | {peak:.2f} |")
+    lines += ["", "× local: the median of the rounds' ratios. Peak memory: the largest total resident memory of "
+              "each run's processes (for Spark: driver, JVM and Python workers; on the standalone cluster also the "
+              "master and workers with their executors). Every time runs from reading the JSONL corpus to written output.", "",
+              f"Articles whose story, canonical or role differ from the local run's: {differ:,} of "
+              f"{args.articles:,} (the most in any Spark run)."]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))
     return 1 if differ else 0

@@ -137,6 +137,8 @@ def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
     its LSH band buckets (top bit set) and then its anchors (32-bit shingle hashes), so that a
     key tells its kind. An article without words has none."""
     n = len(sketches)
+    if sketches.signatures.shape[1] == 0 and n:
+        raise ValueError("these sketches were made without MinHash signatures: they have no lookup keys")
     bands, rows = lsh_bands(lsh_threshold, sketches.signatures.shape[1])
     buckets = band_buckets(sketches.signatures, bands, rows)
     anchors, anchor_offsets = article_anchors(sketches, anchor_rate)

@@ -79,7 +79,8 @@ class Deduplicator:
         numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
         # Later stages read the tokens, not the cleaned texts.
         prepared = prepare(accepted, config, context, keep_texts=keep_scoring,
-                           stage=lambda name: self._stage(name, timings))
+                           stage=lambda name: self._stage(name, timings),
+                           with_signatures=context.pairs is None or keep_scoring)  # known pairs need none
         release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         cleaned, sketches = prepared.cleaned, prepared.sketches
         with self._stage("candidates", timings):

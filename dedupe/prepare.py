@@ -73,12 +73,13 @@ def strip_articles(articles: Sequence[Article], processes: int = 1) -> dict[str,
 
 def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusContext | None = None,
             keep_texts: bool = False, processes: int | None = None,
-            stage: Callable[[str], ContextManager[object]] | None = None) -> Prepared:
+            stage: Callable[[str], ContextManager[object]] | None = None, with_signatures: bool = True) -> Prepared:
     """Clean, tokenise and sketch ``articles`` by ``config``, with what ``context`` gives
     (boilerplate learnt elsewhere, articles stripped already). ``keep_texts`` keeps the cleaned
     texts too (``dedupe explain`` shows what cleaning dropped); ``processes`` cleans in parallel
     (default: ``config.cores``); ``stage`` wraps the two steps, ``"clean"`` and ``"sketch"``
-    (a run times them)."""
+    (a run times them). Without ``with_signatures`` the MinHash signatures are left out: a batch
+    whose candidate pairs are known needs none."""
     context = context or CorpusContext()
     stage = stage or (lambda name: nullcontext())
     known = [context.stripped.get(a.id) for a in articles] if context.stripped else None
@@ -87,5 +88,5 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
                                config.boilerplate_min_docs, config.cores if processes is None else processes,
                                keep_texts=keep_texts, boilerplate=context.boilerplate, stripped=known)
     with stage("sketch"):
-        sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed)
+        sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed, with_signatures)
     return Prepared(cleaned, sketches)

@@ -49,6 +49,8 @@ class Sketches:
         The distinct shingle hashes of each article, sorted (for containment and alignment).
     signatures:
         ``(n, num_perm)`` MinHash values, ``uint32``; an article without words has all ``2**32-1``.
+        ``(n, 0)`` for a batch sketched without them: its candidate pairs were known, and
+        verification reads no signature.
     """
 
     words: np.ndarray
@@ -72,13 +74,17 @@ class Sketches:
         return np.diff(self.set_offsets)
 
 
-def sketch(tokens: Tokens, shingle_size: int = 5, num_perm: int = 128, seed: int = 1) -> Sketches:
-    """Sketch texts from their hashed words (see :func:`dedupe.tokens.tokenize`)."""
+def sketch(tokens: Tokens, shingle_size: int = 5, num_perm: int = 128, seed: int = 1,
+           with_signatures: bool = True) -> Sketches:
+    """Sketch texts from their hashed words (see :func:`dedupe.tokens.tokenize`); without
+    ``with_signatures``, no MinHash signatures (the costliest part, which only finding
+    candidates reads)."""
     words, word_offsets = tokens.words, tokens.offsets
     shingles, shingle_offsets = shingle_hashes(words, word_offsets, shingle_size)
     sets, set_offsets = unique_per_row(shingles, shingle_offsets)
-    return Sketches(words, word_offsets, shingles, shingle_offsets, sets, set_offsets,
-                    signatures(sets, set_offsets, num_perm, seed), shingle_size)
+    minhashes = (signatures(sets, set_offsets, num_perm, seed) if with_signatures
+                 else np.zeros((len(word_offsets) - 1, 0), dtype=np.uint32))
+    return Sketches(words, word_offsets, shingles, shingle_offsets, sets, set_offsets, minhashes, shingle_size)
 
 
 def shingle_hashes(words: np.ndarray, word_offsets: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:

@@ -48,7 +48,7 @@ from ..config import DedupeConfig
 from ..pipeline import Deduplicator
 from ..prepare import CorpusContext, prepare
 from ..results import COLUMNS, SCORE_COLUMNS, Verdict
-from ..tokens import tokenize_lines
+from ..tokens import Lines, tokenize_lines
 from ..verify import (TFIDF_FEATURES, Verifier, digest_flags, held_items, idf_weights, orient, refused_by_digest,
                       shorter_longer, small_part, word_columns)
 from .components import connected_components
@@ -64,6 +64,9 @@ _BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled hol
 # and one call per 5,000 spent the candidate step in Python workers' per-call overhead (229 calls
 # for 20,000 articles).
 _KEY_BUCKET_ROWS = 1_000_000
+# Pairs are scored in buckets that prepare every text they hold: a text with pairs in many
+# buckets is prepared in each, so buckets of pairs are larger than the others.
+_PAIR_BUCKET_ROWS = 50_000
 
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
@@ -82,7 +85,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     articles, count = _stripped_articles(frame, text_col, id_col)
     boilerplate = _learn_boilerplate(articles, config)
     keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
-                                "id string, kind byte, value long").cache()
+                                "id string, kind byte, value long, count int").cache()
     idf = _idf(keys, count)
     pairs = _candidate_pairs(keys).cache()
     scored = _score(articles, pairs, config, boilerplate, idf).cache()
@@ -90,7 +93,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     accepted = _accepted(scored, digests)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
     stories = _stories(articles, pairs, digests, component, config, boilerplate, idf)
-    uniques = articles.join(component, on="id", how="left_anti").mapInPandas(_unique_records, _schema())
+    uniques = articles.select(*FIELDS).join(component, on="id", how="left_anti").mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
@@ -120,7 +123,8 @@ def _stripped_articles(frame, text_col: str, id_col: str):
         articles, count = kept, kept.count()
     # The costly part of cleaning, once per article: later stages read the stripped text (in
     # place of the text) and only tokenise it.
-    stripped = articles.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, junk boolean").cache()
+    stripped = articles.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, junk boolean, "
+                                            "lines binary").cache()
     stripped.count()
     articles.unpersist()
     return stripped, count
@@ -133,7 +137,7 @@ def _stories(articles, pairs, digests, component, config: DedupeConfig, boilerpl
     from pyspark.sql import functions as F
 
     in_stories = component.count()
-    members = _bucketed(articles.join(component, on="id"), "component", in_stories) \
+    members = _bucketed(articles.select(*FIELDS, "junk").join(component, on="id"), "component", in_stories) \
         .join(digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest")), on="id", how="left") \
         .fillna(False, subset=["digest"])
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
@@ -159,7 +163,7 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
     sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {_KEY}, id string").cache()
     # Lines are judged in buckets, each cleaning the texts its samples need once.
     sample = _bucketed(sampled, "key", sampled.count())
-    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "text"), "id")
+    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "lines"), "id")
     judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
     learnt = [row.key for row in judged.where("learnt").collect()]
@@ -197,30 +201,48 @@ def _fresh(frame, *columns: str):
 
 def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
     for part in parts:
-        keys, docs = learner.short_lines(_lines(part))
+        keys, docs = learner.short_lines(_unpack_lines(part["lines"]))
         yield pd.DataFrame({"id": part["id"].to_numpy()[docs], "key": keys.view(np.int64)})
 
 
 def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`) and a ``junk`` flag."""
+    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), a ``junk`` flag,
+    and their hashed lines packed (:func:`_pack_lines`): what boilerplate learning reads."""
     for part in parts:
         done = strip_pages(list(part["text"]), list(part["title"]))
-        yield part.assign(text=[text for text, _ in done], junk=[junk for _, junk in done])
+        texts = [text for text, _ in done]
+        yield part.assign(text=texts, junk=[junk for _, junk in done],
+                          lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
 
 
-def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray):
+def _pack_lines(lines: Lines) -> list[bytes]:
+    """Each text's lines as bytes: their keys (uint64), sizes (int64) and data flags (uint8)."""
+    keys, sizes = lines.keys.astype("<u8"), lines.sizes.astype("<i8")
+    data = lines.data.astype(np.uint8)
+    bounds = lines.offsets.tolist()
+    return [keys[a:b].tobytes() + sizes[a:b].tobytes() + data[a:b].tobytes() for a, b in zip(bounds, bounds[1:])]
+
+
+def _unpack_lines(blobs) -> Lines:
+    """The lines of texts packed by :func:`_pack_lines`, in order (no words: ``word_line`` is empty)."""
+    counts = np.array([len(blob) // 17 for blob in blobs], dtype=np.int64)
+    parts = [(np.frombuffer(blob, "<u8", n), np.frombuffer(blob, "<i8", n, 8 * n), np.frombuffer(blob, np.uint8, n, 16 * n))
+             for blob, n in zip(blobs, counts.tolist())]
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    if not parts:
+        return Lines(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32), offsets)
+    return Lines(np.concatenate([p[0] for p in parts]).astype(np.uint64), np.concatenate([p[1] for p in parts]),
+                 np.concatenate([p[2] for p in parts]).astype(bool), np.zeros(0, np.int32), offsets)
+
+
+def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray, with_signatures: bool = True):
     """These stripped articles prepared (:func:`dedupe.prepare.prepare`), without cleaning them again."""
     return prepare(_articles(texts), config, CorpusContext(boilerplate=boilerplate, stripped=_stripped(texts)),
-                   processes=1)
+                   processes=1, with_signatures=with_signatures)
 
 
 def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
     return dict(zip(texts["id"], zip(texts["text"], texts["junk"])))
-
-
-def _lines(texts: pd.DataFrame):
-    """The hashed lines of these stripped articles."""
-    return tokenize_lines(list(texts["text"]), nfkc=False)[1]
 
 
 def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
@@ -230,7 +252,7 @@ def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: Boilerplat
     holders = holders.sort_values(["key", "id"])  # each sample in id order, as the local learner has it
     keys, starts = np.unique(holders["key"].to_numpy(), return_index=True)
     samples = np.split(where[holders["id"]].to_numpy(), starts[1:])
-    spans = learner.spans_stories(keys.view(np.uint64), samples, _lines(texts))
+    spans = learner.spans_stories(keys.view(np.uint64), samples, _unpack_lines(texts["lines"]))
     return pd.DataFrame({"key": keys, "learnt": spans})
 
 
@@ -240,8 +262,9 @@ _BAND, _ANCHOR, _COLUMN, _ANCHORS = 0, 1, 2, 3  # kinds of the rows _sketch_keys
 
 
 def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: np.ndarray) -> Iterator[pd.DataFrame]:
-    """Per article: its band buckets, its anchors, how many anchors it has, and its hashed word
-    columns, as ``(id, kind, value)`` rows."""
+    """Per article: its band buckets, its anchors and how many anchors it has, as ``(id, kind,
+    value, count)`` rows (``count`` 1); and per part, the hashed word columns its articles hold,
+    each with how many hold it (``id`` empty), from which the document frequencies are summed."""
     for part in parts:
         prepared = _prepared(part, config, boilerplate)
         sketches = prepared.sketches
@@ -250,22 +273,24 @@ def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplat
         owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
         band = is_band(keys)
         anchors = anchor_counts(keys, offsets)
-        matrix = word_columns(sketches)
-        column_owner = np.repeat(np.arange(len(ids)), np.diff(matrix.indptr))
+        columns, holders = np.unique(word_columns(sketches).indices, return_counts=True)
         yield pd.DataFrame({
-            "id": np.concatenate([ids[owner], ids, ids[column_owner]]),
+            "id": np.concatenate([ids[owner], ids, np.full(len(columns), None, dtype=object)]),
             "kind": np.concatenate([np.where(band, _BAND, _ANCHOR), np.full(len(ids), _ANCHORS),
-                                    np.full(len(column_owner), _COLUMN)]).astype(np.int8),
-            "value": np.concatenate([keys.view(np.int64), anchors, matrix.indices.astype(np.int64)]),
+                                    np.full(len(columns), _COLUMN)]).astype(np.int8),
+            "value": np.concatenate([keys.view(np.int64), anchors, columns.astype(np.int64)]),
+            "count": np.concatenate([np.ones(len(keys) + len(ids), dtype=np.int32), holders.astype(np.int32)]),
         })
 
 
 def _idf(keys, count: int) -> np.ndarray:
     """TF-IDF weights from the document frequency of each column, as scikit-learn's smooth idf."""
-    frequency = keys.where(f"kind = {_COLUMN}").groupBy("value").count().collect()
+    from pyspark.sql import functions as F
+
+    frequency = keys.where(f"kind = {_COLUMN}").groupBy("value").agg(F.sum("count").alias("holders")).collect()
     columns = np.array([row.value for row in frequency], dtype=np.int64)
     documents = np.zeros(TFIDF_FEATURES, dtype=np.int64)
-    documents[columns] = [row["count"] for row in frequency]
+    documents[columns] = [row.holders for row in frequency]
     return idf_weights(documents, count)
 
 
@@ -306,7 +331,7 @@ def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
     """Every candidate pair scored, in buckets that clean and sketch each of their texts once:
     accepted or not by the verifier's rules, and what the digest guard needs."""
-    links = _bucketed(pairs, "a", pairs.count())
+    links = _bucketed(pairs, "a", pairs.count(), _PAIR_BUCKET_ROWS)
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
     texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title", "junk"), "id")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
@@ -319,7 +344,7 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     texts = texts.sort_values("id")
     ids = texts["id"].to_numpy()
     where = pd.Series(np.arange(len(ids)), index=ids)
-    prepared = _prepared(texts, config, boilerplate)
+    prepared = _prepared(texts, config, boilerplate, with_signatures=False)  # the pairs are known
     verifier = Verifier(prepared.sketches, prepared.cleaned, config, idf=idf)
     pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by id, so by index too
@@ -353,7 +378,7 @@ def _accepted(scored, digests):
     from pyspark.sql import functions as F
     flagged = digests.select("longer", F.lit(True).alias("is_digest"))
     columns = scored.columns  # read here: a frame cannot travel to the executors
-    return scored.join(flagged, "longer", "left").fillna(False, subset=["is_digest"]) \
+    return scored.where("accepted").join(flagged, "longer", "left").fillna(False, subset=["is_digest"]) \
         .mapInPandas(lambda parts: _kept(parts, columns), scored.schema)
 
 
