@@ -19,7 +19,7 @@ import sys
 import tempfile
 import time
 from datetime import datetime, timezone
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 from rich.console import Console
@@ -209,8 +209,16 @@ def table(rows: list[dict], first: int) -> Table:
     return out
 
 
+def _installed(package: str) -> str:
+    """The package's version, or "not installed" (a run with --no-anchors needs no rensa)."""
+    try:
+        return version(package)
+    except PackageNotFoundError:
+        return "not installed"
+
+
 def write(out: Path, rows: list[dict], runs: dict, sizes: list[int], args) -> None:
-    versions = ", ".join(f"{p} {version(p)}" for p in ("wire-dedupe", "datasketch", "rensa", "numpy", "numba"))
+    versions = ", ".join(f"{p} {_installed(p)}" for p in ("wire-dedupe", "datasketch", "rensa", "numpy", "numba"))
     lines = [f"# Speed benchmark: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC", "",
              f"Machine: {_machine()}", "",
              f"Versions: {versions}", "",

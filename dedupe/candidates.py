@@ -75,7 +75,7 @@ def key_links(keys: np.ndarray, members: np.ndarray, fresh: np.ndarray | None = 
     keys = np.asarray(keys, dtype=np.uint64)
     members = np.asarray(members, dtype=np.int64)
     fresh = np.ones(len(keys), dtype=np.bool_) if fresh is None else np.asarray(fresh, dtype=np.bool_)
-    order = np.lexsort((members, keys))
+    order = np.argsort(keys)  # holders in any order within a key: a crowded key finds its first itself
     keys, members, fresh = keys[order], members[order], fresh[order]
     starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]]) if len(keys) else np.zeros(0, dtype=np.int64)
     sizes = np.diff(np.r_[starts, len(keys)])
@@ -91,11 +91,14 @@ def shared_keys(links: np.ndarray, band: np.ndarray) -> tuple[np.ndarray, np.nda
     if len(links) == 0:
         return np.empty((0, 2), dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
     n = int(links.max()) + 1  # pairs as single codes: sorting them is several times faster than rows
-    codes, which = np.unique(links[:, 0] * n + links[:, 1], return_inverse=True)
-    pairs = np.stack([codes // n, codes % n], axis=1)
-    banded = np.bincount(which, weights=band, minlength=len(pairs)) > 0
-    shared = np.bincount(which, weights=~band, minlength=len(pairs)).astype(np.int64)
-    return pairs.astype(np.int64), banded, shared
+    codes = links[:, 0] * n + links[:, 1]
+    order = np.argsort(codes)
+    codes, band = codes[order], np.asarray(band, dtype=bool)[order]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    banded = np.logical_or.reduceat(band, starts)
+    shared = np.add.reduceat((~band).astype(np.int64), starts)
+    codes = codes[starts]
+    return np.stack([codes // n, codes % n], axis=1), banded, shared
 
 
 def linked(band: np.ndarray, shared: np.ndarray, anchors_a: np.ndarray, anchors_b: np.ndarray) -> np.ndarray:
@@ -217,19 +220,38 @@ def _emit_links(members, fresh, starts, sizes, limits):
                 for y in range(x + 1, first + s):
                     total += fresh[x] or fresh[y]
         else:
-            for y in range(first + 1, first + s):
-                total += fresh[first] or fresh[y]
+            head = _first_holder(members, first, s)
+            for y in range(first, first + s):
+                total += y != head and (fresh[head] or fresh[y])
     out = np.empty((total, 2), dtype=np.int64)
     group = np.empty(total, dtype=np.int64)
     k = 0
     for g in range(len(starts)):
         first, s = starts[g], sizes[g]
-        crowded = s > limits[g]
-        for x in range(first, first + 1 if crowded else first + s):
-            for y in range(x + 1, first + s):
-                a, b = members[x], members[y]
-                if (fresh[x] or fresh[y]) and a != b:
+        if s <= limits[g]:
+            for x in range(first, first + s):
+                for y in range(x + 1, first + s):
+                    a, b = members[x], members[y]
+                    if (fresh[x] or fresh[y]) and a != b:
+                        out[k, 0], out[k, 1] = min(a, b), max(a, b)
+                        group[k] = g
+                        k += 1
+        else:  # a crowded key: every holder with the first (smallest) one
+            head = _first_holder(members, first, s)
+            for y in range(first, first + s):
+                a, b = members[head], members[y]
+                if y != head and (fresh[head] or fresh[y]) and a != b:
                     out[k, 0], out[k, 1] = min(a, b), max(a, b)
                     group[k] = g
                     k += 1
     return out[:k], group[:k]
+
+
+@numba.njit(cache=CACHE)
+def _first_holder(members, first, size):
+    """Where the smallest member of a group stands (the first of equals)."""
+    head = first
+    for y in range(first + 1, first + size):
+        if members[y] < members[head]:
+            head = y
+    return head
