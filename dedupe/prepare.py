@@ -31,7 +31,7 @@ class CorpusContext:
     the same results.
 
     ``boilerplate``: the keys of the lines learnt as boilerplate (see
-    :class:`dedupe.clean.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
+    :class:`dedupe.boilerplate.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
     column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
     the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
     articles of the run itself. ``arrival``: when each article arrived (any increasing number), to

@@ -27,7 +27,7 @@ class Entry:
     ``seq`` numbers articles in the order the index took them; ``time`` (POSIX seconds) is when
     it was published, else when it arrived, and places it in the time window; ``keys`` are its
     lookup keys (:func:`dedupe.candidates.lookup_keys`); ``lines`` the keys of its lines that
-    could be page boilerplate (:meth:`dedupe.clean.BoilerplateLearner.short_lines`), by which
+    could be page boilerplate (:meth:`dedupe.boilerplate.BoilerplateLearner.short_lines`), by which
     the index learns boilerplate over its window.
     """
 

@@ -172,7 +172,7 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
 
 
 def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
-    """Each line's sample of holders (:meth:`~dedupe.clean.BoilerplateLearner.sample_of`)."""
+    """Each line's sample of holders (:meth:`~dedupe.boilerplate.BoilerplateLearner.sample_of`)."""
     for part in parts:
         chosen = [learner.sample_of(ids) for ids in part["ids"]]
         yield pd.DataFrame({"key": np.repeat(part["key"].to_numpy(), [len(c) for c in chosen]),
