@@ -329,9 +329,18 @@ def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 
 
 def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
-    """Every candidate pair scored, in buckets that clean and sketch each of their texts once:
-    accepted or not by the verifier's rules, and what the digest guard needs."""
-    links = _bucketed(pairs, "a", pairs.count(), _PAIR_BUCKET_ROWS)
+    """Every candidate pair scored, in buckets that prepare each of their texts once: accepted
+    or not by the verifier's rules, and what the digest guard needs."""
+    from pyspark.sql import functions as F
+
+    # A text goes to every bucket holding one of its pairs. Pairs are bucketed by a label of
+    # their first end, the smallest id among it and its neighbours, so that the pairs of a
+    # story's copies (a clique of candidates) share a bucket, and their texts travel once.
+    both = pairs.select(F.col("a").alias("id"), F.col("b").alias("near")) \
+        .unionByName(pairs.select(F.col("b").alias("id"), F.col("a").alias("near")))
+    label = both.groupBy("id").agg(F.least(F.first("id"), F.min("near")).alias("label"))
+    labelled = pairs.join(label.withColumnRenamed("id", "a"), "a")
+    links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label")
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
     texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title", "junk"), "id")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
