@@ -27,6 +27,8 @@ from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before n
 import numba
 import numpy as np
 
+from .token_tables import ARABIC_LETTERS, ARABIC_MARKS, NAME_NOISE, NUMBER_WORDS, TITLES
+
 __all__ = ["Tokens", "tokenize", "tokenize_lines", "to_tokens", "Lines"]
 
 _TABLE_SIZE = 0x20000          # code points below this are looked up; above, planes 2-3 are letters
@@ -34,32 +36,6 @@ _WORD, _ALNUM, _DIGIT, _SPACE = 1, 2, 4, 8  # classes: re's \w, letters and digi
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
 _CHUNK_CHARS = 1 << 22         # characters tokenised at once: bounds memory on large corpora
-# House styles spell small numbers out or not ("twenty years", "20 years"): both are one figure.
-_NUMBER_WORDS = {word: value for value, word in enumerate(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-    "sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({word: 10 * tens for tens, word in enumerate(
-    "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
-# Legal suffixes and articles say nothing about which company or place a story is about.
-_NAME_NOISE = "corp corporation inc incorporated ltd limited plc llc company the".split()
-# A caseless script (Arabic) shows no capitals: there, the two words after a title (president,
-# king, sheikh, minister, His Highness, the republic or kingdom of) are a name.
-_TITLES = ("\u0627\u0644\u0631\u0626\u064a\u0633 \u0631\u0626\u064a\u0633 \u0627\u0644\u0634\u064a\u062e "
-           "\u0627\u0644\u0645\u0644\u0643 \u0627\u0644\u0627\u0645\u064a\u0631 \u0627\u0645\u064a\u0631 "
-           "\u0627\u0644\u0633\u064a\u062f \u0648\u0632\u064a\u0631 \u0633\u0645\u0648 \u0641\u062e\u0627\u0645\u0629 "
-           "\u062c\u0644\u0627\u0644\u0629 \u0645\u0639\u0627\u0644\u064a \u0633\u0639\u0627\u062f\u0629 "
-           "\u062d\u0627\u0643\u0645 \u0627\u0644\u062f\u0643\u062a\u0648\u0631 \u062c\u0645\u0647\u0648\u0631\u064a\u0629 "
-           "\u0645\u0645\u0644\u0643\u0629 \u062f\u0648\u0644\u0629 \u0627\u0645\u0627\u0631\u0629 "
-           "\u0631\u0626\u064a\u0633\u0629 \u0648\u0632\u064a\u0631\u0629").split()
-# ... with the prefixes "and", "to", "by" that Arabic writes onto a word.
-_TITLES = [*_TITLES, *("\u0648" + t for t in _TITLES), *("\u0628" + t for t in _TITLES),
-           *(("\u0644" + t[1:]) if t.startswith("\u0627\u0644") else "\u0644" + t for t in _TITLES)]
-_ARABIC_MARKS = {*range(0x0610, 0x061B), *range(0x064B, 0x0660), 0x0670, *range(0x06D6, 0x06EE), 0x0640}
-_ARABIC_LETTERS = {0x0623: "\u0627", 0x0625: "\u0627", 0x0622: "\u0627", 0x0671: "\u0627",  # alef forms
-                   0x0649: "\u064a",                                                      # alef maksura → yaa
-                   0x0629: "\u0647",                                                      # taa marbuta → haa
-                   **{0x0660 + d: str(d) for d in range(10)},                             # Arabic-Indic digits
-                   **{0x06F0 + d: str(d) for d in range(10)}}                             # Persian digits
 
 
 @dataclass(frozen=True)
@@ -216,24 +192,24 @@ def _tables():
     length = np.ones(_TABLE_SIZE, dtype=np.uint8)
     # Most code points stand for themselves: only those that fold or unify are written out.
     every = "".join(map(chr, range(_TABLE_SIZE)))
-    changed = {i for i, c in enumerate(every) if c.casefold() != c} | set(_ARABIC_LETTERS) | _ARABIC_MARKS
+    changed = {i for i, c in enumerate(every) if c.casefold() != c} | set(ARABIC_LETTERS) | ARABIC_MARKS
     for code in changed:
-        folded = "".join(_ARABIC_LETTERS.get(ord(c), c) for c in chr(code).casefold() if ord(c) not in _ARABIC_MARKS)
+        folded = "".join(ARABIC_LETTERS.get(ord(c), c) for c in chr(code).casefold() if ord(c) not in ARABIC_MARKS)
         length[code] = len(folded)
         expansion[code] = [ord(c) for c in folded] + [0] * (3 - len(folded))
     classes = np.zeros(_TABLE_SIZE, dtype=np.uint8)
     for pattern, flags in ((r"[^\W_]", _WORD | _ALNUM), (r"_", _WORD), (r"\d", _DIGIT), (r"\s", _SPACE)):
         where = np.array([m.start() for m in re.finditer(pattern, every)], dtype=np.int64)
         classes[where] |= flags
-    words = sorted((_pack(w), v) for w, v in _NUMBER_WORDS.items())
+    words = sorted((_pack(w), v) for w, v in NUMBER_WORDS.items())
     keys = np.array([k for k, _ in words], dtype=np.int64)
     values = np.array([v for _, v in words], dtype=np.int64)
     # The noise words hashed as words: by the tokenizer itself, with no noise yet.
-    noise_codes, noise_offsets = _code_points(_NAME_NOISE)
+    noise_codes, noise_offsets = _code_points(NAME_NOISE)
     nothing = np.zeros(0, dtype=np.uint64)
     noise = np.sort(_tokenize(noise_codes, noise_offsets, expansion, length, classes, keys, values,
                               nothing, nothing, False)[0])
-    title_codes, title_offsets = _code_points(_TITLES)
+    title_codes, title_offsets = _code_points(TITLES)
     titles = np.unique(_tokenize(title_codes, title_offsets, expansion, length, classes, keys, values,
                                  nothing, nothing, False)[0])
     return expansion, length, classes, keys, values, noise, titles
