@@ -287,9 +287,9 @@ def checked_record(row: Any) -> dict[str, Any]:
         record[name] = None if value is None else float(value)
     if record["role"] != "unique" and None in (record[name] for name in SCORE_COLUMNS):
         raise ValueError(f"a {record['role']} needs its three scores ({', '.join(SCORE_COLUMNS)})")
-    if row.get("missing") not in (None, "", *MISSING):
+    if row.get("missing") not in (None, *MISSING):
         raise ValueError(f"'missing' must be end, middle, start or empty, found {row.get('missing')!r}"[:200])
-    record["missing"] = row.get("missing") or None
+    record["missing"] = row.get("missing")
     path = row.get("path")
     if path is not None and not isinstance(path, str):
         raise ValueError(f"'path' must be a string, found {path!r}"[:200])
