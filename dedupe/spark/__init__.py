@@ -41,8 +41,8 @@ import numpy as np
 import pandas as pd
 
 from ..article import Article, Role
-from ..candidates import anchor_counts, is_band, key_links, linked
 from ..boilerplate import BoilerplateLearner
+from ..candidates import anchor_counts, is_band, key_links, linked, shared_keys
 from ..clean import strip_pages
 from ..config import DedupeConfig
 from ..pipeline import Deduplicator
@@ -85,15 +85,16 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     articles, count = _stripped_articles(frame, text_col, id_col)
     boilerplate = _learn_boilerplate(articles, config)
     keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
-                                "id string, kind byte, value long, count int").cache()
+                                "n long, kind byte, value long, count int").cache()
     idf = _idf(keys, count)
     pairs = _candidate_pairs(keys).cache()
     scored = _score(articles, pairs, config, boilerplate, idf).cache()
     digests = _digests(scored).cache()
     accepted = _accepted(scored, digests)
-    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))).cache()
+    component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))) \
+        .withColumnRenamed("id", "n").cache()
     stories = _stories(articles, pairs, digests, component, config, boilerplate, idf)
-    uniques = articles.select(*FIELDS).join(component, on="id", how="left_anti").mapInPandas(_unique_records, _schema())
+    uniques = articles.select(*FIELDS, "n").join(component, on="n", how="left_anti").mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
@@ -103,8 +104,8 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
 
 
 def _stripped_articles(frame, text_col: str, id_col: str):
-    """The frame's articles, one row per id, their text stripped (:func:`_strip`), cached; and
-    how many there are."""
+    """The frame's articles, one row per id, numbered in id order (``n``), their text stripped
+    (:func:`_strip`), cached; and how many there are."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -121,9 +122,14 @@ def _stripped_articles(frame, text_col: str, id_col: str):
         kept = articles.withColumn("copy", F.row_number().over(first)).where("copy = 1").drop("copy").cache()
         articles.unpersist()
         articles, count = kept, kept.count()
+    # Numbers in id order: the later shuffles, joins and groups move longs instead of strings, and
+    # a rule that takes the smallest id (a crowded key's first holder, a story's label, a line's
+    # sample) takes the smallest number. Ranges of ids, each sorted, numbered upwards.
+    numbered = articles.repartitionByRange("id").sortWithinPartitions("id") \
+        .withColumn("n", F.monotonically_increasing_id())
     # The costly part of cleaning, once per article: later stages read the stripped text (in
     # place of the text) and only tokenise it.
-    stripped = articles.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, junk boolean, "
+    stripped = numbered.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
                                             "lines binary").cache()
     stripped.count()
     articles.unpersist()
@@ -137,13 +143,13 @@ def _stories(articles, pairs, digests, component, config: DedupeConfig, boilerpl
     from pyspark.sql import functions as F
 
     in_stories = component.count()
-    members = _bucketed(articles.select(*FIELDS, "junk").join(component, on="id"), "component", in_stories) \
-        .join(digests.select(F.col("longer").alias("id"), F.lit(True).alias("digest")), on="id", how="left") \
+    members = _bucketed(articles.select(*FIELDS, "n", "junk").join(component, on="n"), "component", in_stories) \
+        .join(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), on="n", how="left") \
         .fillna(False, subset=["digest"])
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
     story_pairs = _bucketed(
-        pairs.join(component.select(F.col("id").alias("a"), "component"), on="a")
-        .join(component.select(F.col("id").alias("b"), F.col("component").alias("component_b")), on="b")
+        pairs.join(component.select(F.col("n").alias("a"), "component"), on="a")
+        .join(component.select(F.col("n").alias("b"), F.col("component").alias("component_b")), on="b")
         .where(F.col("component") == F.col("component_b")), "component", in_stories).select("bucket", "a", "b")
     return members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
         lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
@@ -156,14 +162,14 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
     from pyspark.sql import functions as F
 
     learner = BoilerplateLearner(config.boilerplate_min_docs)
-    lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"id string, key {_KEY}")
+    lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"n long, key {_KEY}")
     counts = lines.groupBy("key").agg(F.count("*").alias("holders"))
     held = counts.mapInPandas(lambda parts: (p[learner.judged(p["holders"].to_numpy())] for p in parts), counts.schema)
-    holders = lines.join(held.select("key"), "key").groupBy("key").agg(F.array_sort(F.collect_list("id")).alias("ids"))
-    sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {_KEY}, id string").cache()
+    holders = lines.join(held.select("key"), "key").groupBy("key").agg(F.array_sort(F.collect_list("n")).alias("ns"))
+    sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {_KEY}, n long").cache()
     # Lines are judged in buckets, each cleaning the texts its samples need once.
     sample = _bucketed(sampled, "key", sampled.count())
-    texts = _fresh(sample, "bucket", "id").distinct().join(articles.select("id", "lines"), "id")
+    texts = _fresh(sample, "bucket", "n").distinct().join(articles.select("n", "lines"), "n")
     judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
     learnt = [row.key for row in judged.where("learnt").collect()]
@@ -174,9 +180,9 @@ def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
 def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
     """Each line's sample of holders (:meth:`~dedupe.boilerplate.BoilerplateLearner.sample_of`)."""
     for part in parts:
-        chosen = [learner.sample_of(ids) for ids in part["ids"]]
+        chosen = [learner.sample_of(ns) for ns in part["ns"]]
         yield pd.DataFrame({"key": np.repeat(part["key"].to_numpy(), [len(c) for c in chosen]),
-                            "id": [i for c in chosen for i in c]})
+                            "n": np.concatenate(chosen).astype(np.int64) if chosen else np.zeros(0, np.int64)})
 
 
 def _bucketed(frame, column: str, rows: int, per_bucket: int = _BUCKET_ROWS):
@@ -202,7 +208,7 @@ def _fresh(frame, *columns: str):
 def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
     for part in parts:
         keys, docs = learner.short_lines(_unpack_lines(part["lines"]))
-        yield pd.DataFrame({"id": part["id"].to_numpy()[docs], "key": keys.view(np.int64)})
+        yield pd.DataFrame({"n": part["n"].to_numpy()[docs], "key": keys.view(np.int64)})
 
 
 def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -237,7 +243,10 @@ def _unpack_lines(blobs) -> Lines:
 
 def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray, with_signatures: bool = True):
     """These stripped articles prepared (:func:`dedupe.prepare.prepare`), without cleaning them again."""
-    return prepare(_articles(texts), config, CorpusContext(boilerplate=boilerplate, stripped=_stripped(texts)),
+    # Preparation reads an article's id, text and title only: the rest of a record is not parsed.
+    articles = [Article(id=i, text=t if isinstance(t, str) and t.strip() else i, title=h if isinstance(h, str) else None)
+                for i, t, h in zip(texts["id"].tolist(), texts["text"].tolist(), texts["title"].tolist())]
+    return prepare(articles, config, CorpusContext(boilerplate=boilerplate, stripped=_stripped(texts)),
                    processes=1, with_signatures=with_signatures)
 
 
@@ -247,11 +256,11 @@ def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
 
 def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
     """Whether each line of a bucket spans stories, judged on its sample of holders."""
-    texts = texts.sort_values("id")
-    where = pd.Series(np.arange(len(texts)), index=texts["id"])
-    holders = holders.sort_values(["key", "id"])  # each sample in id order, as the local learner has it
+    texts = texts.sort_values("n")
+    where = pd.Series(np.arange(len(texts)), index=texts["n"])
+    holders = holders.sort_values(["key", "n"])  # each sample in id order, as the local learner has it
     keys, starts = np.unique(holders["key"].to_numpy(), return_index=True)
-    samples = np.split(where[holders["id"]].to_numpy(), starts[1:])
+    samples = np.split(where[holders["n"]].to_numpy(), starts[1:])
     spans = learner.spans_stories(keys.view(np.uint64), samples, _unpack_lines(texts["lines"]))
     return pd.DataFrame({"key": keys, "learnt": spans})
 
@@ -262,20 +271,20 @@ _BAND, _ANCHOR, _COLUMN, _ANCHORS = 0, 1, 2, 3  # kinds of the rows _sketch_keys
 
 
 def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: np.ndarray) -> Iterator[pd.DataFrame]:
-    """Per article: its band buckets, its anchors and how many anchors it has, as ``(id, kind,
+    """Per article: its band buckets, its anchors and how many anchors it has, as ``(n, kind,
     value, count)`` rows (``count`` 1); and per part, the hashed word columns its articles hold,
-    each with how many hold it (``id`` empty), from which the document frequencies are summed."""
+    each with how many hold it (``n`` -1), from which the document frequencies are summed."""
     for part in parts:
         prepared = _prepared(part, config, boilerplate)
         sketches = prepared.sketches
         keys, offsets = prepared.lookup_keys(config)
-        ids = part["id"].to_numpy()
+        ids = part["n"].to_numpy()
         owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
         band = is_band(keys)
         anchors = anchor_counts(keys, offsets)
         columns, holders = np.unique(word_columns(sketches).indices, return_counts=True)
         yield pd.DataFrame({
-            "id": np.concatenate([ids[owner], ids, np.full(len(columns), None, dtype=object)]),
+            "n": np.concatenate([ids[owner], ids, np.full(len(columns), -1)]).astype(np.int64),
             "kind": np.concatenate([np.where(band, _BAND, _ANCHOR), np.full(len(ids), _ANCHORS),
                                     np.full(len(columns), _COLUMN)]).astype(np.int8),
             "value": np.concatenate([keys.view(np.int64), anchors, columns.astype(np.int64)]),
@@ -295,27 +304,35 @@ def _idf(keys, count: int) -> np.ndarray:
 
 
 def _candidate_pairs(keys):
-    """Candidate pairs ``(a, b)``, ``a < b`` by id, by the rule of :mod:`dedupe.candidates`: the
+    """Candidate pairs ``(a, b)`` of article numbers, ``a < b``, by the rule of :mod:`dedupe.candidates`: the
     links of each key's holders (in buckets of keys), the keys each linked pair shares, and the
     pairs that rule keeps."""
     from pyspark.sql import functions as F
 
-    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").select("value", "id")
-    links = _bucketed(held, "value", held.count(), _KEY_BUCKET_ROWS).groupBy("bucket").applyInPandas(
-        _key_links, "a string, b string, band boolean")
-    shared = links.groupBy("a", "b").agg(F.max("band").alias("band"),
-                                         F.sum(F.when(F.col("band"), 0).otherwise(1)).alias("shared"))
+    held = keys.where(f"kind IN ({_BAND}, {_ANCHOR})").select("value", "n")
+    cores = keys.sparkSession.sparkContext.defaultParallelism
+    # Each partition holds whole keys: its links are made and summed per pair at once in one
+    # call, and only the sums are shuffled to be added up across partitions.
+    parts = max(cores, -(-held.count() // _KEY_BUCKET_ROWS))
+    links = held.repartition(parts, "value").mapInPandas(_key_links, "a long, b long, band boolean, shared long")
+    shared = links.groupBy("a", "b").agg(F.max("band").alias("band"), F.sum("shared").alias("shared"))
     anchors = keys.where(f"kind = {_ANCHORS}")
-    return shared.join(anchors.select(F.col("id").alias("a"), F.col("value").alias("anchors_a")), "a") \
-        .join(anchors.select(F.col("id").alias("b"), F.col("value").alias("anchors_b")), "b") \
-        .mapInPandas(_linked, "a string, b string")
+    return shared.join(anchors.select(F.col("n").alias("a"), F.col("value").alias("anchors_a")), "a") \
+        .join(anchors.select(F.col("n").alias("b"), F.col("value").alias("anchors_b")), "b") \
+        .mapInPandas(_linked, "a long, b long")
 
 
-def _key_links(held: pd.DataFrame) -> pd.DataFrame:
+def _key_links(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The pairs linked by the keys of a partition (:func:`dedupe.candidates.key_links`), each
+    with whether a band bucket links it and how many anchors it shares there."""
+    batches = list(parts)
+    held = pd.concat(batches) if batches else None
+    if held is None or held.empty:
+        return
     # Members numbered in id order: a crowded key's first holder is its smallest id, as in a scan.
-    ids, members = np.unique(held["id"].to_numpy(), return_inverse=True)
-    links, band = key_links(held["value"].to_numpy().view(np.uint64), members.ravel())
-    return pd.DataFrame({"a": ids[links[:, 0]], "b": ids[links[:, 1]], "band": band})
+    ids, members = np.unique(held["n"].to_numpy(), return_inverse=True)
+    pairs, band, shared = shared_keys(*key_links(held["value"].to_numpy().view(np.uint64), members.ravel()))
+    yield pd.DataFrame({"a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "band": band, "shared": shared})
 
 
 def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -336,27 +353,27 @@ def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     # A text goes to every bucket holding one of its pairs. Pairs are bucketed by a label of
     # their first end, the smallest id among it and its neighbours, so that the pairs of a
     # story's copies (a clique of candidates) share a bucket, and their texts travel once.
-    both = pairs.select(F.col("a").alias("id"), F.col("b").alias("near")) \
-        .unionByName(pairs.select(F.col("b").alias("id"), F.col("a").alias("near")))
-    label = both.groupBy("id").agg(F.least(F.first("id"), F.min("near")).alias("label"))
-    labelled = pairs.join(label.withColumnRenamed("id", "a"), "a")
+    both = pairs.select(F.col("a").alias("n"), F.col("b").alias("near")) \
+        .unionByName(pairs.select(F.col("b").alias("n"), F.col("a").alias("near")))
+    label = both.groupBy("n").agg(F.least(F.first("n"), F.min("near")).alias("label"))
+    labelled = pairs.join(label.withColumnRenamed("n", "a"), "a")
     links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label")
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
-    texts = ends.withColumnRenamed("a", "id").distinct().join(articles.select("id", "text", "title", "junk"), "id")
+    texts = ends.withColumnRenamed("a", "n").distinct().join(articles.select("n", "id", "text", "title", "junk"), "n")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
-        "a string, b string, accepted boolean, item boolean, small boolean, longer string, lead long, last long")
+        "a long, b long, accepted boolean, item boolean, small boolean, longer long, lead long, last long")
 
 
 def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
                   idf: np.ndarray) -> pd.DataFrame:
-    texts = texts.sort_values("id")
-    ids = texts["id"].to_numpy()
+    texts = texts.sort_values("n")
+    ids = texts["n"].to_numpy()
     where = pd.Series(np.arange(len(ids)), index=ids)
     prepared = _prepared(texts, config, boilerplate, with_signatures=False)  # the pairs are known
     verifier = Verifier(prepared.sketches, prepared.cleaned, config, idf=idf)
     pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
-    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by id, so by index too
+    pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by number, so by index too
     scores = verifier.score(pairs)
     oriented = orient(scores, verifier.words)
     _, longer = shorter_longer(scores.pairs, verifier.words)
@@ -371,7 +388,7 @@ def _digests(scored):
     """The articles that hold, in separate places, several texts that are small parts of them."""
     items = scored.where("item").select("a", "b", "longer", "lead", "last")
     return _bucketed(items, "longer", items.count()).groupBy("bucket").applyInPandas(
-        _digest, "longer string, digest boolean").where("digest")
+        _digest, "longer long, digest boolean").where("digest")
 
 
 def _digest(items: pd.DataFrame) -> pd.DataFrame:
@@ -428,8 +445,9 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
                     idf: np.ndarray) -> pd.DataFrame:
     """Whole stories' articles (components of accepted pairs) clustered by the local pipeline."""
     articles = _articles(people)
+    ids = pd.Series(people["id"].to_numpy(), index=people["n"])
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
-                        pairs=list(zip(links["a"], links["b"])),
+                        pairs=list(zip(ids[links["a"]], ids[links["b"]])),
                         digests=frozenset(people.loc[people["digest"], "id"]), stripped=_stripped(people))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
     return pd.DataFrame(records, columns=list(COLUMNS))

@@ -8,7 +8,7 @@ __all__ = ["connected_components"]
 
 
 def connected_components(edges, max_rounds: int = 64):
-    """``(id, component)`` for every node of ``edges`` (columns ``src``, ``dst``, both strings);
+    """``(id, component)`` for every node of ``edges`` (columns ``src``, ``dst``, of one orderable type);
     ``component`` is the smallest id of the node's component."""
     from pyspark.sql import functions as F
 
