@@ -8,12 +8,16 @@ The corpus is the speed benchmark's (Reuters stories and their generated copies)
 read the same JSONL file and write one record per article as JSONL, timed from reading to
 written output; the benchmark then counts the articles whose story, canonical or role differ.
 It reports the seconds of each run, their ratio, and the peak memory: of the local process, and
-of the Spark driver's Python process with its JVM and workers (read off /proc: the largest total
-resident memory of the run's process tree, sampled every 0.2 s).
+of the Spark driver's Python process with its JVM and workers (read off /proc every 0.2 s: the
+largest total of the run's process tree). Memory is counted twice: as the proportional set size
+(PSS: a page shared by several processes, as the libraries of forked Python workers are, is
+split among them), and as the sum of each process's resident memory (RSS, which counts a shared
+page once in every process that maps it).
 
 Spark runs with ``spark.sql.shuffle.partitions`` = 8, four per core of ``local[2]``
 (``--partitions``), as ``dedupe spark scan`` sets it in a local session: Spark's default of 200
-makes a small machine spend its time starting tasks.
+makes a small machine spend its time starting tasks. Memory settings are Spark's defaults (1 GB
+for the driver, and for each executor), as ``dedupe spark scan`` leaves them.
 """
 
 from __future__ import annotations
@@ -50,8 +54,7 @@ import sys, time
 from pyspark.sql import SparkSession
 from dedupe.spark import deduplicate
 spark = SparkSession.builder.master(sys.argv[4]).config("spark.ui.enabled", "false") \\
-    .config("spark.ui.showConsoleProgress", "false").config("spark.driver.memory", "4g") \\
-    .config("spark.executor.memory", "2g").config("spark.sql.shuffle.partitions", sys.argv[3]).getOrCreate()
+    .config("spark.ui.showConsoleProgress", "false").config("spark.sql.shuffle.partitions", sys.argv[3]).getOrCreate()
 spark.sparkContext.setLogLevel("ERROR")
 start = time.perf_counter()
 deduplicate(spark.read.json(sys.argv[1])).write.mode("overwrite").json(sys.argv[2])
@@ -59,20 +62,23 @@ print(time.perf_counter() - start)
 """
 
 
-def run(code: str, *args: object, also: tuple[int, ...] = ()) -> tuple[float, float]:
-    """Seconds the run reports, and the peak resident memory (GB) of its process tree, with the
-    trees of the processes ``also`` names (a standalone cluster's master and workers)."""
+def run(code: str, *args: object, also: tuple[int, ...] = ()) -> tuple[float, float, float]:
+    """Seconds the run reports, and the peak memory (GB) of its process tree, as PSS and as RSS
+    (see the module's doc), with the trees of the processes ``also`` names (a standalone
+    cluster's master and workers)."""
     env = {**os.environ, "PYSPARK_PYTHON": sys.executable, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-c", code, *map(str, args)], stdout=subprocess.PIPE, text=True,
                                env=env)
-    peak = 0
+    peak_pss = peak_rss = 0
     while process.poll() is None:
-        peak = max(peak, sum(_tree_rss(pid) for pid in (process.pid, *also)))
+        pids = set().union(*(_tree(pid) for pid in (process.pid, *also)))
+        peak_pss = max(peak_pss, sum(_pss(pid) for pid in pids))
+        peak_rss = max(peak_rss, sum(_rss(pid) for pid in pids))
         time.sleep(0.2)
     out = process.stdout.read()
     if process.returncode != 0:
         raise RuntimeError(f"the run failed with status {process.returncode}")
-    return float(out.split()[-1]), peak / 2**30
+    return float(out.split()[-1]), peak_pss / 2**30, peak_rss / 2**30
 
 
 def _records(files: list[Path]) -> dict[str, tuple]:
@@ -92,22 +98,39 @@ def differences(local: dict[str, tuple], spark: dict[str, tuple]) -> int:
     return sum(local.get(key) != spark.get(key) for key in local.keys() | spark.keys())
 
 
-def _tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and all its descendants, from /proc."""
-    parents, rss = {}, {}
+def _tree(root: int) -> set[int]:
+    """``root`` and all its descendants, from /proc."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
             except OSError:
                 continue
-            parents[int(entry.name)] = int(fields[1])
-            rss[int(entry.name)] = int(fields[21]) * resource.getpagesize()
     tree, grew = {root}, True
     while grew:
         grown = tree | {pid for pid, parent in parents.items() if parent in tree}
         grew, tree = grown != tree, grown
-    return sum(rss.get(pid, 0) for pid in tree)
+    return tree
+
+
+def _rss(pid: int) -> int:
+    """Resident bytes of a process (0 once it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[21]) * resource.getpagesize()
+    except (OSError, IndexError):
+        return 0
+
+
+def _pss(pid: int) -> int:
+    """Proportional set size of a process in bytes (0 once it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,21 +168,25 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if cluster is not None:
             cluster.stop()
-    local_seconds, local_peak = np.median(runs["local"], axis=0)
+    local_seconds, local_pss, local_rss = np.median(runs["local"], axis=0)
     command = (f"python benchmarks/spark.py --articles {args.articles} --partitions {args.partitions} "
                f"--rounds {args.rounds}" + (" --no-cluster" if args.no_cluster else ""))
     lines = [f"# Spark benchmark: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}", "",
              f"Machine: {_machine()}", "", f"Command: `{command}`", "",
              f"Medians of {args.rounds} rounds; each round runs every one, one after the other.", "",
-             "| run | articles | seconds | × local | peak memory (GB) |", "|---|---|---|---|---|",
-             f"| dedupe scan (local, one process) | {args.articles:,} | {local_seconds:.1f} | 1.0 | {local_peak:.2f} |"]
+             "| run | articles | seconds | × local | peak memory, PSS (GB) | peak memory, RSS summed (GB) |",
+             "|---|---|---|---|---|---|",
+             f"| dedupe scan (local, one process) | {args.articles:,} | {local_seconds:.1f} | 1.0 | {local_pss:.2f} "
+             f"| {local_rss:.2f} |"]
     for name in masters:
-        seconds, peak = np.median(runs[name], axis=0)
+        seconds, pss, rss = np.median(runs[name], axis=0)
         ratio = np.median([s[0] / l[0] for l, s in zip(runs["local"], runs[name])])
-        lines.append(f"| {name} | {args.articles:,} | {seconds:.1f} | {ratio:.1f} | {peak:.2f} |")
-    lines += ["", "× local: the median of the rounds' ratios. Peak memory: the largest total resident memory of "
-              "each run's processes (for Spark: driver, JVM and Python workers; on the standalone cluster also the "
-              "master and workers with their executors). Every time runs from reading the JSONL corpus to written output.", "",
+        lines.append(f"| {name} | {args.articles:,} | {seconds:.1f} | {ratio:.2f} | {pss:.2f} | {rss:.2f} |")
+    lines += ["", "× local: the median of the rounds' ratios. Peak memory: the largest total of each run's processes "
+              "(for Spark: driver, JVM and Python workers; on the standalone cluster also the master and workers with "
+              "their executors), as PSS (shared pages split among the processes that map them) and as the sum of "
+              "their resident sets (shared pages counted in each). Every time runs from reading the JSONL corpus "
+              "to written output.", "",
               f"Articles whose story, canonical or role differ from the local run's: {differ:,} of "
               f"{args.articles:,} (the most in any Spark run)."]
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

@@ -21,8 +21,9 @@ from .candidates import lookup_keys
 from .clean import CleanCorpus, clean_corpus, strip_pages
 from .config import DedupeConfig
 from .sketch import Sketches, sketch
+from .tokens import Tokens
 
-__all__ = ["CorpusContext", "Prepared", "prepare", "strip_articles"]
+__all__ = ["CorpusContext", "Prepared", "prepare", "prepared_from", "strip_articles"]
 
 
 @dataclass(frozen=True)
@@ -90,3 +91,16 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
     with stage("sketch"):
         sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed, with_signatures)
     return Prepared(cleaned, sketches)
+
+
+def prepared_from(tokens: Tokens, fingerprints: np.ndarray, junk_only: np.ndarray, boilerplate: np.ndarray,
+                  config: DedupeConfig, with_signatures: bool = True) -> Prepared:
+    """Articles that :func:`prepare` made ready elsewhere, from what it gave for them: their
+    tokens (:meth:`dedupe.tokens.Tokens.unpack` of the packed ones), fingerprints and junk flags
+    (:class:`dedupe.clean.CleanCorpus`), and the boilerplate removed. A job that prepares
+    articles once and compares them in other processes (the Spark job) sketches them here again,
+    which costs little next to cleaning; the cleaned texts are not kept."""
+    no_lines = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    cleaned = CleanCorpus([], tokens, np.asarray(fingerprints, dtype=np.uint64), boilerplate, no_lines,
+                          np.asarray(junk_only, dtype=bool))
+    return Prepared(cleaned, sketch(tokens, config.shingle_size, config.num_perm, config.seed, with_signatures))

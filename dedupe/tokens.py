@@ -38,6 +38,13 @@ _FNV_PRIME = np.uint64(0x100000001B3)
 _CHUNK_CHARS = 1 << 22         # characters tokenised at once: bounds memory on large corpora
 
 
+def _spans(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The positions ``starts[i] .. starts[i] + lengths[i] - 1`` of every span, in order."""
+    total = int(lengths.sum())
+    ends = np.cumsum(lengths)
+    return np.arange(total, dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+
+
 @dataclass(frozen=True)
 class Tokens:
     """The words of a batch of texts, hashed, as flat arrays: text ``i`` owns
@@ -64,6 +71,31 @@ class Tokens:
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
+
+    def pack(self) -> list[bytes]:
+        """Each text's tokens as bytes: its fingerprint, its word hashes, their flags (figure 1,
+        name 2), zeros to a multiple of 8 bytes. A job that prepares articles in one process and
+        compares them in another moves these (see :meth:`unpack`)."""
+        words = self.words.astype("<u8")
+        flags = self.figure.astype(np.uint8) | (self.name.astype(np.uint8) << 1)
+        prints = self.fingerprints.astype("<u8")
+        bounds = self.offsets.tolist()
+        return [prints[i:i + 1].tobytes() + words[a:b].tobytes() + flags[a:b].tobytes() + bytes(-(b - a) % 8)
+                for i, (a, b) in enumerate(zip(bounds, bounds[1:]))]
+
+    @classmethod
+    def unpack(cls, blobs: Sequence[bytes]) -> "Tokens":
+        """The tokens of texts packed by :meth:`pack`, in order."""
+        sizes = np.array([len(blob) for blob in blobs], dtype=np.int64)
+        counts = (sizes - 8) // 9  # the padding is under 8 bytes, a word takes 9
+        joined = b"".join(blobs)
+        # Every blob starts on a multiple of 8 bytes: fingerprints and words are read as 64-bit
+        # numbers where they lie, the flags as bytes.
+        numbers, data = np.frombuffer(joined, dtype="<u8"), np.frombuffer(joined, dtype=np.uint8)
+        starts = (np.cumsum(sizes // 8) - sizes // 8).astype(np.int64)
+        flags = data[_spans(8 * (starts + 1 + counts), counts)]
+        return cls(numbers[_spans(starts + 1, counts)].astype(np.uint64), np.r_[0, np.cumsum(counts)].astype(np.int64),
+                   (flags & 1).astype(bool), (flags & 2).astype(bool), numbers[starts].astype(np.uint64))
 
     def without_lines(self, lines: "Lines", gone: np.ndarray) -> "Tokens":
         """These tokens without the words of the lines flagged in ``gone`` (a flag per line of

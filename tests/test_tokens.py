@@ -9,7 +9,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedupe.tokens import tokenize, tokenize_lines, to_tokens
+from dedupe.tokens import Tokens, tokenize, tokenize_lines, to_tokens
 
 from conftest import SAMPLE
 
@@ -137,3 +137,14 @@ def test_taking_lines_out_gives_the_tokens_of_the_texts_without_them(edits: list
     whole = tokenize(after)
     for field in ("words", "offsets", "figure", "name", "fingerprints"):
         assert np.array_equal(getattr(without, field), getattr(whole, field)), field
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(pieces, max_size=8))
+def test_packed_tokens_unpack_to_the_same_tokens(texts: list[str]) -> None:
+    # The Spark job moves prepared articles between processes as these bytes.
+    tokens = tokenize(texts)
+    unpacked = Tokens.unpack(tokens.pack())
+    for field in ("words", "offsets", "figure", "name", "fingerprints"):
+        assert np.array_equal(getattr(unpacked, field), getattr(tokens, field)), field
+        assert getattr(unpacked, field).dtype == getattr(tokens, field).dtype, field

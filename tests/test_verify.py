@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 
 from dedupe import DedupeConfig, read_articles
 from dedupe.clean import clean_corpus
+from dedupe.prepare import prepare, prepared_from
 from dedupe.sketch import sketch
+from dedupe.tokens import Tokens
 from dedupe.verify import Decision, Gap, Verifier
 
 from conftest import SAMPLE
@@ -206,3 +208,19 @@ def test_alignment_covers_the_words_of_shingles_the_other_holds(texts: list[str]
         coverage, lead, last = reference_alignment(verifier, x, y)
         assert scores.coverage_ab[k] == pytest.approx(coverage)
         assert (scores.lead_ab[k], scores.last_ab[k]) == (lead, last)
+
+
+def test_articles_prepared_from_their_packed_tokens_score_as_prepared_ones() -> None:
+    # The Spark job prepares each article once and scores pairs elsewhere, from packed tokens.
+    articles = sorted(read_articles([SAMPLE]).articles, key=lambda a: a.id)
+    config = DedupeConfig()
+    made = prepare(articles, config, processes=1)
+    cleaned = made.cleaned
+    again = prepared_from(Tokens.unpack(cleaned.tokens.pack()), cleaned.fingerprints, cleaned.junk_only,
+                          cleaned.boilerplate, config, with_signatures=False)
+    pairs = np.array(list(itertools.combinations(range(len(articles)), 2)))
+    direct = Verifier(made.sketches, cleaned, config).judge(pairs)
+    packed = Verifier(again.sketches, again.cleaned, config).judge(pairs)
+    assert direct.accepted.any() and not direct.accepted.all()
+    assert np.array_equal(direct.decision, packed.decision)
+    assert np.allclose(direct.cosine, packed.cosine)

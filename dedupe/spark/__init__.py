@@ -6,19 +6,21 @@ whole corpus is learnt here with group-bys over all of it, and handed to the sta
 :class:`dedupe.prepare.CorpusContext`:
 
 0. **stripping**: the costly, per-article part of cleaning (:func:`dedupe.clean.strip_pages`),
-   once per article; every later stage reads the stripped text and only tokenises it
-   (:func:`dedupe.prepare.prepare`);
+   once per article, which is numbered in id order on the way in (``n``: shuffles, joins and
+   groups move these numbers, not the ids);
 1. **boilerplate**: each article's short lines; the lines held by enough articles are judged
    on a sample of their holders, by :class:`~dedupe.boilerplate.BoilerplateLearner`'s own
    ``judged``, ``sample_of`` and ``spans_stories``;
-2. **sketches**: each article's LSH band buckets and anchors
-   (:func:`dedupe.candidates.lookup_keys`), and its hashed word columns, whose document
+2. **preparation**: each article prepared once (:func:`dedupe.prepare.prepare`): its packed
+   tokens (:meth:`dedupe.tokens.Tokens.pack`), which scoring reads in place of the text
+   (:func:`dedupe.prepare.prepared_from`); its LSH band buckets and anchors
+   (:func:`dedupe.candidates.lookup_keys`); and its hashed word columns, whose document
    frequencies give the TF-IDF weights (:func:`dedupe.verify.idf_weights`);
 3. **candidates**: pairs from the keys, in buckets of keys, by the rule of
    :mod:`dedupe.candidates` (:func:`~dedupe.candidates.key_links`, then
    :func:`~dedupe.candidates.linked` on the keys each pair shares);
-4. **verification**: the pairs, in buckets by their first article, scored by
-   :class:`dedupe.verify.Verifier`; digests found per longer article
+4. **verification**: the pairs, in buckets by a label of their first article, scored by
+   :class:`dedupe.verify.Verifier` on the prepared articles; digests found per longer article
    (:func:`dedupe.verify.digest_flags`), and refused by :func:`dedupe.verify.refused_by_digest`;
 5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
    Spark, so no edge list reaches the driver; buckets of whole components are then clustered by
@@ -45,10 +47,11 @@ from ..boilerplate import BoilerplateLearner
 from ..candidates import anchor_counts, is_band, key_links, linked, shared_keys
 from ..clean import strip_pages
 from ..config import DedupeConfig
+from ..heap import release_freed_memory
 from ..pipeline import Deduplicator
-from ..prepare import CorpusContext, prepare
+from ..prepare import CorpusContext, prepare, prepared_from
 from ..results import COLUMNS, SCORE_COLUMNS, Verdict
-from ..tokens import Lines, tokenize_lines
+from ..tokens import Lines, Tokens, tokenize_lines
 from ..verify import (TFIDF_FEATURES, Verifier, digest_flags, held_items, idf_weights, orient, refused_by_digest,
                       shorter_longer, small_part, word_columns)
 from .components import connected_components
@@ -84,11 +87,11 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     config = config or DedupeConfig()
     articles, count = _stripped_articles(frame, text_col, id_col)
     boilerplate = _learn_boilerplate(articles, config)
-    keys = articles.mapInPandas(lambda parts: _sketch_keys(parts, config, boilerplate),
-                                "n long, kind byte, value long, count int").cache()
+    prepared = articles.mapInPandas(lambda parts: _prepare(parts, config, boilerplate), _PREPARED).cache()
+    keys = prepared.mapInPandas(_key_rows, "n long, kind byte, value long, count int").cache()
     idf = _idf(keys, count)
     pairs = _candidate_pairs(keys).cache()
-    scored = _score(articles, pairs, config, boilerplate, idf).cache()
+    scored = _score(prepared, pairs, config, boilerplate, idf).cache()
     digests = _digests(scored).cache()
     accepted = _accepted(scored, digests)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))) \
@@ -98,7 +101,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
-    for step in (articles, keys, pairs, scored, digests, component):
+    for step in (articles, prepared, keys, pairs, scored, digests, component):
         step.unpersist()
     return result
 
@@ -217,8 +220,20 @@ def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     for part in parts:
         done = strip_pages(list(part["text"]), list(part["title"]))
         texts = [text for text, _ in done]
+        _release()
         yield part.assign(text=texts, junk=[junk for _, junk in done],
                           lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
+
+
+def _release() -> None:
+    """Hand a Python worker's freed memory back between batches: two workers per core hold what
+    their largest batch needed otherwise, in Arrow's pool and in the C heap."""
+    import pyarrow as pa
+
+    if pa.default_memory_pool().backend_name != "system":
+        # Arrow's own allocators keep freed blocks for reuse; the system's gives them back.
+        pa.set_memory_pool(pa.system_memory_pool())
+    release_freed_memory()
 
 
 def _pack_lines(lines: Lines) -> list[bytes]:
@@ -267,22 +282,44 @@ def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: Boilerplat
 
 # -- sketches, weights and candidates -------------------------------------------------------------
 
-_BAND, _ANCHOR, _COLUMN, _ANCHORS = 0, 1, 2, 3  # kinds of the rows _sketch_keys gives
+_BAND, _ANCHOR, _COLUMN, _ANCHORS = 0, 1, 2, 3  # kinds of the rows _key_rows gives
+# A prepared article: what comparing it needs (its packed tokens, fingerprint and junk flag, see
+# dedupe.prepare.prepared_from), and its lookup keys and hashed word columns, packed.
+_PREPARED = "n long, tokens binary, fingerprint long, junk_only boolean, keys binary, columns binary"
 
 
-def _sketch_keys(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: np.ndarray) -> Iterator[pd.DataFrame]:
+def _prepare(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: np.ndarray) -> Iterator[pd.DataFrame]:
+    """Each stripped article prepared once (:func:`dedupe.prepare.prepare`): the rows of
+    :data:`_PREPARED`."""
+    for part in parts:
+        prepared = _prepared(part, config, boilerplate)
+        keys, offsets = prepared.lookup_keys(config)
+        columns = word_columns(prepared.sketches)
+        key_bounds, column_bounds = offsets.tolist(), columns.indptr.tolist()
+        keys, indices = keys.astype("<u8"), columns.indices.astype("<i4")
+        _release()
+        yield pd.DataFrame({
+            "n": part["n"].to_numpy(), "tokens": prepared.cleaned.tokens.pack(),
+            "fingerprint": prepared.cleaned.fingerprints.view(np.int64), "junk_only": prepared.cleaned.junk_only,
+            "keys": [keys[a:b].tobytes() for a, b in zip(key_bounds, key_bounds[1:])],
+            "columns": [indices[a:b].tobytes() for a, b in zip(column_bounds, column_bounds[1:])],
+        })
+
+
+def _key_rows(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """Per article: its band buckets, its anchors and how many anchors it has, as ``(n, kind,
     value, count)`` rows (``count`` 1); and per part, the hashed word columns its articles hold,
     each with how many hold it (``n`` -1), from which the document frequencies are summed."""
     for part in parts:
-        prepared = _prepared(part, config, boilerplate)
-        sketches = prepared.sketches
-        keys, offsets = prepared.lookup_keys(config)
+        blobs = part["keys"].tolist()
+        keys = np.frombuffer(b"".join(blobs), dtype="<u8").astype(np.uint64)
+        offsets = np.r_[0, np.cumsum([len(blob) // 8 for blob in blobs])].astype(np.int64)
         ids = part["n"].to_numpy()
         owner = np.repeat(np.arange(len(ids)), np.diff(offsets))
         band = is_band(keys)
         anchors = anchor_counts(keys, offsets)
-        columns, holders = np.unique(word_columns(sketches).indices, return_counts=True)
+        columns, holders = np.unique(np.frombuffer(b"".join(part["columns"].tolist()), dtype="<i4"),
+                                     return_counts=True)
         yield pd.DataFrame({
             "n": np.concatenate([ids[owner], ids, np.full(len(columns), -1)]).astype(np.int64),
             "kind": np.concatenate([np.where(band, _BAND, _ANCHOR), np.full(len(ids), _ANCHORS),
@@ -345,9 +382,9 @@ def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 # -- verification ----------------------------------------------------------------------------------
 
 
-def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
-    """Every candidate pair scored, in buckets that prepare each of their texts once: accepted
-    or not by the verifier's rules, and what the digest guard needs."""
+def _score(prepared, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
+    """Every candidate pair scored, in buckets that hold each of their prepared articles once:
+    accepted or not by the verifier's rules, and what the digest guard needs."""
     from pyspark.sql import functions as F
 
     # A text goes to every bucket holding one of its pairs. Pairs are bucketed by a label of
@@ -359,7 +396,8 @@ def _score(articles, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     labelled = pairs.join(label.withColumnRenamed("n", "a"), "a")
     links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label")
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
-    texts = ends.withColumnRenamed("a", "n").distinct().join(articles.select("n", "id", "text", "title", "junk"), "n")
+    texts = ends.withColumnRenamed("a", "n").distinct() \
+        .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n")
     return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
         "a long, b long, accepted boolean, item boolean, small boolean, longer long, lead long, last long")
@@ -370,13 +408,15 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     texts = texts.sort_values("n")
     ids = texts["n"].to_numpy()
     where = pd.Series(np.arange(len(ids)), index=ids)
-    prepared = _prepared(texts, config, boilerplate, with_signatures=False)  # the pairs are known
+    prepared = prepared_from(Tokens.unpack(texts["tokens"].tolist()), texts["fingerprint"].to_numpy().view(np.uint64),
+                             texts["junk_only"].to_numpy(), boilerplate, config, with_signatures=False)
     verifier = Verifier(prepared.sketches, prepared.cleaned, config, idf=idf)
     pairs = np.column_stack([where[links["a"]].to_numpy(), where[links["b"]].to_numpy()]).astype(np.int64)
     pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]  # a < b by number, so by index too
     scores = verifier.score(pairs)
     oriented = orient(scores, verifier.words)
     _, longer = shorter_longer(scores.pairs, verifier.words)
+    _release()
     return pd.DataFrame({
         "a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "accepted": scores.accepted,
         "item": held_items(scores, verifier.words, config), "small": small_part(oriented.coverage),
@@ -450,4 +490,5 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
                         pairs=list(zip(ids[links["a"]], ids[links["b"]])),
                         digests=frozenset(people.loc[people["digest"], "id"]), stripped=_stripped(people))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
+    _release()
     return pd.DataFrame(records, columns=list(COLUMNS))
