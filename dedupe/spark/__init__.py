@@ -117,8 +117,9 @@ def _stripped_articles(frame, text_col: str, id_col: str):
         columns[name] = frame[name] if name in frame.columns else F.lit(None)
     articles = frame.select(*[columns[name].cast("string").alias(name) for name in FIELDS]) \
         .where(F.col("id").isNotNull() & F.col("text").isNotNull() & (F.length(F.trim(F.col("text"))) > 0)).cache()
-    count = articles.count()
-    if articles.select("id").distinct().count() < count:
+    counted = articles.agg(F.count("*").alias("rows"), F.countDistinct("id").alias("ids")).first()
+    count = counted["rows"]
+    if counted["ids"] < count:
         # An id on several rows: one row is kept, the same whatever the input's order, as a scan
         # keeps one article per id.
         first = Window.partitionBy("id").orderBy(*FIELDS[1:])
@@ -333,10 +334,13 @@ def _idf(keys, count: int) -> np.ndarray:
     """TF-IDF weights from the document frequency of each column, as scikit-learn's smooth idf."""
     from pyspark.sql import functions as F
 
-    frequency = keys.where(f"kind = {_COLUMN}").groupBy("value").agg(F.sum("count").alias("holders")).collect()
-    columns = np.array([row.value for row in frequency], dtype=np.int64)
+    frequency = keys.where(f"kind = {_COLUMN}").groupBy("value").agg(F.sum("count").alias("holders"))
+    # Each column with its count as one long (columns < 2**32, counts < 2**31), gathered in one
+    # row: a list of numbers reaches the driver far faster than a row per column.
+    packed = frequency.agg(F.collect_list(F.shiftleft("value", 32) + F.col("holders")).alias("packed")).first()
+    packed = np.array(packed["packed"] or [], dtype=np.int64)
     documents = np.zeros(TFIDF_FEATURES, dtype=np.int64)
-    documents[columns] = [row.holders for row in frequency]
+    documents[packed >> 32] = packed & 0xFFFFFFFF
     return idf_weights(documents, count)
 
 
