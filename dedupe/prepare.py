@@ -39,6 +39,10 @@ class CorpusContext:
     rank versions without a publication time as the earliest published are ranked (an index
     knows the order it received its articles in; a batch does not). ``stripped``: by id, what
     :func:`strip_articles` made of articles already, so that they are not cleaned again.
+    ``prepared``: by id, articles prepared already, as their packed tokens
+    (:meth:`dedupe.tokens.Tokens.pack`), fingerprint (a signed 64-bit number, as a data frame
+    holds it) and junk flag; with ``boilerplate``, they are taken back by :func:`prepared_from`
+    and not tokenised again.
     """
 
     boilerplate: np.ndarray | None = None
@@ -47,6 +51,7 @@ class CorpusContext:
     digests: frozenset[str] | None = None
     arrival: Mapping[str, float] | None = None
     stripped: Mapping[str, tuple[str, bool]] | None = None
+    prepared: Mapping[str, tuple[bytes, int, bool]] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,15 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
     whose candidate pairs are known needs none."""
     context = context or CorpusContext()
     stage = stage or (lambda name: nullcontext())
+    known = context.prepared
+    if known is not None and context.boilerplate is not None and not keep_texts and all(a.id in known for a in articles):
+        with stage("clean"):
+            parts = [known[a.id] for a in articles]
+            tokens = Tokens.unpack([blob for blob, _, _ in parts])
+            fingerprints = np.array([mark for _, mark, _ in parts], dtype=np.int64).view(np.uint64)
+            junk_only = np.array([junk for _, _, junk in parts], dtype=bool)
+        with stage("sketch"):
+            return prepared_from(tokens, fingerprints, junk_only, context.boilerplate, config, with_signatures)
     known = [context.stripped.get(a.id) for a in articles] if context.stripped else None
     with stage("clean"):
         cleaned = clean_corpus([a.text for a in articles], [a.title for a in articles],

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from dedupe import Article, DedupeConfig, Role, find_duplicates, read_articles
+from dedupe.pipeline import Deduplicator
+from dedupe.prepare import CorpusContext, prepare
 
 from conftest import SAMPLE, by_id
 
@@ -184,3 +187,17 @@ def test_a_write_through_chain_of_four_versions_is_one_story() -> None:
     assert roles.count("canonical") == 1 and "version" in roles
     far = next(v for v in verdicts.values() if v.role is Role.VERSION)
     assert far.chain[0] == far.id and far.chain[-1] == far.canonical and len(far.chain) >= 3
+
+
+def test_a_run_on_articles_prepared_elsewhere_gives_the_same_verdicts() -> None:
+    # The Spark job prepares each article once, then clusters stories from the packed tokens.
+    articles = read_articles([SAMPLE]).articles
+    config = DedupeConfig()
+    made = prepare(sorted(articles, key=lambda a: a.id), config, processes=1)
+    cleaned = made.cleaned
+    packed = dict(zip(sorted(a.id for a in articles),
+                      zip(cleaned.tokens.pack(), cleaned.fingerprints.view(np.int64).tolist(), cleaned.junk_only.tolist())))
+    fresh = Deduplicator(config).run(articles, context=CorpusContext(boilerplate=cleaned.boilerplate))
+    given_ = Deduplicator(config).run(articles, context=CorpusContext(boilerplate=cleaned.boilerplate, prepared=packed))
+    assert len(fresh.clusters) >= 2
+    assert [v.to_record() for v in given_.verdicts] == [v.to_record() for v in fresh.verdicts]

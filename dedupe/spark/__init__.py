@@ -24,7 +24,8 @@ whole corpus is learnt here with group-bys over all of it, and handed to the sta
    (:func:`dedupe.verify.digest_flags`), and refused by :func:`dedupe.verify.refused_by_digest`;
 5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
    Spark, so no edge list reaches the driver; buckets of whole components are then clustered by
-   the local pipeline, which picks canonicals and roles and makes each record
+   the local pipeline, on the prepared articles (``CorpusContext.prepared``), which picks
+   canonicals and roles and makes each record
    (:meth:`dedupe.results.Verdict.to_record`, as for the articles in no story).
 
 The stages that call the local code on groups (lines judged, pairs scored, stories clustered)
@@ -96,7 +97,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     accepted = _accepted(scored, digests)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))) \
         .withColumnRenamed("id", "n").cache()
-    stories = _stories(articles, pairs, digests, component, config, boilerplate, idf)
+    stories = _stories(articles, prepared, pairs, digests, component, config, boilerplate, idf)
     uniques = articles.select(*FIELDS, "n").join(component, on="n", how="left_anti").mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
@@ -140,14 +141,16 @@ def _stripped_articles(frame, text_col: str, id_col: str):
     return stripped, count
 
 
-def _stories(articles, pairs, digests, component, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
+def _stories(articles, prepared, pairs, digests, component, config: DedupeConfig, boilerplate: np.ndarray,
+             idf: np.ndarray):
     """The verdicts on the articles in stories: buckets of whole stories (components) clustered
-    by the local pipeline. A story's verdicts depend on its own articles and pairs only, given
-    the corpus context."""
+    by the local pipeline, on the prepared articles. A story's verdicts depend on its own
+    articles and pairs only, given the corpus context."""
     from pyspark.sql import functions as F
 
     in_stories = component.count()
-    members = _bucketed(articles.select(*FIELDS, "n", "junk").join(component, on="n"), "component", in_stories) \
+    ready = articles.select(*FIELDS, "n").join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n")
+    members = _bucketed(ready.join(component, on="n"), "component", in_stories) \
         .join(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), on="n", how="left") \
         .fillna(False, subset=["digest"])
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
@@ -490,9 +493,10 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
     """Whole stories' articles (components of accepted pairs) clustered by the local pipeline."""
     articles = _articles(people)
     ids = pd.Series(people["id"].to_numpy(), index=people["n"])
+    ready = zip(people["tokens"], people["fingerprint"].tolist(), people["junk_only"].tolist())
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(ids[links["a"]], ids[links["b"]])),
-                        digests=frozenset(people.loc[people["digest"], "id"]), stripped=_stripped(people))
+                        digests=frozenset(people.loc[people["digest"], "id"]), prepared=dict(zip(people["id"], ready)))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
     _release()
     return pd.DataFrame(records, columns=list(COLUMNS))
