@@ -81,7 +81,7 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
             keep_texts: bool = False, processes: int | None = None,
             stage: Callable[[str], ContextManager[object]] | None = None, with_signatures: bool = True) -> Prepared:
     """Clean, tokenise and sketch ``articles`` by ``config``, with what ``context`` gives
-    (boilerplate learnt elsewhere, articles stripped already). ``keep_texts`` keeps the cleaned
+    (boilerplate learnt elsewhere, articles stripped or prepared already). ``keep_texts`` keeps the cleaned
     texts too (``dedupe explain`` shows what cleaning dropped); ``processes`` cleans in parallel
     (default: ``config.cores``); ``stage`` wraps the two steps, ``"clean"`` and ``"sketch"``
     (a run times them). Without ``with_signatures`` the MinHash signatures are left out: a batch
