@@ -64,12 +64,11 @@ FIELDS = ("id", "text", "title", "source", "url", "published")
 
 _KEY = "long"  # uint64 keys travel as Spark longs, with the same bits
 _BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled holders or story members
-# Lookup keys are small rows, each key group linked on its own: a call takes many more of them,
-# and one call per 5,000 spent the candidate step in Python workers' per-call overhead (229 calls
-# for 20,000 articles).
+# Lookup keys are small rows: a partition of whole keys, linked in one call, holds about this
+# many (calls of 5,000 rows spent the candidate step in Python workers' per-call overhead).
 _KEY_BUCKET_ROWS = 1_000_000
-# Pairs are scored in buckets that prepare every text they hold: a text with pairs in many
-# buckets is prepared in each, so buckets of pairs are larger than the others.
+# Pairs are scored in buckets that unpack and sketch every article they hold: an article with
+# pairs in many buckets is unpacked in each, so buckets of pairs are larger than the others.
 _PAIR_BUCKET_ROWS = 50_000
 
 
@@ -260,13 +259,13 @@ def _unpack_lines(blobs) -> Lines:
                  np.concatenate([p[2] for p in parts]).astype(bool), np.zeros(0, np.int32), offsets)
 
 
-def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray, with_signatures: bool = True):
+def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray):
     """These stripped articles prepared (:func:`dedupe.prepare.prepare`), without cleaning them again."""
     # Preparation reads an article's id, text and title only: the rest of a record is not parsed.
     articles = [Article(id=i, text=t if isinstance(t, str) and t.strip() else i, title=h if isinstance(h, str) else None)
                 for i, t, h in zip(texts["id"].tolist(), texts["text"].tolist(), texts["title"].tolist())]
     return prepare(articles, config, CorpusContext(boilerplate=boilerplate, stripped=_stripped(texts)),
-                   processes=1, with_signatures=with_signatures)
+                   processes=1)
 
 
 def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
@@ -299,15 +298,19 @@ def _prepare(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: n
         prepared = _prepared(part, config, boilerplate)
         keys, offsets = prepared.lookup_keys(config)
         columns = word_columns(prepared.sketches)
-        key_bounds, column_bounds = offsets.tolist(), columns.indptr.tolist()
-        keys, indices = keys.astype("<u8"), columns.indices.astype("<i4")
         _release()
         yield pd.DataFrame({
             "n": part["n"].to_numpy(), "tokens": prepared.cleaned.tokens.pack(),
             "fingerprint": prepared.cleaned.fingerprints.view(np.int64), "junk_only": prepared.cleaned.junk_only,
-            "keys": [keys[a:b].tobytes() for a, b in zip(key_bounds, key_bounds[1:])],
-            "columns": [indices[a:b].tobytes() for a, b in zip(column_bounds, column_bounds[1:])],
+            "keys": _row_bytes(keys.astype("<u8"), offsets),
+            "columns": _row_bytes(columns.indices.astype("<i4"), columns.indptr),
         })
+
+
+def _row_bytes(values: np.ndarray, offsets: np.ndarray) -> list[bytes]:
+    """Each CSR row ``values[offsets[i]:offsets[i + 1]]`` as bytes."""
+    bounds = np.asarray(offsets).tolist()
+    return [values[a:b].tobytes() for a, b in zip(bounds, bounds[1:])]
 
 
 def _key_rows(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
