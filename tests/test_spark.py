@@ -147,26 +147,34 @@ def test_the_core_never_imports_pyspark() -> None:
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT).stdout.strip() == "False"
 
 
-def test_components_inside_spark_match_scipy(spark) -> None:
+@pytest.mark.parametrize("gather_limit", [0, 10_000], ids=["inside Spark", "gathered on the driver"])
+def test_components_match_scipy(spark, gather_limit: int) -> None:
     import numpy as np
     import scipy.sparse as sp
     from scipy.sparse.csgraph import connected_components as scipy_components
 
     from dedupe.spark.components import connected_components
     rng = np.random.default_rng(3)
-    # A long chain (many rounds), stars, and random edges among 300 nodes.
+    # A long chain (many rounds), stars, random edges among 300 nodes, a self-loop and a repeat.
     edges = [(i, i + 1) for i in range(0, 60)] + [(100, j) for j in range(101, 130)] + \
-        [tuple(rng.integers(150, 300, 2)) for _ in range(120)]
-    names = [f"n{i:03d}" for i in range(300)]
-    frame = spark.createDataFrame([(names[a], names[b]) for a, b in edges], "src string, dst string")
-    got = {r.id: r.component for r in connected_components(frame).collect()}
+        [tuple(int(v) for v in rng.integers(150, 300, 2)) for _ in range(120)] + [(5, 5), (61, 60)]
+    # Node numbers far apart and out of order, as the job's are.
+    names = rng.permutation(300) * 2**33 + 7
+    frame = spark.createDataFrame([(int(names[a]), int(names[b])) for a, b in edges], "src long, dst long")
+    got = {r.id: r.component for r in connected_components(frame, gather_limit=gather_limit).collect()}
     a, b = np.array(edges).T
     _, labels = scipy_components(sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(300, 300)), directed=False)
-    nodes = sorted({n for edge in edges for n in edge if edge[0] != edge[1]})
+    nodes = {n for edge in edges for n in edge if edge[0] != edge[1]}
     smallest = {}
     for n in nodes:
-        smallest.setdefault(labels[n], names[n])
-    assert got == {names[n]: smallest[labels[n]] for n in nodes}
+        smallest[labels[n]] = min(smallest.get(labels[n], names[n]), names[n])
+    assert got == {int(names[n]): int(smallest[labels[n]]) for n in nodes}
+
+
+def test_no_edges_give_no_components(spark) -> None:
+    from dedupe.spark.components import connected_components
+    empty = spark.createDataFrame([], "src long, dst long")
+    assert connected_components(empty).collect() == []
 
 
 def test_document_frequencies_give_scikit_learns_weights(spark) -> None:

@@ -22,8 +22,9 @@ whole corpus is learnt here with group-bys over all of it, and handed to the sta
 4. **verification**: the pairs, in buckets by a label of their first article, scored by
    :class:`dedupe.verify.Verifier` on the prepared articles; digests found per longer article
    (:func:`dedupe.verify.digest_flags`), and refused by :func:`dedupe.verify.refused_by_digest`;
-5. **stories**: connected components of the accepted pairs, by large-star/small-star inside
-   Spark, so no edge list reaches the driver; buckets of whole components are then clustered by
+5. **stories**: connected components of the accepted pairs (:mod:`dedupe.spark.components`:
+   on the driver for up to 5M pairs, beyond that inside Spark, so that no large edge list
+   reaches the driver); buckets of whole components are then clustered by
    the local pipeline, on the prepared articles (``CorpusContext.prepared``), which picks
    canonicals and roles and makes each record
    (:meth:`dedupe.results.Verdict.to_record`, as for the articles in no story).
@@ -70,6 +71,9 @@ _KEY_BUCKET_ROWS = 1_000_000
 # Pairs are scored in buckets that unpack and sketch every article they hold: an article with
 # pairs in many buckets is unpacked in each, so buckets of pairs are larger than the others.
 _PAIR_BUCKET_ROWS = 50_000
+# A frame of at most this many rows of numbers per article (32 MB as two longs) is copied to
+# every executor for a join, instead of shuffling both sides of it.
+_BROADCAST_ROWS = 2_000_000
 
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
@@ -90,14 +94,15 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     prepared = articles.mapInPandas(lambda parts: _prepare(parts, config, boilerplate), _PREPARED).cache()
     keys = prepared.mapInPandas(_key_rows, "n long, kind byte, value long, count int").cache()
     idf = _idf(keys, count)
-    pairs = _candidate_pairs(keys).cache()
-    scored = _score(prepared, pairs, config, boilerplate, idf).cache()
+    pairs = _candidate_pairs(keys, count).cache()
+    scored = _score(prepared, pairs, config, boilerplate, idf, count)
     digests = _digests(scored).cache()
-    accepted = _accepted(scored, digests)
+    accepted = _accepted(scored, digests, count)
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))) \
         .withColumnRenamed("id", "n").cache()
-    stories = _stories(articles, prepared, pairs, digests, component, config, boilerplate, idf)
-    uniques = articles.select(*FIELDS, "n").join(component, on="n", how="left_anti").mapInPandas(_unique_records, _schema())
+    stories = _stories(articles, prepared, pairs, digests, component, count, config, boilerplate, idf)
+    uniques = articles.select(*FIELDS, "n").join(_small(component, count), on="n", how="left_anti") \
+        .mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
     result.count()
@@ -140,18 +145,22 @@ def _stripped_articles(frame, text_col: str, id_col: str):
     return stripped, count
 
 
-def _stories(articles, prepared, pairs, digests, component, config: DedupeConfig, boilerplate: np.ndarray,
-             idf: np.ndarray):
+def _stories(articles, prepared, pairs, digests, component, count: int, config: DedupeConfig,
+             boilerplate: np.ndarray, idf: np.ndarray):
     """The verdicts on the articles in stories: buckets of whole stories (components) clustered
     by the local pipeline, on the prepared articles. A story's verdicts depend on its own
     articles and pairs only, given the corpus context."""
     from pyspark.sql import functions as F
 
     in_stories = component.count()
-    ready = articles.select(*FIELDS, "n").join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n")
-    members = _bucketed(ready.join(component, on="n"), "component", in_stories) \
-        .join(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), on="n", how="left") \
-        .fillna(False, subset=["digest"])
+    # The stories' articles and the digests are few numbers each: copied to the executors, they
+    # pick the members and pairs without shuffling every article and pair to meet them.
+    component = _small(component, in_stories)
+    flagged = _small(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), count)
+    members = articles.select(*FIELDS, "n").join(component, on="n") \
+        .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n") \
+        .join(flagged, on="n", how="left").fillna(False, subset=["digest"])
+    members = _bucketed(members, "component", in_stories)
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
     story_pairs = _bucketed(
         pairs.join(component.select(F.col("n").alias("a"), "component"), on="a")
@@ -202,6 +211,13 @@ def _bucketed(frame, column: str, rows: int, per_bucket: int = _BUCKET_ROWS):
     # One partition per bucket: the group-by that follows reuses it instead of spreading the
     # buckets over spark.sql.shuffle.partitions mostly empty tasks.
     return frame.withColumn("bucket", F.pmod(F.xxhash64(column), F.lit(buckets))).repartition(buckets, "bucket")
+
+
+def _small(frame, rows: int):
+    """``frame`` (at most ``rows`` rows, one per article) marked to be copied to every executor
+    for its joins when it is small (:data:`_BROADCAST_ROWS`)."""
+    from pyspark.sql import functions as F
+    return F.broadcast(frame) if rows <= _BROADCAST_ROWS else frame
 
 
 def _fresh(frame, *columns: str):
@@ -350,7 +366,7 @@ def _idf(keys, count: int) -> np.ndarray:
     return idf_weights(documents, count)
 
 
-def _candidate_pairs(keys):
+def _candidate_pairs(keys, count: int):
     """Candidate pairs ``(a, b)`` of article numbers, ``a < b``, by the rule of :mod:`dedupe.candidates`: the
     links of each key's holders (in buckets of keys), the keys each linked pair shares, and the
     pairs that rule keeps."""
@@ -363,7 +379,7 @@ def _candidate_pairs(keys):
     parts = max(cores, -(-held.count() // _KEY_BUCKET_ROWS))
     links = held.repartition(parts, "value").mapInPandas(_key_links, "a long, b long, band boolean, shared long")
     shared = links.groupBy("a", "b").agg(F.max("band").alias("band"), F.sum("shared").alias("shared"))
-    anchors = keys.where(f"kind = {_ANCHORS}")
+    anchors = _small(keys.where(f"kind = {_ANCHORS}"), count)
     return shared.join(anchors.select(F.col("n").alias("a"), F.col("value").alias("anchors_a")), "a") \
         .join(anchors.select(F.col("n").alias("b"), F.col("value").alias("anchors_b")), "b") \
         .mapInPandas(_linked, "a long, b long")
@@ -392,7 +408,7 @@ def _linked(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
 # -- verification ----------------------------------------------------------------------------------
 
 
-def _score(prepared, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray):
+def _score(prepared, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: np.ndarray, count: int):
     """Every candidate pair scored, in buckets that hold each of their prepared articles once:
     accepted or not by the verifier's rules, and what the digest guard needs."""
     from pyspark.sql import functions as F
@@ -403,14 +419,18 @@ def _score(prepared, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     both = pairs.select(F.col("a").alias("n"), F.col("b").alias("near")) \
         .unionByName(pairs.select(F.col("b").alias("n"), F.col("a").alias("near")))
     label = both.groupBy("n").agg(F.least(F.first("n"), F.min("near")).alias("label"))
-    labelled = pairs.join(label.withColumnRenamed("n", "a"), "a")
-    links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label")
+    labelled = pairs.join(_small(label.withColumnRenamed("n", "a"), count), "a")
+    # Cached: the pairs and both ends' texts read the labels, which would be grouped once for each.
+    links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label").cache()
     ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
     texts = ends.withColumnRenamed("a", "n").distinct() \
         .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n")
-    return links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
+    scored = links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
         lambda bucket, bucket_texts: _score_bucket(bucket, bucket_texts, config, boilerplate, idf),
-        "a long, b long, accepted boolean, item boolean, small boolean, longer long, lead long, last long")
+        "a long, b long, accepted boolean, item boolean, small boolean, longer long, lead long, last long").cache()
+    scored.count()
+    links.unpersist()
+    return scored
 
 
 def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray,
@@ -448,11 +468,11 @@ def _digest(items: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"longer": longer, "digest": flags})
 
 
-def _accepted(scored, digests):
+def _accepted(scored, digests, count: int):
     """Accepted pairs, but those the digest guard refuses
     (:func:`dedupe.verify.refused_by_digest`)."""
     from pyspark.sql import functions as F
-    flagged = digests.select("longer", F.lit(True).alias("is_digest"))
+    flagged = _small(digests.select("longer", F.lit(True).alias("is_digest")), count)
     columns = scored.columns  # read here: a frame cannot travel to the executors
     return scored.where("accepted").join(flagged, "longer", "left").fillna(False, subset=["is_digest"]) \
         .mapInPandas(lambda parts: _kept(parts, columns), scored.schema)
