@@ -62,13 +62,29 @@ def test_the_sample_gives_what_a_scan_gives(spark) -> None:
 
 def test_buckets_and_partitions_do_not_change_the_stories(spark, monkeypatch) -> None:
     import dedupe.spark
+    import dedupe.spark.cleaning
+    import dedupe.spark.frames
     # Buckets of a few rows put each stage's groups in many calls, and the input comes in
     # several partitions in another order: the stories must not notice.
-    monkeypatch.setattr(dedupe.spark, "_BUCKET_ROWS", 5)
+    monkeypatch.setattr(dedupe.spark.frames, "BUCKET_ROWS", 2)
+    monkeypatch.setattr(dedupe.spark, "_PAIR_BUCKET_ROWS", 2)
+    monkeypatch.setattr(dedupe.spark, "_KEY_BUCKET_ROWS", 2)
+    made = []
+
+    def counted(frame, *args, **kwargs):
+        bucketed = dedupe.spark.frames.bucketed(frame, *args, **kwargs)
+        made.append(bucketed.rdd.getNumPartitions())
+        return bucketed
+
+    monkeypatch.setattr(dedupe.spark, "bucketed", counted)
+    monkeypatch.setattr(dedupe.spark.cleaning, "bucketed", counted)
     articles = read_articles([SAMPLE]).articles
     shuffled = frame(spark, articles[::-1]).repartition(3)
     records = {r["id"]: r.asDict() for r in dedupe.spark.deduplicate(shuffled).collect()}
     same_as_scan(records, articles)
+    # Every bucketed stage (sampled lines, pairs, digest items, story members and pairs) made
+    # more buckets than the two cores would give.
+    assert len(made) == 5 and min(made) >= 3, made
     assert {r["published"] for r in records.values()} == \
         {v.to_record()["published"] for v in find_duplicates(articles).verdicts}
 

@@ -5,10 +5,10 @@ Every stage runs the local implementation on Spark's executors (``mapInPandas``,
 whole corpus is learnt here with group-bys over all of it, and handed to the stages as a
 :class:`dedupe.prepare.CorpusContext`:
 
-0. **stripping**: the costly, per-article part of cleaning (:func:`dedupe.clean.strip_pages`),
-   once per article, which is numbered in id order on the way in (``n``: shuffles, joins and
-   groups move these numbers, not the ids);
-1. **boilerplate**: each article's short lines; the lines held by enough articles are judged
+0. **stripping** (:mod:`dedupe.spark.cleaning`): the costly, per-article part of cleaning
+   (:func:`dedupe.clean.strip_pages`), once per article, which is numbered in id order on the
+   way in (``n``: shuffles, joins and groups move these numbers, not the ids);
+1. **boilerplate** (:mod:`dedupe.spark.cleaning`): each article's short lines; the lines held by enough articles are judged
    on a sample of their holders, by :class:`~dedupe.boilerplate.BoilerplateLearner`'s own
    ``judged``, ``sample_of`` and ``spans_stories``;
 2. **preparation**: each article prepared once (:func:`dedupe.prepare.prepare`): its packed
@@ -45,35 +45,26 @@ import numpy as np
 import pandas as pd
 
 from ..article import Article, Role
-from ..boilerplate import BoilerplateLearner
 from ..candidates import anchor_counts, is_band, key_links, linked, shared_keys
-from ..clean import strip_pages
 from ..config import DedupeConfig
-from ..heap import release_freed_memory
 from ..pipeline import Deduplicator
 from ..prepare import CorpusContext, prepare, prepared_from
 from ..results import COLUMNS, SCORE_COLUMNS, Verdict
-from ..tokens import Lines, Tokens, tokenize_lines
+from ..tokens import Tokens
 from ..verify import (TFIDF_FEATURES, Verifier, digest_flags, held_items, idf_weights, orient, refused_by_digest,
                       shorter_longer, small_part, word_columns)
+from .cleaning import learn_boilerplate, stripped_articles
 from .components import connected_components
+from .frames import FIELDS, bucketed, broadcast_if_small, fresh, release_batch
 
 __all__ = ["deduplicate", "FIELDS"]
 
-FIELDS = ("id", "text", "title", "source", "url", "published")
-"""The article columns the job reads; all but ``id`` and ``text`` may be absent."""
-
-_KEY = "long"  # uint64 keys travel as Spark longs, with the same bits
-_BUCKET_ROWS = 5_000  # rows in one call of a bucketed stage: pairs, sampled holders or story members
 # Lookup keys are small rows: a partition of whole keys, linked in one call, holds about this
 # many (calls of 5,000 rows spent the candidate step in Python workers' per-call overhead).
 _KEY_BUCKET_ROWS = 1_000_000
 # Pairs are scored in buckets that unpack and sketch every article they hold: an article with
 # pairs in many buckets is unpacked in each, so buckets of pairs are larger than the others.
 _PAIR_BUCKET_ROWS = 50_000
-# A frame of at most this many rows of numbers per article (32 MB as two longs) is copied to
-# every executor for a join, instead of shuffling both sides of it.
-_BROADCAST_ROWS = 2_000_000
 
 
 def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: DedupeConfig | None = None):
@@ -89,8 +80,8 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     from pyspark.sql import functions as F
 
     config = config or DedupeConfig()
-    articles, count = _stripped_articles(frame, text_col, id_col)
-    boilerplate = _learn_boilerplate(articles, config)
+    articles, count = stripped_articles(frame, text_col, id_col)
+    boilerplate = learn_boilerplate(articles, config)
     prepared = articles.mapInPandas(lambda parts: _prepare(parts, config, boilerplate), _PREPARED).cache()
     keys = prepared.mapInPandas(_key_rows, "n long, kind byte, value long, count int").cache()
     idf = _idf(keys, count)
@@ -101,7 +92,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     component = connected_components(accepted.select(F.col("a").alias("src"), F.col("b").alias("dst"))) \
         .withColumnRenamed("id", "n").cache()
     stories = _stories(articles, prepared, pairs, digests, component, count, config, boilerplate, idf)
-    uniques = articles.select(*FIELDS, "n").join(_small(component, count), on="n", how="left_anti") \
+    uniques = articles.select(*FIELDS, "n").join(broadcast_if_small(component, count), on="n", how="left_anti") \
         .mapInPandas(_unique_records, _schema())
     # The result is computed here, so that the frames it came from can be let go.
     result = stories.unionByName(uniques).cache()
@@ -109,40 +100,6 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     for step in (articles, prepared, keys, pairs, scored, digests, component):
         step.unpersist()
     return result
-
-
-def _stripped_articles(frame, text_col: str, id_col: str):
-    """The frame's articles, one row per id, numbered in id order (``n``), their text stripped
-    (:func:`_strip`), cached; and how many there are."""
-    from pyspark.sql import Window
-    from pyspark.sql import functions as F
-
-    columns = {name: frame[col] for name, col in (("id", id_col), ("text", text_col))}
-    for name in FIELDS[2:]:
-        columns[name] = frame[name] if name in frame.columns else F.lit(None)
-    articles = frame.select(*[columns[name].cast("string").alias(name) for name in FIELDS]) \
-        .where(F.col("id").isNotNull() & F.col("text").isNotNull() & (F.length(F.trim(F.col("text"))) > 0)).cache()
-    counted = articles.agg(F.count("*").alias("rows"), F.countDistinct("id").alias("ids")).first()
-    count = counted["rows"]
-    if counted["ids"] < count:
-        # An id on several rows: one row is kept, the same whatever the input's order, as a scan
-        # keeps one article per id.
-        first = Window.partitionBy("id").orderBy(*FIELDS[1:])
-        kept = articles.withColumn("copy", F.row_number().over(first)).where("copy = 1").drop("copy").cache()
-        articles.unpersist()
-        articles, count = kept, kept.count()
-    # Numbers in id order: the later shuffles, joins and groups move longs instead of strings, and
-    # a rule that takes the smallest id (a crowded key's first holder, a story's label, a line's
-    # sample) takes the smallest number. Ranges of ids, each sorted, numbered upwards.
-    numbered = articles.repartitionByRange("id").sortWithinPartitions("id") \
-        .withColumn("n", F.monotonically_increasing_id())
-    # The costly part of cleaning, once per article: later stages read the stripped text (in
-    # place of the text) and only tokenise it.
-    stripped = numbered.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
-                                            "lines binary").cache()
-    stripped.count()
-    articles.unpersist()
-    return stripped, count
 
 
 def _stories(articles, prepared, pairs, digests, component, count: int, config: DedupeConfig,
@@ -155,124 +112,19 @@ def _stories(articles, prepared, pairs, digests, component, count: int, config: 
     in_stories = component.count()
     # The stories' articles and the digests are few numbers each: copied to the executors, they
     # pick the members and pairs without shuffling every article and pair to meet them.
-    component = _small(component, in_stories)
-    flagged = _small(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), count)
+    component = broadcast_if_small(component, in_stories)
+    flagged = broadcast_if_small(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), count)
     members = articles.select(*FIELDS, "n").join(component, on="n") \
         .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n") \
         .join(flagged, on="n", how="left").fillna(False, subset=["digest"])
-    members = _bucketed(members, "component", in_stories)
+    members = bucketed(members, "component", in_stories)
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
-    story_pairs = _bucketed(
+    story_pairs = bucketed(
         pairs.join(component.select(F.col("n").alias("a"), "component"), on="a")
         .join(component.select(F.col("n").alias("b"), F.col("component").alias("component_b")), on="b")
         .where(F.col("component") == F.col("component_b")), "component", in_stories).select("bucket", "a", "b")
     return members.drop("component").groupBy("bucket").cogroup(story_pairs.groupBy("bucket")).applyInPandas(
         lambda people, links: _story_verdicts(people, links, config, boilerplate, idf), _schema())
-
-
-# -- boilerplate ----------------------------------------------------------------------------------
-
-
-def _learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
-    from pyspark.sql import functions as F
-
-    learner = BoilerplateLearner(config.boilerplate_min_docs)
-    lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"n long, key {_KEY}")
-    counts = lines.groupBy("key").agg(F.count("*").alias("holders"))
-    held = counts.mapInPandas(lambda parts: (p[learner.judged(p["holders"].to_numpy())] for p in parts), counts.schema)
-    holders = lines.join(held.select("key"), "key").groupBy("key").agg(F.array_sort(F.collect_list("n")).alias("ns"))
-    sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {_KEY}, n long").cache()
-    # Lines are judged in buckets, each cleaning the texts its samples need once.
-    sample = _bucketed(sampled, "key", sampled.count())
-    texts = _fresh(sample, "bucket", "n").distinct().join(articles.select("n", "lines"), "n")
-    judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
-        lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {_KEY}, learnt boolean")
-    learnt = [row.key for row in judged.where("learnt").collect()]
-    sampled.unpersist()
-    return np.sort(np.array(learnt, dtype=np.int64).view(np.uint64))
-
-
-def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
-    """Each line's sample of holders (:meth:`~dedupe.boilerplate.BoilerplateLearner.sample_of`)."""
-    for part in parts:
-        chosen = [learner.sample_of(ns) for ns in part["ns"]]
-        yield pd.DataFrame({"key": np.repeat(part["key"].to_numpy(), [len(c) for c in chosen]),
-                            "n": np.concatenate(chosen).astype(np.int64) if chosen else np.zeros(0, np.int64)})
-
-
-def _bucketed(frame, column: str, rows: int, per_bucket: int = _BUCKET_ROWS):
-    """``frame`` with a ``bucket`` column from the hash of ``column``, partitioned by it: enough
-    buckets to keep every core busy, and few enough rows in each for one call to handle them at
-    once. Frames to be cogrouped must be bucketed with the same ``rows``."""
-    from pyspark.sql import functions as F
-
-    cores = frame.sparkSession.sparkContext.defaultParallelism
-    buckets = max(cores, -(-rows // per_bucket))
-    # One partition per bucket: the group-by that follows reuses it instead of spreading the
-    # buckets over spark.sql.shuffle.partitions mostly empty tasks.
-    return frame.withColumn("bucket", F.pmod(F.xxhash64(column), F.lit(buckets))).repartition(buckets, "bucket")
-
-
-def _small(frame, rows: int):
-    """``frame`` (at most ``rows`` rows, one per article) marked to be copied to every executor
-    for its joins when it is small (:data:`_BROADCAST_ROWS`)."""
-    from pyspark.sql import functions as F
-    return F.broadcast(frame) if rows <= _BROADCAST_ROWS else frame
-
-
-def _fresh(frame, *columns: str):
-    """``columns`` of ``frame`` as new columns: a cogroup of two frames derived from one cannot
-    tell their shared columns apart."""
-    from pyspark.sql import functions as F
-    return frame.select(*[F.col(c).alias(c) for c in columns])
-
-
-def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
-    for part in parts:
-        keys, docs = learner.short_lines(_unpack_lines(part["lines"]))
-        yield pd.DataFrame({"n": part["n"].to_numpy()[docs], "key": keys.view(np.int64)})
-
-
-def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), a ``junk`` flag,
-    and their hashed lines packed (:func:`_pack_lines`): what boilerplate learning reads."""
-    for part in parts:
-        done = strip_pages(list(part["text"]), list(part["title"]))
-        texts = [text for text, _ in done]
-        _release()
-        yield part.assign(text=texts, junk=[junk for _, junk in done],
-                          lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
-
-
-def _release() -> None:
-    """Hand a Python worker's freed memory back between batches: two workers per core hold what
-    their largest batch needed otherwise, in Arrow's pool and in the C heap."""
-    import pyarrow as pa
-
-    if pa.default_memory_pool().backend_name != "system":
-        # Arrow's own allocators keep freed blocks for reuse; the system's gives them back.
-        pa.set_memory_pool(pa.system_memory_pool())
-    release_freed_memory()
-
-
-def _pack_lines(lines: Lines) -> list[bytes]:
-    """Each text's lines as bytes: their keys (uint64), sizes (int64) and data flags (uint8)."""
-    keys, sizes = lines.keys.astype("<u8"), lines.sizes.astype("<i8")
-    data = lines.data.astype(np.uint8)
-    bounds = lines.offsets.tolist()
-    return [keys[a:b].tobytes() + sizes[a:b].tobytes() + data[a:b].tobytes() for a, b in zip(bounds, bounds[1:])]
-
-
-def _unpack_lines(blobs) -> Lines:
-    """The lines of texts packed by :func:`_pack_lines`, in order (no words: ``word_line`` is empty)."""
-    counts = np.array([len(blob) // 17 for blob in blobs], dtype=np.int64)
-    parts = [(np.frombuffer(blob, "<u8", n), np.frombuffer(blob, "<i8", n, 8 * n), np.frombuffer(blob, np.uint8, n, 16 * n))
-             for blob, n in zip(blobs, counts.tolist())]
-    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    if not parts:
-        return Lines(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32), offsets)
-    return Lines(np.concatenate([p[0] for p in parts]).astype(np.uint64), np.concatenate([p[1] for p in parts]),
-                 np.concatenate([p[2] for p in parts]).astype(bool), np.zeros(0, np.int32), offsets)
 
 
 def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray):
@@ -286,17 +138,6 @@ def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray
 
 def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
     return dict(zip(texts["id"], zip(texts["text"], texts["junk"])))
-
-
-def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
-    """Whether each line of a bucket spans stories, judged on its sample of holders."""
-    texts = texts.sort_values("n")
-    where = pd.Series(np.arange(len(texts)), index=texts["n"])
-    holders = holders.sort_values(["key", "n"])  # each sample in id order, as the local learner has it
-    keys, starts = np.unique(holders["key"].to_numpy(), return_index=True)
-    samples = np.split(where[holders["n"]].to_numpy(), starts[1:])
-    spans = learner.spans_stories(keys.view(np.uint64), samples, _unpack_lines(texts["lines"]))
-    return pd.DataFrame({"key": keys, "learnt": spans})
 
 
 # -- sketches, weights and candidates -------------------------------------------------------------
@@ -314,7 +155,7 @@ def _prepare(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: n
         prepared = _prepared(part, config, boilerplate)
         keys, offsets = prepared.lookup_keys(config)
         columns = word_columns(prepared.sketches)
-        _release()
+        release_batch()
         yield pd.DataFrame({
             "n": part["n"].to_numpy(), "tokens": prepared.cleaned.tokens.pack(),
             "fingerprint": prepared.cleaned.fingerprints.view(np.int64), "junk_only": prepared.cleaned.junk_only,
@@ -379,7 +220,7 @@ def _candidate_pairs(keys, count: int):
     parts = max(cores, -(-held.count() // _KEY_BUCKET_ROWS))
     links = held.repartition(parts, "value").mapInPandas(_key_links, "a long, b long, band boolean, shared long")
     shared = links.groupBy("a", "b").agg(F.max("band").alias("band"), F.sum("shared").alias("shared"))
-    anchors = _small(keys.where(f"kind = {_ANCHORS}"), count)
+    anchors = broadcast_if_small(keys.where(f"kind = {_ANCHORS}"), count)
     return shared.join(anchors.select(F.col("n").alias("a"), F.col("value").alias("anchors_a")), "a") \
         .join(anchors.select(F.col("n").alias("b"), F.col("value").alias("anchors_b")), "b") \
         .mapInPandas(_linked, "a long, b long")
@@ -419,10 +260,10 @@ def _score(prepared, pairs, config: DedupeConfig, boilerplate: np.ndarray, idf: 
     both = pairs.select(F.col("a").alias("n"), F.col("b").alias("near")) \
         .unionByName(pairs.select(F.col("b").alias("n"), F.col("a").alias("near")))
     label = both.groupBy("n").agg(F.least(F.first("n"), F.min("near")).alias("label"))
-    labelled = pairs.join(_small(label.withColumnRenamed("n", "a"), count), "a")
+    labelled = pairs.join(broadcast_if_small(label.withColumnRenamed("n", "a"), count), "a")
     # Cached: the pairs and both ends' texts read the labels, which would be grouped once for each.
-    links = _bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label").cache()
-    ends = _fresh(links, "bucket", "a").unionByName(_fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
+    links = bucketed(labelled, "label", pairs.count(), _PAIR_BUCKET_ROWS).drop("label").cache()
+    ends = fresh(links, "bucket", "a").unionByName(fresh(links, "bucket", "b").withColumnRenamed("b", "a"))
     texts = ends.withColumnRenamed("a", "n").distinct() \
         .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n")
     scored = links.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
@@ -446,7 +287,7 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
     scores = verifier.score(pairs)
     oriented = orient(scores, verifier.words)
     _, longer = shorter_longer(scores.pairs, verifier.words)
-    _release()
+    release_batch()
     return pd.DataFrame({
         "a": ids[pairs[:, 0]], "b": ids[pairs[:, 1]], "accepted": scores.accepted,
         "item": held_items(scores, verifier.words, config), "small": small_part(oriented.coverage),
@@ -457,7 +298,7 @@ def _score_bucket(links: pd.DataFrame, texts: pd.DataFrame, config: DedupeConfig
 def _digests(scored):
     """The articles that hold, in separate places, several texts that are small parts of them."""
     items = scored.where("item").select("a", "b", "longer", "lead", "last")
-    return _bucketed(items, "longer", items.count()).groupBy("bucket").applyInPandas(
+    return bucketed(items, "longer", items.count()).groupBy("bucket").applyInPandas(
         _digest, "longer long, digest boolean").where("digest")
 
 
@@ -472,7 +313,7 @@ def _accepted(scored, digests, count: int):
     """Accepted pairs, but those the digest guard refuses
     (:func:`dedupe.verify.refused_by_digest`)."""
     from pyspark.sql import functions as F
-    flagged = _small(digests.select("longer", F.lit(True).alias("is_digest")), count)
+    flagged = broadcast_if_small(digests.select("longer", F.lit(True).alias("is_digest")), count)
     columns = scored.columns  # read here: a frame cannot travel to the executors
     return scored.where("accepted").join(flagged, "longer", "left").fillna(False, subset=["is_digest"]) \
         .mapInPandas(lambda parts: _kept(parts, columns), scored.schema)
@@ -521,5 +362,5 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
                         pairs=list(zip(ids[links["a"]], ids[links["b"]])),
                         digests=frozenset(people.loc[people["digest"], "id"]), prepared=dict(zip(people["id"], ready)))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
-    _release()
+    release_batch()
     return pd.DataFrame(records, columns=list(COLUMNS))

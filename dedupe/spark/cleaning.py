@@ -1,0 +1,127 @@
+"""The clean stage on Spark: each article stripped once (:func:`dedupe.clean.strip_pages`) and
+numbered in id order, and the page boilerplate learnt from all of them with the local rule
+(:class:`dedupe.boilerplate.BoilerplateLearner`'s ``judged``, ``sample_of`` and ``spans_stories``)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import numpy as np
+import pandas as pd
+
+from ..boilerplate import BoilerplateLearner
+from ..clean import strip_pages
+from ..config import DedupeConfig
+from ..tokens import Lines, tokenize_lines
+from .frames import FIELDS, KEY_TYPE, bucketed, fresh, release_batch
+
+__all__ = ["stripped_articles", "learn_boilerplate", "unpack_lines"]
+
+
+def stripped_articles(frame, text_col: str, id_col: str):
+    """The frame's articles, one row per id, numbered in id order (``n``), their text stripped
+    (:func:`_strip`), cached; and how many there are."""
+    from pyspark.sql import Window
+    from pyspark.sql import functions as F
+
+    columns = {name: frame[col] for name, col in (("id", id_col), ("text", text_col))}
+    for name in FIELDS[2:]:
+        columns[name] = frame[name] if name in frame.columns else F.lit(None)
+    articles = frame.select(*[columns[name].cast("string").alias(name) for name in FIELDS]) \
+        .where(F.col("id").isNotNull() & F.col("text").isNotNull() & (F.length(F.trim(F.col("text"))) > 0)).cache()
+    counted = articles.agg(F.count("*").alias("rows"), F.countDistinct("id").alias("ids")).first()
+    count = counted["rows"]
+    if counted["ids"] < count:
+        # An id on several rows: one row is kept, the same whatever the input's order, as a scan
+        # keeps one article per id.
+        first = Window.partitionBy("id").orderBy(*FIELDS[1:])
+        kept = articles.withColumn("copy", F.row_number().over(first)).where("copy = 1").drop("copy").cache()
+        articles.unpersist()
+        articles, count = kept, kept.count()
+    # Numbers in id order: the later shuffles, joins and groups move longs instead of strings, and
+    # a rule that takes the smallest id (a crowded key's first holder, a story's label, a line's
+    # sample) takes the smallest number. Ranges of ids, each sorted, numbered upwards.
+    numbered = articles.repartitionByRange("id").sortWithinPartitions("id") \
+        .withColumn("n", F.monotonically_increasing_id())
+    # The costly part of cleaning, once per article: later stages read the stripped text (in
+    # place of the text) and only tokenise it.
+    stripped = numbered.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
+                                            "lines binary").cache()
+    stripped.count()
+    articles.unpersist()
+    return stripped, count
+
+
+def learn_boilerplate(articles, config: DedupeConfig) -> np.ndarray:
+    from pyspark.sql import functions as F
+
+    learner = BoilerplateLearner(config.boilerplate_min_docs)
+    lines = articles.mapInPandas(lambda parts: _short_lines(parts, learner), f"n long, key {KEY_TYPE}")
+    counts = lines.groupBy("key").agg(F.count("*").alias("holders"))
+    held = counts.mapInPandas(lambda parts: (p[learner.judged(p["holders"].to_numpy())] for p in parts), counts.schema)
+    holders = lines.join(held.select("key"), "key").groupBy("key").agg(F.array_sort(F.collect_list("n")).alias("ns"))
+    sampled = holders.mapInPandas(lambda parts: _samples(parts, learner), f"key {KEY_TYPE}, n long").cache()
+    # Lines are judged in buckets, each cleaning the texts its samples need once.
+    sample = bucketed(sampled, "key", sampled.count())
+    texts = fresh(sample, "bucket", "n").distinct().join(articles.select("n", "lines"), "n")
+    judged = sample.groupBy("bucket").cogroup(texts.groupBy("bucket")).applyInPandas(
+        lambda holders, held_texts: _judge_lines(holders, held_texts, learner), f"key {KEY_TYPE}, learnt boolean")
+    learnt = [row.key for row in judged.where("learnt").collect()]
+    sampled.unpersist()
+    return np.sort(np.array(learnt, dtype=np.int64).view(np.uint64))
+
+
+def _samples(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
+    """Each line's sample of holders (:meth:`~dedupe.boilerplate.BoilerplateLearner.sample_of`)."""
+    for part in parts:
+        chosen = [learner.sample_of(ns) for ns in part["ns"]]
+        yield pd.DataFrame({"key": np.repeat(part["key"].to_numpy(), [len(c) for c in chosen]),
+                            "n": np.concatenate(chosen).astype(np.int64) if chosen else np.zeros(0, np.int64)})
+
+
+def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> Iterator[pd.DataFrame]:
+    for part in parts:
+        keys, docs = learner.short_lines(unpack_lines(part["lines"]))
+        yield pd.DataFrame({"n": part["n"].to_numpy()[docs], "key": keys.view(np.int64)})
+
+
+def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), a ``junk`` flag,
+    and their hashed lines packed (:func:`_pack_lines`): what boilerplate learning reads."""
+    for part in parts:
+        done = strip_pages(list(part["text"]), list(part["title"]))
+        texts = [text for text, _ in done]
+        release_batch()
+        yield part.assign(text=texts, junk=[junk for _, junk in done],
+                          lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
+
+
+def _pack_lines(lines: Lines) -> list[bytes]:
+    """Each text's lines as bytes: their keys (uint64), sizes (int64) and data flags (uint8)."""
+    keys, sizes = lines.keys.astype("<u8"), lines.sizes.astype("<i8")
+    data = lines.data.astype(np.uint8)
+    bounds = lines.offsets.tolist()
+    return [keys[a:b].tobytes() + sizes[a:b].tobytes() + data[a:b].tobytes() for a, b in zip(bounds, bounds[1:])]
+
+
+def unpack_lines(blobs) -> Lines:
+    """The lines of texts packed by :func:`_pack_lines`, in order (no words: ``word_line`` is empty)."""
+    counts = np.array([len(blob) // 17 for blob in blobs], dtype=np.int64)
+    parts = [(np.frombuffer(blob, "<u8", n), np.frombuffer(blob, "<i8", n, 8 * n), np.frombuffer(blob, np.uint8, n, 16 * n))
+             for blob, n in zip(blobs, counts.tolist())]
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+    if not parts:
+        return Lines(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32), offsets)
+    return Lines(np.concatenate([p[0] for p in parts]).astype(np.uint64), np.concatenate([p[1] for p in parts]),
+                 np.concatenate([p[2] for p in parts]).astype(bool), np.zeros(0, np.int32), offsets)
+
+
+def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
+    """Whether each line of a bucket spans stories, judged on its sample of holders."""
+    texts = texts.sort_values("n")
+    where = pd.Series(np.arange(len(texts)), index=texts["n"])
+    holders = holders.sort_values(["key", "n"])  # each sample in id order, as the local learner has it
+    keys, starts = np.unique(holders["key"].to_numpy(), return_index=True)
+    samples = np.split(where[holders["n"]].to_numpy(), starts[1:])
+    spans = learner.spans_stories(keys.view(np.uint64), samples, unpack_lines(texts["lines"]))
+    return pd.DataFrame({"key": keys, "learnt": spans})
