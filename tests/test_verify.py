@@ -179,8 +179,8 @@ def test_pairs_left_unaligned_are_those_no_rule_accepts() -> None:
         assert np.array_equal(getattr(quick, name)[aligned], getattr(full, name)[aligned]), name
 
 
-def reference_alignment(verifier: Verifier, x: int, y: int) -> tuple[float, int, int]:
-    """x's words that a shingle found anywhere in y covers: their share, the first and the last."""
+def reference_covered(verifier: Verifier, x: int, y: int) -> np.ndarray:
+    """Which of x's words a shingle found anywhere in y covers, word by word."""
     sk = verifier.sketches
     n_words = sk.word_counts[x]
     width = min(sk.shingle_size, n_words)
@@ -189,6 +189,12 @@ def reference_alignment(verifier: Verifier, x: int, y: int) -> tuple[float, int,
     for j, value in enumerate(sk.shingles[sk.shingle_offsets[x]:sk.shingle_offsets[x + 1]].tolist()):
         if value in in_y:
             covered[j:j + width] = True
+    return covered
+
+
+def reference_alignment(verifier: Verifier, x: int, y: int) -> tuple[float, int, int]:
+    """x's words that a shingle found anywhere in y covers: their share, the first and the last."""
+    covered = reference_covered(verifier, x, y)
     where = np.flatnonzero(covered)
     return covered.mean(), int(where[0]) if len(where) else -1, int(where[-1]) if len(where) else -1
 
@@ -208,6 +214,23 @@ def test_alignment_covers_the_words_of_shingles_the_other_holds(texts: list[str]
         coverage, lead, last = reference_alignment(verifier, x, y)
         assert scores.coverage_ab[k] == pytest.approx(coverage)
         assert (scores.lead_ab[k], scores.last_ab[k]) == (lead, last)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(word_pool, min_size=1, max_size=40).map(" ".join), min_size=2, max_size=6),
+       st.data())
+def test_held_words_count_the_words_any_partner_holds(texts: list[str], data) -> None:
+    # A story's canonical is chosen on how many of its words its other members hold together.
+    verifier = verifier_for(texts)
+    every = [(x, y) for x in range(len(texts)) for y in range(x + 1, len(texts))]
+    pairs = data.draw(st.lists(st.sampled_from(every), unique=True)) if every else []
+    held = verifier.held_words(np.array(pairs, dtype=np.int64).reshape(-1, 2))
+    for x in range(len(texts)):
+        partners = [b for a, b in pairs if a == x] + [a for a, b in pairs if b == x]
+        expected = np.zeros(verifier.sketches.word_counts[x], dtype=bool)
+        for y in partners:
+            expected |= reference_covered(verifier, x, y)
+        assert held[x] == expected.sum()
 
 
 def test_articles_prepared_from_their_packed_tokens_score_as_prepared_ones() -> None:

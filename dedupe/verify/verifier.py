@@ -99,10 +99,8 @@ class Verifier:
         both = np.concatenate([pairs, pairs[:, ::-1]])
         both = both[np.lexsort((both[:, 1], both[:, 0]))]
         starts = np.searchsorted(both[:, 0], np.arange(len(sk) + 1)).astype(np.int64)
-        held = held_by_any(sk.word_offsets, sk.shingle_offsets, *self.shingle_index_, sk.shingle_size,
+        return held_by_any(sk.word_offsets, sk.shingle_offsets, *self.shingle_index_, sk.shingle_size,
                            starts, np.ascontiguousarray(both[:, 1]))
-        running = np.r_[0, np.cumsum(held, dtype=np.int64)]
-        return running[sk.word_offsets[1:]] - running[sk.word_offsets[:-1]]
 
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None, align_all: bool = False) -> PairScores:
         """Score ``pairs`` and apply every guard, the digest guard included.
