@@ -123,8 +123,8 @@ def test_pairs_do_not_depend_on_the_order_of_keys(n: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
     counts = rng.integers(0, 6, n)
     offsets = np.r_[0, np.cumsum(counts)]
-    keys = rng.integers(0, 4, offsets[-1]).astype(np.uint64) | np.where(rng.random(offsets[-1]) < 0.3, BAND_KEY, 0)
-    expected = pairs_from_keys(keys, offsets)
+    keys = rng.integers(0, 12, offsets[-1]).astype(np.uint64) | np.where(rng.random(offsets[-1]) < 0.3, BAND_KEY, 0)
+    expected = pairs_from_keys(keys, offsets)  # links its keys share by share and adds up the sums
     owner = np.repeat(np.arange(n), counts)
     order = rng.permutation(len(keys))
     links, band = key_links(keys[order], owner[order])
