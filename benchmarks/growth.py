@@ -67,7 +67,7 @@ def blocks_file(reuters: Path, size: int, work: Path) -> Path:
         while written < size:
             renamed = _block_renaming(vocabulary, number)
             for record in block[: size - written]:
-                out.write(json.dumps(renamed(record, number), ensure_ascii=False) + "\n")
+                out.write(json.dumps(renamed(record), ensure_ascii=False) + "\n")
                 written += 1
             number += 1
     partial.rename(target)
@@ -79,7 +79,7 @@ def _block_renaming(vocabulary: list[str], number: int):
     one permutation of the (lower-cased) vocabulary among words of its length, keeping its case,
     and each digit through one permutation of the digits."""
     if number == 0:
-        return lambda record, _: record
+        return lambda record: record
     seed = random.Random(f"block:{number}")
     words = {}
     for length in sorted({len(word) for word in vocabulary}):
@@ -90,8 +90,8 @@ def _block_renaming(vocabulary: list[str], number: int):
         words.update(zip(same, shuffled))
     digits = str.maketrans("0123456789", "".join(seed.sample("0123456789", 10)))
 
-    def renamed(record: dict, block: int) -> dict:
-        out = dict(record, id=f"{record['id']}@{block}")
+    def renamed(record: dict) -> dict:
+        out = dict(record, id=f"{record['id']}@{number}")
         for field in ("title", "text"):
             out[field] = _WORD.sub(lambda m: _cased(words[m.group(0).lower()], m.group(0)), record[field]).translate(digits)
         return out

@@ -64,7 +64,10 @@ def pairs_from_keys(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     # 20 per pair) took 1.8 GB at 316,000 articles and set the run's peak (3.4 GB; now 2.9).
     # Shares by a multiplicative hash: anchors are chosen by their low bits.
     share = ((keys * np.uint64(0x9E3779B97F4A7C15)) >> np.uint64(64 - _KEY_SHARE_BITS)).astype(np.int8)
-    parts = [shared_keys(*key_links(keys[share == s], members[share == s])) for s in range(1 << _KEY_SHARE_BITS)]
+    parts = []
+    for s in range(1 << _KEY_SHARE_BITS):
+        mine = share == s
+        parts.append(shared_keys(*key_links(keys[mine], members[mine])))
     pairs, band, shared = shared_keys(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
                                       np.concatenate([p[2] for p in parts]))
     anchors = anchor_counts(keys, offsets)

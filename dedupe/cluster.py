@@ -115,7 +115,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
         links = story_links(verifier, matches, strong & live, weak & live)
         if not len(links):
             break
-        component = _components(links, n)
+        component = link_components(links, n)
         in_story = np.bincount(component, minlength=n)[component] > 1
         heads = _canonicals(verifier, matches.select(live), component, in_story, ranking)
         members = np.flatnonzero(in_story & (heads != np.arange(n)))
@@ -127,7 +127,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
         # What a refused member joined to the story without it joins no longer.
         stays = np.zeros(n, dtype=bool)
         stays[members[holds]] = stays[heads[members]] = True
-        inside = _components(links[stays[links[:, 0]] & stays[links[:, 1]]], n)
+        inside = link_components(links[stays[links[:, 0]] & stays[links[:, 1]]], n)
         holds &= inside[members] == inside[heads[members]]
         kept = members[holds]
         rounds.append(judged.select(holds))
@@ -156,7 +156,7 @@ def story_links(verifier: PairJudge, matches: PairScores, strong: np.ndarray, we
     one its best ``weak`` link (see the module's docstring)."""
     n = len(verifier)
     shorter, _ = shorter_longer(matches.pairs, verifier.words)
-    component = _components(matches.pairs[strong], n)
+    component = link_components(matches.pairs[strong], n)
     alone = np.bincount(component, minlength=n)[component] == 1
     attach = weak & _best_partial(verifier, matches, weak) & alone[shorter]
     return matches.pairs[strong | attach]
@@ -166,7 +166,9 @@ def _graph(links: np.ndarray, n: int) -> sp.csr_matrix:
     return sp.csr_matrix((np.ones(len(links)), (links[:, 0], links[:, 1])), shape=(n, n))
 
 
-def _components(links: np.ndarray, n: int) -> np.ndarray:
+def link_components(links: np.ndarray, n: int) -> np.ndarray:
+    """The connected component of each of ``n`` nodes linked by ``links`` (``(m, 2)`` node
+    numbers), as scipy labels them."""
     return connected_components(_graph(links, n), directed=False)[1]
 
 

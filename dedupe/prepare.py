@@ -88,10 +88,10 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
     whose candidate pairs are known needs none."""
     context = context or CorpusContext()
     stage = stage or (lambda name: nullcontext())
-    known = context.prepared
-    if known is not None and context.boilerplate is not None and not keep_texts and all(a.id in known for a in articles):
+    ready = context.prepared
+    if ready is not None and context.boilerplate is not None and not keep_texts and all(a.id in ready for a in articles):
         with stage("clean"):
-            parts = [known[a.id] for a in articles]
+            parts = [ready[a.id] for a in articles]
             tokens = Tokens.unpack([blob for blob, _, _ in parts])
             fingerprints = np.array([mark for _, mark, _ in parts], dtype=np.int64).view(np.uint64)
             junk_only = np.array([junk for _, _, junk in parts], dtype=bool)

@@ -80,17 +80,14 @@ def _small_star(edges):
 
 def _gathered(edges):
     """The components of ``edges``, found on the driver (scipy) and sent back in rows of packed numbers."""
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components as split
+    from ..cluster import link_components
 
     packed = edges.mapInPandas(_pack, "src binary, dst binary").collect()
     src = np.concatenate([np.zeros(0, "<i8")] + [np.frombuffer(row.src, "<i8") for row in packed])
     dst = np.concatenate([np.zeros(0, "<i8")] + [np.frombuffer(row.dst, "<i8") for row in packed])
     nodes, ends = np.unique(np.concatenate([src, dst]), return_inverse=True)
     ends = ends.ravel()
-    graph = sp.coo_matrix((np.ones(len(src), dtype=np.int8), (ends[:len(src)], ends[len(src):])),
-                          shape=(len(nodes), len(nodes)))
-    label = split(graph, directed=False)[1] if len(nodes) else np.zeros(0, np.int32)
+    label = link_components(np.column_stack([ends[:len(src)], ends[len(src):]]), len(nodes))
     # Nodes are sorted: a component's first node is its smallest.
     _, first = np.unique(label, return_index=True)
     component = nodes[first][label]
