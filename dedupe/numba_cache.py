@@ -12,11 +12,15 @@ kernels are compiled for each run, and :data:`CACHE_PROBLEM` says so.
 from __future__ import annotations
 
 import os
+import signal
+import sys
 import tempfile
+import threading
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
-__all__ = ["CACHE", "CACHE_PROBLEM", "cache_folder", "announce_compiles"]
+__all__ = ["CACHE", "CACHE_PROBLEM", "cache_folder", "announce_compiles", "compiles_finish_before_ctrl_c"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -87,3 +91,58 @@ def announce_compiles(say: Callable[[str], None]) -> None:
             pass
 
     event.register("numba:compile", _Listener())
+
+
+@contextmanager
+def compiles_finish_before_ctrl_c() -> Iterator[None]:
+    """Within this block, Ctrl-C that comes while numba compiles a kernel (or loads one from the
+    cache) raises :class:`KeyboardInterrupt` as soon as that is done, not in the middle of it.
+
+    numba cannot be interrupted mid-compile: a half-built kernel crashed the interpreter as it
+    exited, or the interrupt came back as "RuntimeError: no compiled object yet". numba compiles
+    holding its global compiler lock, and says when it lets go of it. Outside the main thread, or
+    when the program handles SIGINT its own way, the block changes nothing. It does not import
+    numba (a command that never compiles starts no slower).
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGINT) is not signal.default_int_handler):
+        yield
+        return
+    pending = False  # an interrupt waits for the compile to end
+    listeners: list = []  # the listener for the lock's release, registered at the first wait
+
+    def compiling() -> bool:
+        lock = sys.modules.get("numba.core.compiler_lock")
+        # The lock is re-entrant and counts as held only by its owner: here, the main thread.
+        return lock is not None and lock.global_compiler_lock.is_locked()
+
+    def on_ctrl_c(signum: int, frame: object) -> None:
+        nonlocal pending
+        if not compiling():
+            raise KeyboardInterrupt
+        pending = True
+        if not listeners:
+            from numba.core import event
+
+            class _LockReleased(event.Listener):
+                def on_start(self, ev: event.Event) -> None:
+                    pass
+
+                def on_end(self, ev: event.Event) -> None:
+                    nonlocal pending
+                    # Nested compiles let go of the lock while the outer one still holds it.
+                    if pending and not compiling():
+                        pending = False
+                        raise KeyboardInterrupt
+
+            listeners.append(_LockReleased())
+            event.register("numba:compiler_lock", listeners[0])
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        if listeners:
+            from numba.core import event
+            event.unregister("numba:compiler_lock", listeners[0])

@@ -13,7 +13,7 @@ from rich.console import Console
 from ..errors import DedupeError, InputError
 from ..io import read_articles
 from .render import explanation_view, print_error
-from .scan import announce_compiles_on, config_from
+from .scan import announce_compiles_on, config_from, stops_cleanly
 
 
 def explain(
@@ -27,10 +27,20 @@ def explain(
     """Show every score of two articles, the rule that decided, the roles a scan gives them, and
     the two texts aligned: shared passages dimmed, what only one holds highlighted.
 
-    Exit status: 0 when shown; 2 when an article cannot be read or found.
+    Exit status: 0 when shown; 2 when an article cannot be read or found; 130 when interrupted (Ctrl-C).
     """
     out, err = Console(), Console(stderr=True)
     announce_compiles_on(err)
+    with stops_cleanly(err, "nothing was shown"):
+        pair = _explained(a, b, within, config_file, err)
+    if as_json:
+        out.print_json(orjson.dumps(pair.to_dict()).decode())
+    else:
+        out.print(explanation_view(pair))
+
+
+def _explained(a: str, b: str, within: Optional[List[Path]], config_file: Optional[Path], err: Console):
+    """The two articles' explanation, or exit status 2 with a message when one cannot be read."""
     try:
         config = config_from(config_file)
         if within:
@@ -40,14 +50,10 @@ def explain(
             articles = [_one_article(Path(a), config.max_article_bytes), _one_article(Path(b), config.max_article_bytes)]
             a_id, b_id = articles[0].id, articles[1].id
         from ..explain import explain_pair
-        pair = explain_pair(articles, a_id, b_id, config)
+        return explain_pair(articles, a_id, b_id, config)
     except DedupeError as error:
         print_error(err, error)
         raise typer.Exit(2) from None
-    if as_json:
-        out.print_json(orjson.dumps(pair.to_dict()).decode())
-    else:
-        out.print(explanation_view(pair))
 
 
 def _one_article(path: Path, limit: int):

@@ -171,9 +171,11 @@ def check_targets(err: Console, *targets: Optional[Path], format: Optional[str] 
 @contextmanager
 def stops_cleanly(console: Console, undone: str) -> Iterator[None]:
     """Ctrl-C ends the command with a line saying what was left undone, and exit status 130,
-    instead of a traceback."""
+    instead of a traceback. Ctrl-C while numba compiles a kernel waits for that kernel."""
+    from ..numba_cache import compiles_finish_before_ctrl_c
     try:
-        yield
+        with compiles_finish_before_ctrl_c():
+            yield
     except (KeyboardInterrupt, SystemError) as error:
         if not _interrupted(error):
             raise
