@@ -26,7 +26,7 @@ from .article import Article, Columns, Role, timestamp
 from .candidates import candidate_pairs
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
-from .heap import no_cycle_collection, release_freed_memory
+from .heap import no_cycle_collection, peak_since_last_call, release_freed_memory
 from .io.frames import records_of
 from .io.readers import Reject
 from .prepare import CorpusContext, prepare
@@ -70,6 +70,7 @@ class Deduplicator:
              context: CorpusContext, keep_scoring: bool) -> Result:
         config = self.config or DedupeConfig()
         timings: dict[str, float] = {}
+        peaks: dict[str, int] = {}
         accepted, rejected = collect_articles(articles)
         rejected = list(rejects) + rejected
         accepted.sort(key=lambda a: a.id)  # results never depend on input order
@@ -79,16 +80,16 @@ class Deduplicator:
         numba.set_num_threads(min(config.cores, numba.config.NUMBA_NUM_THREADS))  # never above numba's pool
         # Later stages read the tokens, not the cleaned texts.
         prepared = prepare(accepted, config, context, keep_texts=keep_scoring,
-                           stage=lambda name: self._stage(name, timings),
+                           stage=lambda name: self._stage(name, timings, peaks),
                            with_signatures=context.pairs is None or keep_scoring)  # known pairs need none
         release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         cleaned, sketches = prepared.cleaned, prepared.sketches
-        with self._stage("candidates", timings):
+        with self._stage("candidates", timings, peaks):
             if context.pairs is None:
                 pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
             else:
                 pairs = _positions(accepted, np.array(context.pairs, dtype=object).reshape(-1, 2))
-        with self._stage("verify", timings):
+        with self._stage("verify", timings, peaks):
             verifier = Verifier(sketches, cleaned, config, idf=context.idf)
             matches = verifier.score(pairs)
             if context.digests is None:
@@ -97,21 +98,25 @@ class Deduplicator:
                 digests = np.zeros(len(accepted), dtype=bool)
                 digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
             matches = refuse_digests(matches, digests, verifier.words)
-        with self._stage("cluster", timings):
+        with self._stage("cluster", timings, peaks):
             stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
         scoring = Scoring(accepted, prepared, verifier, matches, digests) if keep_scoring else None
         return Result(*_order(verdicts), rejects=rejected,
-                      boilerplate_lines=len(cleaned.boilerplate), timings=timings, scoring=scoring)
+                      boilerplate_lines=len(cleaned.boilerplate), timings=timings, peak_memory=peaks, scoring=scoring)
 
     @contextmanager
-    def _stage(self, name: str, timings: dict[str, float]) -> Iterator[None]:
+    def _stage(self, name: str, timings: dict[str, float], peaks: dict[str, int]) -> Iterator[None]:
         if self.progress is not None:
             self.progress(name)
+        peak_since_last_call()  # the stage's peak is counted from here
         start = time.perf_counter()
         yield
         timings[name] = time.perf_counter() - start
+        peak = peak_since_last_call()
+        if peak is not None:
+            peaks[name] = peak
 
 
 def find_duplicates(data: Any, config: DedupeConfig | None = None, *, text_col: str | None = None,

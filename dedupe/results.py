@@ -176,6 +176,9 @@ class Result:
     rejects: list[Reject] = field(default_factory=list)
     boilerplate_lines: int = 0
     timings: dict[str, float] = field(default_factory=dict)
+    """Seconds each stage took."""
+    peak_memory: dict[str, int] = field(default_factory=dict)
+    """Each stage's peak resident memory in bytes (this process's, on Linux; empty elsewhere)."""
     scoring: Scoring | None = field(default=None, compare=False)
     """The run's own arrays and scores, when it was asked to keep them."""
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import replace
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -130,6 +133,22 @@ def test_a_shared_quote_does_not_join_two_stories() -> None:
 def test_timings_cover_every_stage(sample_result) -> None:
     assert set(sample_result.timings) == {"clean", "sketch", "candidates", "verify", "cluster"}
     assert sample_result.boilerplate_lines >= 1
+    if sys.platform == "linux":
+        assert set(sample_result.peak_memory) == set(sample_result.timings)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the kernel's high-water mark is Linux's")
+def test_a_stage_s_peak_memory_counts_what_it_freed_and_the_next_one_starts_afresh() -> None:
+    from dedupe.heap import peak_since_last_call
+
+    peak_since_last_call()
+    before = int(Path("/proc/self/statm").read_text().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    block = np.ones(300 * 2**20, dtype=np.uint8)  # 300 MB, written, then freed: a stage's passing peak
+    del block
+    first = peak_since_last_call()
+    second = peak_since_last_call()
+    assert first >= before + 290 * 2**20
+    assert second < first - 250 * 2**20
 
 
 def test_a_run_leaves_the_cycle_collector_as_it_found_it() -> None:

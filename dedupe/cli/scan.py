@@ -18,6 +18,7 @@ from rich.text import Text
 from ..article import Columns
 from ..config import DedupeConfig
 from ..errors import ConfigError, InputError, OutputError
+from ..heap import peak_since_last_call
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import STDOUT, check_target, format_of
 from .render import print_error, print_rejects, shown_text, stories_table, summary_line, timings_line
@@ -93,7 +94,7 @@ def scan(
     input_format: InputFormat = INPUT_FORMAT,
     limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
-    timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took on standard error."),
+    timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took, and its peak memory, on standard error."),
 ) -> None:
     """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
 
@@ -112,6 +113,7 @@ def scan(
     announce_compiles_on(err)
 
     start = time.perf_counter()
+    peak_since_last_call()  # each stage's peak memory is counted from its start
     with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
         advance("read")
         try:
@@ -120,11 +122,12 @@ def scan(
         except InputError as error:
             print_error(err, error)
             raise typer.Exit(2)
-        read_seconds = time.perf_counter() - start
+        read_seconds, read_peak = time.perf_counter() - start, peak_since_last_call()
         from ..pipeline import Deduplicator
         from ..report import write_report
         result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
         written = time.perf_counter()
+        peak_since_last_call()
         # Each file appears whole or not at all; one interrupted is never left looking finished.
         given = format.value if format else None
         try:
@@ -139,7 +142,9 @@ def scan(
             raise typer.Exit(3) from None
     if timings:
         stages = {"read": read_seconds, **result.timings, "write": time.perf_counter() - written}
-        err.print(timings_line(stages, time.perf_counter() - start), soft_wrap=True)
+        peaks = {"read": read_peak, **result.peak_memory, "write": peak_since_last_call()}
+        err.print(timings_line(stages, time.perf_counter() - start,
+                               {name: peak for name, peak in peaks.items() if peak is not None}), soft_wrap=True)
     if not quiet and result.clusters:
         out.print(stories_table(result.clusters, limit))
     print_rejects(err, result.rejects)
