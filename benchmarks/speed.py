@@ -241,7 +241,10 @@ def measure(method: str, source: Path, work: Path) -> dict:
         stage_peaks = {name: float(mb.replace(",", "")) for name, _, mb in timed if mb}
     else:
         stages = json.loads(stdout)
-    return {"total": total, "stages": stages, "stage_peaks": stage_peaks, "peak_mb": usage.ru_maxrss / 1024}
+    # dedupe's --timings resets the process's high-water mark at each stage, and ru_maxrss with it:
+    # its peak is then the largest of its stages'.
+    peak = max([usage.ru_maxrss / 1024, *stage_peaks.values()])
+    return {"total": total, "stages": stages, "stage_peaks": stage_peaks, "peak_mb": peak}
 
 
 def race_rows(runs: dict, n: int, against: list[str]) -> list[dict]:

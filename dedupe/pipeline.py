@@ -47,12 +47,17 @@ class Deduplicator:
         Parameters of the run; defaults suit news.
     progress:
         Called with the name of each stage as it starts (the CLI shows it on a terminal).
+    stage_peaks:
+        Measure each stage's peak memory (``Result.peak_memory``, Linux only). It resets the
+        process's high-water mark at each stage, which is also the peak that ``getrusage`` and
+        ``time -v`` report: off unless asked for (``dedupe scan --timings`` asks).
     """
 
     def __init__(self, config: DedupeConfig | None = None,
-                 progress: Callable[[str], None] | None = None) -> None:
+                 progress: Callable[[str], None] | None = None, stage_peaks: bool = False) -> None:
         self.config = config
         self.progress = progress
+        self.stage_peaks = stage_peaks
 
     def run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject] = (),
             context: CorpusContext | None = None, keep_scoring: bool = False) -> Result:
@@ -110,11 +115,12 @@ class Deduplicator:
     def _stage(self, name: str, timings: dict[str, float], peaks: dict[str, int]) -> Iterator[None]:
         if self.progress is not None:
             self.progress(name)
-        peak_since_last_call()  # the stage's peak is counted from here
+        if self.stage_peaks:
+            peak_since_last_call()  # the stage's peak is counted from here
         start = time.perf_counter()
         yield
         timings[name] = time.perf_counter() - start
-        peak = peak_since_last_call()
+        peak = peak_since_last_call() if self.stage_peaks else None
         if peak is not None:
             peaks[name] = peak
 

@@ -178,7 +178,8 @@ class Result:
     timings: dict[str, float] = field(default_factory=dict)
     """Seconds each stage took."""
     peak_memory: dict[str, int] = field(default_factory=dict)
-    """Each stage's peak resident memory in bytes (this process's, on Linux; empty elsewhere)."""
+    """Each stage's peak resident memory in bytes (this process's, on Linux), when the
+    :class:`dedupe.Deduplicator` was asked for it (``stage_peaks``); empty otherwise."""
     scoring: Scoring | None = field(default=None, compare=False)
     """The run's own arrays and scores, when it was asked to keep them."""
 

@@ -113,7 +113,8 @@ def scan(
     announce_compiles_on(err)
 
     start = time.perf_counter()
-    peak_since_last_call()  # each stage's peak memory is counted from its start
+    if timings:
+        peak_since_last_call()  # each stage's peak memory is counted from its start
     with stops_cleanly(err, "nothing was written"), _progress(err) as advance:
         advance("read")
         try:
@@ -122,12 +123,13 @@ def scan(
         except InputError as error:
             print_error(err, error)
             raise typer.Exit(2)
-        read_seconds, read_peak = time.perf_counter() - start, peak_since_last_call()
+        read_seconds, read_peak = time.perf_counter() - start, peak_since_last_call() if timings else None
         from ..pipeline import Deduplicator
         from ..report import write_report
-        result = Deduplicator(config, progress=advance).run(read.articles, read.rejects)
+        result = Deduplicator(config, progress=advance, stage_peaks=timings).run(read.articles, read.rejects)
         written = time.perf_counter()
-        peak_since_last_call()
+        if timings:
+            peak_since_last_call()
         # Each file appears whole or not at all; one interrupted is never left looking finished.
         given = format.value if format else None
         try:
