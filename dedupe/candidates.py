@@ -67,11 +67,15 @@ def pairs_from_keys(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     parts = []
     for s in range(1 << _KEY_SHARE_BITS):
         mine = share == s
-        parts.append(shared_keys(*key_links(keys[mine], members[mine])))
-    pairs, band, shared = shared_keys(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                                      np.concatenate([p[2] for p in parts]))
+        pairs, band, shared = shared_keys(*key_links(keys[mine], members[mine]))
+        parts.append((pairs[:, 0] * n + pairs[:, 1], band, shared))  # kept as codes: half the memory
+    del pairs, members, share
+    codes, band, shared = _summed(*(np.concatenate([p[k] for p in parts]) for k in range(3)))
+    del parts
+    first, second = codes // n, codes % n
     anchors = anchor_counts(keys, offsets)
-    return pairs[linked(band, shared, anchors[pairs[:, 0]], anchors[pairs[:, 1]])]
+    chosen = linked(band, shared, anchors[first], anchors[second])
+    return np.stack([first[chosen], second[chosen]], axis=1)
 
 
 def key_links(keys: np.ndarray, members: np.ndarray, fresh: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -105,16 +109,22 @@ def shared_keys(links: np.ndarray, band: np.ndarray,
     if len(links) == 0:
         return np.empty((0, 2), dtype=np.int64), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
     n = int(links.max()) + 1  # pairs as single codes: sorting them is several times faster than rows
-    codes = links[:, 0] * n + links[:, 1]
-    order = np.argsort(codes)
     band = np.asarray(band, dtype=bool)
-    anchors = (~band).astype(np.int64) if anchors is None else np.asarray(anchors, dtype=np.int64)
-    codes, band, anchors = codes[order], band[order], anchors[order]
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
-    banded = np.logical_or.reduceat(band, starts)
-    shared = np.add.reduceat(anchors, starts)
-    codes = codes[starts]
+    codes, banded, shared = _summed(links[:, 0] * n + links[:, 1], band,
+                                    (~band).astype(np.int64) if anchors is None else np.asarray(anchors, dtype=np.int64))
     return np.stack([codes // n, codes % n], axis=1), banded, shared
+
+
+def _summed(codes: np.ndarray, band: np.ndarray, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`shared_keys` on pairs coded as single numbers: each code once, sorted, whether a
+    band bucket links it and its anchors summed."""
+    if len(codes) == 0:
+        return codes, band, anchors
+    order = np.argsort(codes)
+    codes, band, anchors = codes[order], band[order], anchors[order]
+    del order
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+    return codes[starts], np.logical_or.reduceat(band, starts), np.add.reduceat(anchors, starts)
 
 
 def linked(band: np.ndarray, shared: np.ndarray, anchors_a: np.ndarray, anchors_b: np.ndarray) -> np.ndarray:

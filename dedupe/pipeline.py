@@ -51,13 +51,20 @@ class Deduplicator:
         Measure each stage's peak memory (``Result.peak_memory``, Linux only). It resets the
         process's high-water mark at each stage, which is also the peak that ``getrusage`` and
         ``time -v`` report: off unless asked for (``dedupe scan --timings`` asks).
+    release_texts:
+        Empty each article's ``text`` once the articles are cleaned, so that its memory goes
+        before the later stages need theirs: for a caller that gives its articles up and needs
+        no text in the result (``dedupe scan`` without ``--report``). The verdicts' articles then
+        have empty texts.
     """
 
     def __init__(self, config: DedupeConfig | None = None,
-                 progress: Callable[[str], None] | None = None, stage_peaks: bool = False) -> None:
+                 progress: Callable[[str], None] | None = None, stage_peaks: bool = False,
+                 release_texts: bool = False) -> None:
         self.config = config
         self.progress = progress
         self.stage_peaks = stage_peaks
+        self.release_texts = release_texts
 
     def run(self, articles: Iterable[Article | Mapping[str, Any]], rejects: Iterable[Reject] = (),
             context: CorpusContext | None = None, keep_scoring: bool = False) -> Result:
@@ -87,15 +94,26 @@ class Deduplicator:
         prepared = prepare(accepted, config, context, keep_texts=keep_scoring,
                            stage=lambda name: self._stage(name, timings, peaks),
                            with_signatures=context.pairs is None or keep_scoring)  # known pairs need none
+        if self.release_texts and not keep_scoring:
+            for article in accepted:
+                object.__setattr__(article, "text", "")  # frozen for the caller; given up by it
         release_freed_memory()  # the strings' heap: later stages' arrays would not reuse it
         cleaned, sketches = prepared.cleaned, prepared.sketches
+        boilerplate_lines = len(cleaned.boilerplate)
+        # What the later stages no longer read goes as soon as they are past it: the signatures
+        # once candidates are found, the tokens once the verifier has taken their facts.
+        kept = prepared if keep_scoring else None
+        del prepared
         with self._stage("candidates", timings, peaks):
             if context.pairs is None:
                 pairs = candidate_pairs(sketches, config.lsh_threshold, config.anchor_rate)
             else:
                 pairs = _positions(accepted, np.array(context.pairs, dtype=object).reshape(-1, 2))
+            if kept is None:
+                sketches = dataclasses.replace(sketches, signatures=np.zeros((len(sketches), 0), dtype=np.uint32))
         with self._stage("verify", timings, peaks):
             verifier = Verifier(sketches, cleaned, config, idf=context.idf)
+            del cleaned
             matches = verifier.score(pairs)
             if context.digests is None:
                 digests = verifier.digests(matches)
@@ -107,9 +125,9 @@ class Deduplicator:
             stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
-        scoring = Scoring(accepted, prepared, verifier, matches, digests) if keep_scoring else None
+        scoring = Scoring(accepted, kept, verifier, matches, digests) if kept is not None else None
         return Result(*_order(verdicts), rejects=rejected,
-                      boilerplate_lines=len(cleaned.boilerplate), timings=timings, peak_memory=peaks, scoring=scoring)
+                      boilerplate_lines=boilerplate_lines, timings=timings, peak_memory=peaks, scoring=scoring)
 
     @contextmanager
     def _stage(self, name: str, timings: dict[str, float], peaks: dict[str, int]) -> Iterator[None]:
@@ -119,6 +137,7 @@ class Deduplicator:
             peak_since_last_call()  # the stage's peak is counted from here
         start = time.perf_counter()
         yield
+        release_freed_memory()  # what the stage freed, for the next stage's arrays
         timings[name] = time.perf_counter() - start
         peak = peak_since_last_call() if self.stage_peaks else None
         if peak is not None:

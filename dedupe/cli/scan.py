@@ -126,7 +126,10 @@ def scan(
         read_seconds, read_peak = time.perf_counter() - start, peak_since_last_call() if timings else None
         from ..pipeline import Deduplicator
         from ..report import write_report
-        result = Deduplicator(config, progress=advance, stage_peaks=timings).run(read.articles, read.rejects)
+        # Quiet and without a report, the run shows no text (a story's headline may come from its
+        # canonical's text): the articles' texts go once cleaned, and their memory with them.
+        result = Deduplicator(config, progress=advance, stage_peaks=timings,
+                              release_texts=quiet and report is None).run(read.articles, read.rejects)
         written = time.perf_counter()
         if timings:
             peak_since_last_call()

@@ -45,7 +45,7 @@ def tfidf_vectors(sketches: Sketches, idf: np.ndarray | None = None) -> sp.csr_m
     from sklearn.feature_extraction.text import TfidfTransformer
     weigh = TfidfTransformer(sublinear_tf=True)
     weigh.idf_ = idf
-    tfidf = weigh.transform(matrix).tocsr()
+    tfidf = weigh.transform(matrix, copy=False).tocsr()  # weighed in place: the counts are this call's own
     tfidf.sort_indices()
     return tfidf
 
