@@ -139,6 +139,15 @@ def test_timings_cover_every_stage(sample_result) -> None:
         assert set(measured.peak_memory) == set(measured.timings)
 
 
+def test_releasing_the_texts_changes_no_verdict_and_empties_them() -> None:
+    kept = Deduplicator().run(read_articles([SAMPLE]).articles)
+    released = Deduplicator(release_texts=True).run(read_articles([SAMPLE]).articles)
+    assert [(v.id, v.role, v.canonical, v.similarity, v.coverage, v.missing) for v in released.verdicts] == \
+        [(v.id, v.role, v.canonical, v.similarity, v.coverage, v.missing) for v in kept.verdicts]
+    assert all(v.article.text == "" for v in released.verdicts)
+    assert all(v.article.text for v in kept.verdicts)
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="the kernel's high-water mark is Linux's")
 def test_a_stage_s_peak_memory_counts_what_it_freed_and_the_next_one_starts_afresh() -> None:
     from dedupe.heap import peak_since_last_call
