@@ -14,6 +14,7 @@ number means.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import random
@@ -26,6 +27,7 @@ import time
 from datetime import datetime, timezone
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
+from typing import Iterable
 
 from rich.console import Console
 from rich.table import Table
@@ -161,17 +163,8 @@ def blocks_file(reuters: Path, size: int, work: Path) -> Path:
     random.Random(1987).shuffle(block)
     vocabulary = sorted({word.lower() for story in stories for field in ("title", "text")
                          for word in _WORD.findall(story[field])})
-    partial = target.with_suffix(".partial")
-    written = 0
-    with partial.open("w", encoding="utf-8") as out:
-        number = 0
-        while written < size:
-            renamed = _block_renaming(vocabulary, number)
-            for record in block[: size - written]:
-                out.write(json.dumps(renamed(record), ensure_ascii=False) + "\n")
-                written += 1
-            number += 1
-    partial.rename(target)
+    blocks = (map(_block_renaming(vocabulary, number), block) for number in itertools.count())
+    _write_jsonl(target, itertools.islice(itertools.chain.from_iterable(blocks), size))  # made as written
     return target
 
 
@@ -207,7 +200,7 @@ def _cased(word: str, like: str) -> str:
     return word.capitalize() if like[0].isupper() else word
 
 
-def _write_jsonl(path: Path, records: list[dict]) -> None:
+def _write_jsonl(path: Path, records: Iterable[dict]) -> None:
     partial = path.with_suffix(".partial")
     with partial.open("w", encoding="utf-8") as out:
         for record in records:

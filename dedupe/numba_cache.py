@@ -109,7 +109,7 @@ def compiles_finish_before_ctrl_c() -> Iterator[None]:
         yield
         return
     pending = False  # an interrupt waits for the compile to end
-    listeners: list = []  # the listener for the lock's release, registered at the first wait
+    listener = None  # the listener for the lock's release, registered at the first wait
 
     def compiling() -> bool:
         lock = sys.modules.get("numba.core.compiler_lock")
@@ -117,11 +117,11 @@ def compiles_finish_before_ctrl_c() -> Iterator[None]:
         return lock is not None and lock.global_compiler_lock.is_locked()
 
     def on_ctrl_c(signum: int, frame: object) -> None:
-        nonlocal pending
+        nonlocal pending, listener
         if not compiling():
             raise KeyboardInterrupt
         pending = True
-        if not listeners:
+        if listener is None:
             from numba.core import event
 
             class _LockReleased(event.Listener):
@@ -135,14 +135,14 @@ def compiles_finish_before_ctrl_c() -> Iterator[None]:
                         pending = False
                         raise KeyboardInterrupt
 
-            listeners.append(_LockReleased())
-            event.register("numba:compiler_lock", listeners[0])
+            listener = _LockReleased()
+            event.register("numba:compiler_lock", listener)
 
     previous = signal.signal(signal.SIGINT, on_ctrl_c)
     try:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
-        if listeners:
+        if listener is not None:
             from numba.core import event
-            event.unregister("numba:compiler_lock", listeners[0])
+            event.unregister("numba:compiler_lock", listener)

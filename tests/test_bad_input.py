@@ -17,6 +17,7 @@ import tempfile
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Callable
 
 import orjson
 import pytest
@@ -226,6 +227,26 @@ def test_short_texts_never_match_by_accident_but_exact_copies_do() -> None:
 # -- Ctrl-C --------------------------------------------------------------------------------------------
 
 
+def _scan_and_press_ctrl_c(args: list[str], cwd: Path, env: dict[str, str] | None,
+                           wait: Callable[[subprocess.Popen], None], timeout: float) -> tuple[int, str]:
+    """Run ``dedupe scan ARGS``, press Ctrl-C once ``wait`` returns, and give its exit status and
+    standard error (within ``timeout`` seconds of the key)."""
+    process = subprocess.Popen([sys.executable, "-m", "dedupe", "scan", *args], cwd=cwd, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait(process)
+        assert process.poll() is None, "the scan ended before it could be interrupted"
+        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to every process of the group
+        _, stderr = process.communicate(timeout=timeout)
+    finally:  # nothing of it outlives the test, whatever happened
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+    return process.returncode, stderr
+
+
 def test_ctrl_c_stops_cleanly_and_leaves_no_output_file(tmp_path: Path) -> None:
     # Enough articles that the scan is still cleaning them, in worker processes, when Ctrl-C comes.
     import random
@@ -234,21 +255,9 @@ def test_ctrl_c_stops_cleanly_and_leaves_no_output_file(tmp_path: Path) -> None:
     with (tmp_path / "many.jsonl").open("wb") as out:
         for i in range(40_000):
             out.write(orjson.dumps({"id": str(i), "text": " ".join(rng.choices(vocabulary, k=150))}) + b"\n")
-    process = subprocess.Popen([sys.executable, "-m", "dedupe", "scan", "many.jsonl", "-o", "out.jsonl"],
-                               cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    try:
-        time.sleep(4)
-        assert process.poll() is None, "the scan ended before it could be interrupted"
-        os.killpg(process.pid, signal.SIGINT)  # as a terminal does: to every process of the group
-        _, stderr = process.communicate(timeout=120)
-    finally:  # nothing of it outlives the test, whatever happened
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-    assert process.returncode == 130, stderr
+    returncode, stderr = _scan_and_press_ctrl_c(["many.jsonl", "-o", "out.jsonl"], tmp_path, None,
+                                                lambda process: time.sleep(4), timeout=120)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr and "interrupted: nothing was written" in stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl"]
 
@@ -299,23 +308,15 @@ def test_ctrl_c_while_the_kernels_compile_stops_cleanly_and_the_next_run_works(t
     # NUMBA_OPT=0: the kernels compile a fifth faster; what is tested is the interrupt.
     env = {**os.environ, "NUMBA_CACHE_DIR": str(tmp_path / "kernels"), "NUMBA_OPT": "0"}
     shutil.copytree(SAMPLE, tmp_path / "sample")
-    process = subprocess.Popen([sys.executable, "-m", "dedupe", "scan", "sample", "-o", "out.jsonl"],
-                               cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)
-    try:
+
+    def once_compiling(process: subprocess.Popen) -> None:
         said = process.stderr.readline()  # the first kernel's compile has begun when this is said
         assert "compiling the numeric kernels" in said, said
         time.sleep(1.5)  # the kernels compile one after another for the best part of a minute
-        assert process.poll() is None, "the scan ended before it could be interrupted"
-        os.killpg(process.pid, signal.SIGINT)
-        _, stderr = process.communicate(timeout=300)
-    finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
-    assert process.returncode == 130, stderr
+
+    returncode, stderr = _scan_and_press_ctrl_c(["sample", "-o", "out.jsonl"], tmp_path, env, once_compiling,
+                                                timeout=300)
+    assert returncode == 130, stderr
     assert "Traceback" not in stderr and "Fatal Python error" not in stderr, stderr
     assert "interrupted: nothing was written" in stderr
     assert not (tmp_path / "out.jsonl").exists()
