@@ -15,20 +15,21 @@ import re
 import signal
 import unicodedata
 from dataclasses import dataclass
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .agencies import AGENCY_PATTERN, credited_agency
 from .boilerplate import BoilerplateLearner, line_key
-from .page_junk import strip_page_junk
+from .page_junk import junk_lines
 from .tokens import Tokens, tokenize_lines
 
 __all__ = [
     "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines", "hard_wrapped",
-    "clean_article", "BoilerplateLearner", "CleanCorpus", "clean_corpus", "strip_pages",
+    "clean_article", "BoilerplateLearner", "CleanCorpus", "Stripped", "clean_corpus", "strip_pages",
 ]
 
-_AGENCIES = r"WAM|Reuters|REUTERS|AP|AFP|dpa|DPA|ANI|PTI|IANS|UPI|Xinhua|XINHUA|SPA|KUNA|QNA|BNA|ONA|MENA|IRNA|Bernama|AAP|Kyodo|Yonhap|TASS|EFE|ANSA"
+_AGENCIES = AGENCY_PATTERN
 _DASH = r"(?:--?|\u2013|\u2014|:)"
 
 # "ABU DHABI, 14th June, 2025 (WAM) --", "LONDON, July 15 (Reuters) -", "Dubai (AFP) -"
@@ -52,19 +53,22 @@ _TAGS = re.compile(
 # line to line instead of trying every position. A line goes when either pattern matches it whole.
 # Phrases in any case, written in lower case: they are matched against the lower-cased text,
 # which is several times faster than a case-insensitive pattern.
-_ANY_CASE = (
-    r"\n[ \t]*(?:"
+# Two kinds: credits, which are the story's own (the wire sends them), and the page's furniture,
+# which an outlet adds (counted against a version's cleanliness: dedupe.cluster).
+_CREDIT_PHRASES = (
     r"\(?(?:(?:additional )?reporting|writing|editing|compiled|translated) by\b[^\n]{0,200}"
     r"|(?:staff|special)[ \t]+(?:writer|correspondent|reporter)s?"
     r"|(?:the[ \t]+)?associated[ \t]+press"
-    r"|source:[ \t]*[^\n]{0,60}"
-    r"|(?:\u00a9|copyright\b|\(c\)[ \t])[^\n]{0,300}"
+    r"|source:[ \t]*[^\n]{0,60}")
+_PAGE_PHRASES = (
+    r"(?:\u00a9|copyright\b|\(c\)[ \t])[^\n]{0,300}"
     r"|(?:read more|continue reading|click here|read the full (?:story|article)|related:|see also:"
     r"|sign up\b|subscribe\b|follow us\b|share this\b)[^\n]{0,200}"
     r"|(?:advertisement|related articles?|related stories|related|comments|no comments yet\W*"
     r"|recommended|most read|trending|share|print|email)"
-    r"|app[- ]?store[ \t]*(?:and[ \t]*)?(?:google[ \t]*)?play[- ]?store"
-    r")[ \t]*(?=\n|\Z)")
+    r"|app[- ]?store[ \t]*(?:and[ \t]*)?(?:google[ \t]*)?play[- ]?store")
+_ANY_CASE = rf"\n[ \t]*(?:{_CREDIT_PHRASES}|{_PAGE_PHRASES})[ \t]*(?=\n|\Z)"
+_PAGE_LINES = re.compile(rf"\n[ \t]*(?:{_PAGE_PHRASES})[ \t]*(?=\n|\Z)", re.IGNORECASE)
 _FURNITURE_LOWER = re.compile(_ANY_CASE)
 _FURNITURE_ANY_CASE = re.compile(_ANY_CASE, re.IGNORECASE)  # for the rare text that lower-cases longer
 # Case matters here: names and months are capitalised.
@@ -156,9 +160,26 @@ def _strip_any_case(text: str) -> str:
         return _FURNITURE_ANY_CASE.sub("", text)
     kept, at = [], 0
     for line in _FURNITURE_LOWER.finditer(lowered):
+        if _continues(text, line.start()):
+            continue
         kept.append(text[at:line.start()])
         at = line.end()
     return "".join(kept) + text[at:] if kept else text
+
+
+_WRAPPED_LINE = 50  # characters: a wire's wrapped line is longer than a button or a banner
+
+
+def _continues(text: str, newline: int) -> bool:
+    """Whether the line after ``text[newline]`` goes on with the sentence of the line before: a
+    hard-wrapped paragraph's "subscribe, from September 1 ..." after "a warrant giving the right to"
+    is story text, not a button."""
+    after = text[newline + 1:newline + 2]
+    if not after.islower() or newline <= 0:
+        return False
+    before = text[max(text.rfind("\n", 0, newline), 0):newline].strip()
+    # A line of prose wrapped mid-sentence: long, and ending on a word or a comma.
+    return len(before) >= _WRAPPED_LINE and (before[-1].islower() or before[-1] == ",")
 
 
 def drop_title_lines(text: str, title: str | None) -> str:
@@ -193,22 +214,62 @@ def join_wrapped_lines(text: str) -> str:
     return _SOFT_BREAK.sub(" ", text)
 
 
+class Stripped(NamedTuple):
+    """What the costly, per-article part of cleaning (:func:`strip_pages`) makes of an article."""
+
+    text: str
+    """The text without page junk, furniture and repeated headlines, hard-wrapped lines joined."""
+    junk_only: bool
+    """Whether the page is page junk alone (:attr:`CleanCorpus.junk_only`)."""
+    page_lines: int
+    """How many lines of the page's own were dropped: page junk and page furniture (captions,
+    buttons, "Advertisement", "Read more", copyright lines), not the story's dateline, byline or
+    credits."""
+    credit: int
+    """The agency the text credits (:func:`dedupe.agencies.credited_agency`), 0 for none."""
+
+
 def clean_article(text: str, title: str | None) -> str:
     """One article's text without page junk, furniture and repeated headlines, hard-wrapped lines
     joined."""
-    return _clean(text, title)[0]
+    return _clean(text, title).text
 
 
-def _clean(text: str, title: str | None) -> tuple[str, bool]:
-    """The cleaned text, and whether the page is junk alone (:attr:`CleanCorpus.junk_only`)."""
+def _clean(text: str, title: str | None) -> Stripped:
+    """The cleaned text, whether the page is junk alone, its page words and its credit."""
     text = normalize_unicode(text)
     memo: dict[str, tuple[bool, bool]] = {}  # the lines judged: each round reads most of them again
-    cleaned = _clean_fixed_point(text, title, lambda page: strip_page_junk(page, memo))
+    dropped = [0]
+
+    def without_junk(page: str) -> str:
+        flags = junk_lines(page, memo)
+        if not any(flags):
+            return page
+        lines = page.split("\n")
+        dropped[0] += sum(bool(line.strip()) for line, junk in zip(lines, flags) if junk)
+        return "\n".join(line for line, junk in zip(lines, flags) if not junk)
+
+    cleaned = _clean_fixed_point(text, title, without_junk)
+    credit = credited_agency(text)
     if _has_words(cleaned):
-        return cleaned, False
+        return Stripped(cleaned, False, dropped[0] + _furniture_lines(text, memo), credit)
     # A page that is all junk (a caption gallery, a share stub) is compared whole, and matches
     # only its identical copies (see dedupe.verify).
-    return _clean_fixed_point(text, title, None), True
+    return Stripped(_clean_fixed_point(text, title, None), True, 0, credit)
+
+
+def _furniture_lines(text: str, memo: dict[str, tuple[bool, bool]]) -> int:
+    """How many page furniture lines ``text`` holds that page junk did not count already."""
+    padded = "\n" + text
+    folded = padded.casefold()
+    found = [m.group(0) for m in _PAGE_LINES.finditer(padded)] if len(folded) == len(padded) else []
+    if "all rights reserved" in folded or "download" in folded:
+        found += [m.group(0) for m in _PHRASE_LINES.finditer(padded)]
+    count = 0
+    for line in found:
+        judged = memo.get(line[1:])
+        count += not (judged and (judged[0] or judged[1]))
+    return count
 
 
 def _has_words(text: str) -> bool:
@@ -262,7 +323,7 @@ def _share(texts: Sequence[str], titles: Sequence[str | None]) -> None:
     _shared = (texts, titles)
 
 
-def _clean_span(span: tuple[int, int]) -> list[tuple[str, bool]]:
+def _clean_span(span: tuple[int, int]) -> list[Stripped]:
     texts, titles = _shared
     return [_clean(texts[i], titles[i]) for i in range(*span)]
 
@@ -287,11 +348,16 @@ class CleanCorpus:
     junk_only: np.ndarray
     """Whether each page is page junk alone (captions, buttons, widgets: no story text): it is
     then compared whole, and matches only its identical copies."""
+    page_lines: np.ndarray
+    """How many lines of each page are the page's own: page junk and furniture
+    (:attr:`Stripped.page_lines`) and learnt boilerplate."""
+    credits: np.ndarray
+    """The agency each text credits (:attr:`Stripped.credit`)."""
 
 
-def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: int = 1) -> list[tuple[str, bool]]:
+def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: int = 1) -> list[Stripped]:
     """The costly, per-article part of cleaning: each text without page junk, furniture and
-    repeated headlines (:func:`clean_article`), and whether it is page junk alone. Articles are
+    repeated headlines (:func:`clean_article`), with what was learnt on the way (:class:`Stripped`). Articles are
     cleaned one by one in up to ``processes`` processes; the result is the same."""
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Forked workers start at once and find the texts in the memory they share with this
@@ -314,7 +380,7 @@ def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: i
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
                  processes: int = 1, keep_texts: bool = True, boilerplate: np.ndarray | None = None,
-                 stripped: Sequence[tuple[str, bool] | None] | None = None) -> CleanCorpus:
+                 stripped: Sequence[Stripped | None] | None = None) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
 
     Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
@@ -332,8 +398,10 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         parts = list(stripped)
         for i, part in zip(todo, done):
             parts[i] = part
-    stripped = [text for text, _ in parts]
-    junk_only = np.array([junk for _, junk in parts], dtype=bool)
+    stripped = [part.text for part in parts]
+    junk_only = np.array([part.junk_only for part in parts], dtype=bool)
+    page_lines = np.array([part.page_lines for part in parts], dtype=np.int64)
+    credits = np.array([part.credit for part in parts], dtype=np.int8)
     del parts
     learner = BoilerplateLearner(min_docs=boilerplate_min_docs)
     tokens, lines = tokenize_lines(stripped, nfkc=False)  # clean_article normalised them
@@ -343,5 +411,7 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     cleaned = learner.without(stripped, lines, learnt) if keep_texts else []
     # Fingerprints read the words before boilerplate went.
     fingerprints = tokens.fingerprints
-    return CleanCorpus(cleaned, tokens.without_lines(lines, learnt), fingerprints,
-                       np.unique(boilerplate).astype(np.uint64), learner.short_lines(lines), junk_only)
+    kept = tokens.without_lines(lines, learnt)
+    page_lines += np.bincount(lines.owner[learnt], minlength=len(stripped))  # learnt boilerplate is the page's too
+    return CleanCorpus(cleaned, kept, fingerprints, np.unique(boilerplate).astype(np.uint64),
+                       learner.short_lines(lines), junk_only, page_lines, credits)

@@ -71,6 +71,10 @@ class PairJudge(Protocol):
     def held_words(self, pairs: np.ndarray) -> np.ndarray:
         """How many of each article's words the articles it is paired with hold."""
 
+    def own_edits(self, pairs: np.ndarray) -> np.ndarray:
+        """In how many runs each article's words that none of the articles it is paired with
+        holds stand."""
+
 
 @dataclass(frozen=True)
 class Ranking:
@@ -83,6 +87,13 @@ class Ranking:
     arrival: np.ndarray
     """When the article arrived (an index's order of arrival), ``inf`` when unknown: ranks
     versions that have no publication time."""
+    page_lines: np.ndarray | None = None
+    """Lines of the page's own that cleaning dropped (page junk, furniture, learnt boilerplate:
+    :attr:`dedupe.clean.CleanCorpus.page_lines`); none when ``None``."""
+    credits: np.ndarray | None = None
+    """The agency each text credits (:mod:`dedupe.agencies`, 0 for none)."""
+    source_agency: np.ndarray | None = None
+    """The agency each article's ``source`` names (0 for none)."""
 
 
 @dataclass(frozen=True)
@@ -231,18 +242,39 @@ def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray,
     versus = verifier.score(np.stack([members, complete[component[members]]], axis=1), align_all=True)
     same = versus.accepted & (versus.gaps_ab == 0) & (versus.gaps_ba == 0)
     contenders = np.concatenate([complete[complete >= 0], members[same]])
-    # The cleanest: fewest words that no other version carries, give or take a small edit's worth
-    # (a house that writes "US" for "U.S." is as clean as the wire).
-    own = (words - verifier.held_words(inner)).astype(np.float64)
+    # The cleanest page: the fewest marks of a house on it. Each run of words no other version
+    # carries is one (an edit, "percent" for "pct", "said on Thursday", a local paragraph), and so
+    # is each line of the page's own that cleaning dropped (furniture, captions, page junk).
+    # Counted exactly: one "Advertisement" sets a copy apart from the wire's text. Edits, not
+    # words: between two versions alone, each one's side of an edit is its own, and "U.S." for
+    # "US" must not weigh more than the other way round.
+    own = verifier.own_edits(inner).astype(np.float64)
+    if ranking.page_lines is not None:
+        own += ranking.page_lines
     least = np.full(n, np.inf)
     np.minimum.at(least, component[contenders], own[contenders])
-    contenders = contenders[own[contenders] <= least[component[contenders]] + verifier.min_gap_tokens]
+    contenders = contenders[own[contenders] <= least[component[contenders]]]
+    agency = _agency_copies(component, in_story, ranking)
     contenders = contenders[np.lexsort((contenders, ranking.arrival[contenders], ranking.published[contenders],
-                                        ranking.priority[contenders], component[contenders]))]
+                                        ranking.priority[contenders], ~agency[contenders], component[contenders]))]
     first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
     head = np.arange(n)
     head[component[first]] = first
     return np.where(in_story, head[component], np.arange(n))
+
+
+def _agency_copies(component: np.ndarray, in_story: np.ndarray, ranking: Ranking) -> np.ndarray:
+    """Which articles are their agency's own copy of their story: their ``source`` names an agency
+    that a version of the story credits ("(Reuters)", "- AP"), or any agency where none is credited."""
+    if ranking.source_agency is None or ranking.credits is None:
+        return np.zeros(len(component), dtype=bool)
+    source = ranking.source_agency.astype(np.int64)
+    credits = ranking.credits.astype(np.int64)
+    crediting = in_story & (credits > 0)
+    width = 256  # agencies are numbered below this
+    credited = np.unique(component[crediting] * width + credits[crediting])
+    any_credit = np.bincount(component[crediting], minlength=component.max() + 1 if len(component) else 0) > 0
+    return (source > 0) & (np.isin(component * width + source, credited) | ~any_credit[component])
 
 
 def _shared_words(verifier: PairJudge, scores: PairScores) -> np.ndarray:

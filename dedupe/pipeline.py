@@ -22,7 +22,9 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 import numba
 import numpy as np
 
+from .agencies import agency_of_source
 from .article import Article, Columns, Role, timestamp
+from .clean import CleanCorpus
 from .candidates import candidate_pairs
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
@@ -113,6 +115,7 @@ class Deduplicator:
                 sketches = dataclasses.replace(sketches, signatures=np.zeros((len(sketches), 0), dtype=np.uint32))
         with self._stage("verify", timings, peaks):
             verifier = Verifier(sketches, cleaned, config, idf=context.idf)
+            ranking = _ranking(accepted, cleaned, config, context.arrival)
             del cleaned
             matches = verifier.score(pairs)
             if context.digests is None:
@@ -122,7 +125,7 @@ class Deduplicator:
                 digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
             matches = refuse_digests(matches, digests, verifier.words)
         with self._stage("cluster", timings, peaks):
-            stories = cluster(verifier, matches, digests, _ranking(accepted, config, context.arrival))
+            stories = cluster(verifier, matches, digests, ranking)
             role, missing = roles(stories, sketches.word_counts)
         verdicts = _verdicts(accepted, stories, role, missing)
         scoring = Scoring(accepted, kept, verifier, matches, digests) if kept is not None else None
@@ -211,12 +214,14 @@ def _positions(articles: list[Article], ids: np.ndarray) -> np.ndarray:
     return where
 
 
-def _ranking(articles: list[Article], config: DedupeConfig, arrival: Mapping[str, float] | None) -> Ranking:
+def _ranking(articles: list[Article], cleaned: CleanCorpus, config: DedupeConfig,
+             arrival: Mapping[str, float] | None) -> Ranking:
     rank = {source.casefold(): i for i, source in enumerate(config.source_priority)}
     priority = np.array([rank.get((a.source or "").casefold(), len(rank)) for a in articles], dtype=np.int64)
     published = np.array([timestamp(a.published) if a.published else np.inf for a in articles], dtype=np.float64)
     arrived = np.array([arrival.get(a.id, np.inf) if arrival else np.inf for a in articles], dtype=np.float64)
-    return Ranking(priority, published, arrived)
+    agency = np.array([agency_of_source(a.source) for a in articles], dtype=np.int8)
+    return Ranking(priority, published, arrived, cleaned.page_lines, cleaned.credits, agency)
 
 
 def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.ndarray) -> list[Verdict]:

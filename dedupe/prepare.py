@@ -18,7 +18,7 @@ import numpy as np
 
 from .article import Article
 from .candidates import lookup_keys
-from .clean import CleanCorpus, clean_corpus, strip_pages
+from .clean import CleanCorpus, Stripped, clean_corpus, strip_pages
 from .config import DedupeConfig
 from .sketch import Sketches, sketch
 from .tokens import Tokens
@@ -41,7 +41,7 @@ class CorpusContext:
     :func:`strip_articles` made of articles already, so that they are not cleaned again.
     ``prepared``: by id, articles prepared already, as their packed tokens
     (:meth:`dedupe.tokens.Tokens.pack`), fingerprint (a signed 64-bit number, as a data frame
-    holds it) and junk flag; with ``boilerplate``, they are taken back by :func:`prepared_from`
+    holds it), junk flag, page words and credit (:class:`dedupe.clean.CleanCorpus`); with ``boilerplate``, they are taken back by :func:`prepared_from`
     and not tokenised again.
     """
 
@@ -50,8 +50,8 @@ class CorpusContext:
     pairs: Sequence[tuple[str, str]] | None = None
     digests: frozenset[str] | None = None
     arrival: Mapping[str, float] | None = None
-    stripped: Mapping[str, tuple[str, bool]] | None = None
-    prepared: Mapping[str, tuple[bytes, int, bool]] | None = None
+    stripped: Mapping[str, Stripped] | None = None
+    prepared: Mapping[str, tuple[bytes, int, bool, int, int]] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ class Prepared:
         return lookup_keys(self.sketches, config.lsh_threshold, config.anchor_rate)
 
 
-def strip_articles(articles: Sequence[Article], processes: int = 1) -> dict[str, tuple[str, bool]]:
+def strip_articles(articles: Sequence[Article], processes: int = 1) -> dict[str, Stripped]:
     """By id, the costly part of cleaning each article (:func:`dedupe.clean.strip_pages`), for
     a :class:`CorpusContext`."""
     return dict(zip((a.id for a in articles),
@@ -92,11 +92,14 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
     if ready is not None and context.boilerplate is not None and not keep_texts and all(a.id in ready for a in articles):
         with stage("clean"):
             parts = [ready[a.id] for a in articles]
-            tokens = Tokens.unpack([blob for blob, _, _ in parts])
-            fingerprints = np.array([mark for _, mark, _ in parts], dtype=np.int64).view(np.uint64)
-            junk_only = np.array([junk for _, _, junk in parts], dtype=bool)
+            tokens = Tokens.unpack([part[0] for part in parts])
+            fingerprints = np.array([part[1] for part in parts], dtype=np.int64).view(np.uint64)
+            junk_only = np.array([part[2] for part in parts], dtype=bool)
+            page_lines = np.array([part[3] for part in parts], dtype=np.int64)
+            credits = np.array([part[4] for part in parts], dtype=np.int8)
         with stage("sketch"):
-            return prepared_from(tokens, fingerprints, junk_only, context.boilerplate, config, with_signatures)
+            return prepared_from(tokens, fingerprints, junk_only, context.boilerplate, config, with_signatures,
+                                 page_lines, credits)
     known = [context.stripped.get(a.id) for a in articles] if context.stripped else None
     with stage("clean"):
         cleaned = clean_corpus([a.text for a in articles], [a.title for a in articles],
@@ -108,13 +111,17 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
 
 
 def prepared_from(tokens: Tokens, fingerprints: np.ndarray, junk_only: np.ndarray, boilerplate: np.ndarray,
-                  config: DedupeConfig, with_signatures: bool = True) -> Prepared:
+                  config: DedupeConfig, with_signatures: bool = True, page_lines: np.ndarray | None = None,
+                  credits: np.ndarray | None = None) -> Prepared:
     """Articles that :func:`prepare` made ready elsewhere, from what it gave for them: their
-    tokens (:meth:`dedupe.tokens.Tokens.unpack` of the packed ones), fingerprints and junk flags
-    (:class:`dedupe.clean.CleanCorpus`), and the boilerplate removed. A job that prepares
+    tokens (:meth:`dedupe.tokens.Tokens.unpack` of the packed ones), fingerprints, junk flags,
+    page words and credits (:class:`dedupe.clean.CleanCorpus`; the last two, which only choose
+    canonicals, may be left out by a job that scores pairs alone), and the boilerplate removed. A job that prepares
     articles once and compares them in other processes (the Spark job) sketches them here again,
     which costs little next to cleaning; the cleaned texts are not kept."""
     no_lines = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
+    none = np.zeros(len(tokens), dtype=np.int64)
     cleaned = CleanCorpus([], tokens, np.asarray(fingerprints, dtype=np.uint64), boilerplate, no_lines,
-                          np.asarray(junk_only, dtype=bool))
+                          np.asarray(junk_only, dtype=bool), none if page_lines is None else np.asarray(page_lines),
+                          none.astype(np.int8) if credits is None else np.asarray(credits, dtype=np.int8))
     return Prepared(cleaned, sketch(tokens, config.shingle_size, config.num_perm, config.seed, with_signatures))

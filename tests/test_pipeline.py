@@ -226,7 +226,8 @@ def test_a_run_on_articles_prepared_elsewhere_gives_the_same_verdicts() -> None:
     made = prepare(sorted(articles, key=lambda a: a.id), config, processes=1)
     cleaned = made.cleaned
     packed = dict(zip(sorted(a.id for a in articles),
-                      zip(cleaned.tokens.pack(), cleaned.fingerprints.view(np.int64).tolist(), cleaned.junk_only.tolist())))
+                      zip(cleaned.tokens.pack(), cleaned.fingerprints.view(np.int64).tolist(), cleaned.junk_only.tolist(),
+                          cleaned.page_lines.tolist(), cleaned.credits.tolist())))
     fresh = Deduplicator(config).run(articles, context=CorpusContext(boilerplate=cleaned.boilerplate))
     given_ = Deduplicator(config).run(articles, context=CorpusContext(boilerplate=cleaned.boilerplate, prepared=packed))
     assert len(fresh.clusters) >= 2

@@ -46,6 +46,7 @@ import pandas as pd
 
 from ..article import Article, Role
 from ..candidates import anchor_counts, is_band, key_links, linked, shared_keys
+from ..clean import Stripped
 from ..config import DedupeConfig
 from ..pipeline import Deduplicator
 from ..prepare import CorpusContext, prepare, prepared_from
@@ -115,7 +116,7 @@ def _stories(articles, prepared, pairs, digests, component, count: int, config: 
     component = broadcast_if_small(component, in_stories)
     flagged = broadcast_if_small(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), count)
     members = articles.select(*FIELDS, "n").join(component, on="n") \
-        .join(prepared.select("n", "tokens", "fingerprint", "junk_only"), "n") \
+        .join(prepared.select("n", "tokens", "fingerprint", "junk_only", "page_lines", "credit"), "n") \
         .join(flagged, on="n", how="left").fillna(False, subset=["digest"])
     members = bucketed(members, "component", in_stories)
     # A story's pairs: both ends in it, accepted or not (every pair scored counts to support).
@@ -136,8 +137,9 @@ def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray
                    processes=1)
 
 
-def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
-    return dict(zip(texts["id"], zip(texts["text"], texts["junk"])))
+def _stripped(texts: pd.DataFrame) -> dict[str, Stripped]:
+    return dict(zip(texts["id"], map(Stripped._make, zip(texts["text"], texts["junk"], texts["page_lines"],
+                                                        texts["credit"]))))
 
 
 # -- sketches, weights and candidates -------------------------------------------------------------
@@ -145,7 +147,8 @@ def _stripped(texts: pd.DataFrame) -> dict[str, tuple[str, bool]]:
 _BAND, _ANCHOR, _COLUMN, _ANCHORS = 0, 1, 2, 3  # kinds of the rows _key_rows gives
 # A prepared article: what comparing it needs (its packed tokens, fingerprint and junk flag, see
 # dedupe.prepare.prepared_from), and its lookup keys and hashed word columns, packed.
-_PREPARED = "n long, tokens binary, fingerprint long, junk_only boolean, keys binary, columns binary"
+_PREPARED = ("n long, tokens binary, fingerprint long, junk_only boolean, page_lines long, credit byte, keys binary, "
+             "columns binary")
 
 
 def _prepare(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: np.ndarray) -> Iterator[pd.DataFrame]:
@@ -159,6 +162,7 @@ def _prepare(parts: Iterator[pd.DataFrame], config: DedupeConfig, boilerplate: n
         yield pd.DataFrame({
             "n": part["n"].to_numpy(), "tokens": prepared.cleaned.tokens.pack(),
             "fingerprint": prepared.cleaned.fingerprints.view(np.int64), "junk_only": prepared.cleaned.junk_only,
+            "page_lines": prepared.cleaned.page_lines, "credit": prepared.cleaned.credits,
             "keys": _row_bytes(keys.astype("<u8"), offsets),
             "columns": _row_bytes(columns.indices.astype("<i4"), columns.indptr),
         })
@@ -357,7 +361,8 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
     """Whole stories' articles (components of accepted pairs) clustered by the local pipeline."""
     articles = _articles(people)
     ids = pd.Series(people["id"].to_numpy(), index=people["n"])
-    ready = zip(people["tokens"], people["fingerprint"].tolist(), people["junk_only"].tolist())
+    ready = zip(people["tokens"], people["fingerprint"].tolist(), people["junk_only"].tolist(),
+                people["page_lines"].tolist(), people["credit"].tolist())
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(ids[links["a"]], ids[links["b"]])),
                         digests=frozenset(people.loc[people["digest"], "id"]), prepared=dict(zip(people["id"], ready)))

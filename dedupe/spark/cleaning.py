@@ -46,7 +46,7 @@ def stripped_articles(frame, text_col: str, id_col: str):
     # The costly part of cleaning, once per article: later stages read the stripped text (in
     # place of the text) and only tokenise it.
     stripped = numbered.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
-                                            "lines binary").cache()
+                                            "page_lines long, credit byte, lines binary").cache()
     stripped.count()
     articles.unpersist()
     return stripped, count
@@ -86,13 +86,15 @@ def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> 
 
 
 def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), a ``junk`` flag,
-    and their hashed lines packed (:func:`_pack_lines`): what boilerplate learning reads."""
+    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), with a ``junk`` flag,
+    ``page_lines`` and ``credit`` (:class:`dedupe.clean.Stripped`), and their hashed lines packed
+    (:func:`_pack_lines`): what boilerplate learning reads."""
     for part in parts:
         done = strip_pages(list(part["text"]), list(part["title"]))
-        texts = [text for text, _ in done]
+        texts = [s.text for s in done]
         release_batch()
-        yield part.assign(text=texts, junk=[junk for _, junk in done],
+        yield part.assign(text=texts, junk=[s.junk_only for s in done], page_lines=[s.page_lines for s in done],
+                          credit=np.array([s.credit for s in done], dtype=np.int8),
                           lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
 
 

@@ -191,10 +191,12 @@ def _held_words(x, y, shingle_offsets, by_hash, positions, width, found_at, cove
 @numba.njit(cache=CACHE, parallel=True)
 def held_by_any(word_offsets, shingle_offsets, by_hash, positions, size, starts, partners):
     """For each article x, how many of its words some article of
-    ``partners[starts[x]:starts[x + 1]]`` holds."""
+    ``partners[starts[x]:starts[x + 1]]`` holds, and in how many runs the words none of them
+    holds stand (each run an edit or a passage of x's own)."""
     # A count per article, not a flag per word of the corpus: that array, and the running sum
     # its caller took over it, grew past the caches and took most of clustering's time at 316,000.
     held = np.zeros(len(starts) - 1, dtype=np.int64)
+    runs = np.zeros(len(starts) - 1, dtype=np.int64)
     for x in numba.prange(len(starts) - 1):
         n_words = word_offsets[x + 1] - word_offsets[x]
         if n_words == 0 or starts[x] == starts[x + 1]:
@@ -204,7 +206,11 @@ def held_by_any(word_offsets, shingle_offsets, by_hash, positions, size, starts,
         for p in range(starts[x], starts[x + 1]):
             _held_words(x, partners[p], shingle_offsets, by_hash, positions, min(size, n_words), found_at, covered)
         held[x] = covered.sum()
-    return held
+        count = 0
+        for w in range(n_words):
+            count += (not covered[w]) and (w == 0 or covered[w - 1])
+        runs[x] = count
+    return held, runs
 
 
 @numba.njit(cache=CACHE)

@@ -94,6 +94,15 @@ class Verifier:
     def held_words(self, pairs: np.ndarray) -> np.ndarray:
         """How many of each article's words another article holds, counting the articles it is
         paired with in ``pairs`` (either side): one count per article."""
+        return self._held(pairs)[0]
+
+    def own_edits(self, pairs: np.ndarray) -> np.ndarray:
+        """In how many runs each article's words that none of the articles it is paired with in
+        ``pairs`` holds stand: its own edits and passages, one count per article ("pct" for
+        "percent" is one, as is an added paragraph)."""
+        return self._held(pairs)[1]
+
+    def _held(self, pairs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         sk = self.sketches
         pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
         both = np.concatenate([pairs, pairs[:, ::-1]])
