@@ -79,7 +79,7 @@ def align(words, word_offsets, shingle_offsets, by_hash, positions, figures, fig
     * the share of x's words that y holds; where x's passages missing from y lie (Gap flags);
       the first and last word of x that y holds (-1 if none); how many of the words y holds lie
       in x's opening (its first ``2 * len(y) + min_gap`` words);
-    * swaps: x's distinct figures that stand in a short gap (an edit, not a passage) where y has
+    * swaps: x's distinct figures that stand in a gap shorter than ``passage`` (an edit) where y has
       other figures in their place; and the same for facts of either kind, figures and names
       (two columns);
     * facts: x's distinct figures and names outside passages of ``passage`` words or more that
@@ -151,7 +151,10 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
             inside[w - run:w] = False
         if run >= min_gap:
             flags |= 1 if run == w else (4 if w == n_words else 2)
-        elif run > 0 and _solid(held_before, w - run, w, n_words, 2 * min_gap):
+        # An edit is read up to a passage's length: "Dr Abdul Latif Jamal Rashid, President of the
+        # Republic of Iraq" where the other has "Abdel Fattah El-Sisi, President of the Arab
+        # Republic of Egypt" is one replacement (a template filled in), however many words.
+        if 0 < run < passage and _solid(held_before, w - run, w, n_words, 2 * min_gap):
             start = w - run
             y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
             if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
