@@ -49,6 +49,7 @@ TOLERANCE = 0.02  # versions whose support is within 2% of the best are equally 
 EXTENDED_SHARE = 0.1  # extra text, as a share of the canonical, that makes a copy extended
 WEAK_COVERAGE = 0.2   # a link whose shorter text holds less than this share of the longer one is weak
 VERSION_SHARE = 0.5   # a member sharing less of its text than this with the canonical is a version
+CLEAN_CUT = 0.6       # ... and so is one lacking a passage and holding its own, the canonical holding less of it
 
 
 class PairJudge(Protocol):
@@ -317,7 +318,10 @@ def roles(stories: Stories, words: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     substantial = extra & (extra_words >= EXTENDED_SHARE * words[heads])
     extended = substantial & (~lacking | (extra_words > lacked_words))
     truncated = lacking & ~extended
-    version = s.coverage_ab < VERSION_SHARE
+    # Truncated is the canonical's own text with a passage missing: a member that also holds
+    # passages of its own, so that much of it is not the canonical's, is another version of the
+    # story (an earlier take of a write-through), not a cut of it.
+    version = (s.coverage_ab < VERSION_SHARE) | (truncated & extra & (s.coverage_ab < CLEAN_CUT))
     role[members] = np.where(version, Role.VERSION.value, np.where(
         truncated, Role.TRUNCATED.value, np.where(extended, Role.EXTENDED.value, Role.DUPLICATE.value)))
     missing[members] = np.where(truncated & ~version, s.gaps_ba, 0)

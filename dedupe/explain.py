@@ -121,7 +121,12 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
     assert run is not None
     cleaned, sketches = run.prepared.cleaned, run.prepared.sketches
     found = np.flatnonzero((run.matches.pairs[:, 0] == min(i, j)) & (run.matches.pairs[:, 1] == max(i, j)))
-    scores = run.matches.select(found) if len(found) else run.verifier.judge([[min(i, j), max(i, j)]], run.digests)
+    if len(found) and run.matches.aligned[found].all():
+        scores = run.matches.select(found)
+    else:
+        # Aligned in full, as clustering aligns a member with its canonical: a score the run left
+        # uncomputed (a pair no rule could accept is not aligned) is never shown as zero.
+        scores = run.verifier.judge([[min(i, j), max(i, j)]], run.digests, align_all=True)
     scores = scores if i < j else _swapped(scores)
     decision = Decision(int(scores.decision[0]))
     verdicts = {v.id: v for v in result.verdicts}
