@@ -157,9 +157,15 @@ def _strip_any_case(text: str) -> str:
     """``text`` without the lines :data:`_ANY_CASE` matches in any case."""
     lowered = text.lower()
     if len(lowered) != len(text):  # positions in the lowered text would not be positions in this one
-        return _FURNITURE_ANY_CASE.sub("", text)
+        return _drop_lines(text, _FURNITURE_ANY_CASE.finditer(text))
+    return _drop_lines(text, _FURNITURE_LOWER.finditer(lowered))
+
+
+def _drop_lines(text: str, lines) -> str:
+    """``text`` without the matched ``lines`` (each from its newline to its end), but those that go
+    on with the sentence of the line before."""
     kept, at = [], 0
-    for line in _FURNITURE_LOWER.finditer(lowered):
+    for line in lines:
         if _continues(text, line.start()):
             continue
         kept.append(text[at:line.start()])

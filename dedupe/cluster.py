@@ -17,18 +17,20 @@ The canonical chooses roles; it does not decide membership. It is the most compl
 the member sharing the most text with the others (its *support*: the words it shares with each
 other member it was compared with, summed), and among members within ``TOLERANCE`` of that, the
 longest, page junk being cleaned away before anything is counted. Versions that differ from it
-only by small edits are equally complete: among them the canonical is the cleanest (fewest words
-that no other member carries: house edits, local touches; within ``min_gap_tokens`` words of the
-fewest), then the earliest in
-``source_priority``, then the earliest ``published`` (then, in an index, the earliest arrival),
-then the smallest id. Ties therefore never
-depend on input order.
+only by small edits are equally complete: among them the canonical is the cleanest page (the
+fewest marks of a house: runs of words no other member carries, and lines of the page's own that
+cleaning dropped, counted exactly), then the agency's own copy (its ``source`` names the agency
+the story's texts credit), then the earliest in ``source_priority``, then the earliest
+``published`` (then, in an index, the earliest arrival), then the smallest id. Ties therefore
+never depend on input order.
 
 Each member is then read against the canonical. One sharing under half of its text with it,
-joined through a chain of versions, is a ``version``; one lacking a passage of the canonical
-(``min_gap_tokens`` words or more) is ``truncated``; one carrying substantial text that the
-canonical lacks (such passages adding up to a tenth of the canonical's length) is ``extended``;
-one with both is whichever it has more of; one with neither is a ``duplicate``.
+joined through a chain of versions, is a ``version``; so is one lacking a passage of the canonical
+while holding passages of its own, the canonical holding under ``CLEAN_CUT`` of it. One lacking
+a passage of the canonical (``min_gap_tokens`` words or more) is ``truncated``; one carrying
+substantial text that the canonical lacks (such passages adding up to a tenth of the canonical's
+length) is ``extended``; one with both is whichever it has more of; one with neither is a
+``duplicate``.
 """
 
 from __future__ import annotations
