@@ -153,8 +153,10 @@ def _align_pair(p, words, word_offsets, shingle_offsets, by_hash, positions, fig
             flags |= 1 if run == w else (4 if w == n_words else 2)
         # An edit is read up to a passage's length: "Dr Abdul Latif Jamal Rashid, President of the
         # Republic of Iraq" where the other has "Abdel Fattah El-Sisi, President of the Arab
-        # Republic of Egypt" is one replacement (a template filled in), however many words.
-        if 0 < run < passage and _solid(held_before, w - run, w, n_words, 2 * min_gap):
+        # Republic of Egypt" is one replacement (a template filled in), however many words. A run
+        # of min_gap words or more at either end of x is a passage cut or added, never an edit.
+        inside_x = run < min_gap or (w - run > 0 and w < n_words)
+        if 0 < run < passage and inside_x and _solid(held_before, w - run, w, n_words, 2 * min_gap):
             start = w - run
             y_start, y_end = _facing(found_at, width, start, w, n_words, len(y_words))
             if 0 <= y_start < y_end <= len(y_words) and y_end - y_start <= 2 * run + min_gap:
