@@ -21,7 +21,7 @@ import numpy as np
 
 from .agencies import AGENCY_PATTERN, credited_agency
 from .boilerplate import BoilerplateLearner, line_key
-from .page_junk import junk_lines
+from .page_junk import strip_page_junk_counted
 from .tokens import Tokens, tokenize_lines
 
 __all__ = [
@@ -29,12 +29,11 @@ __all__ = [
     "clean_article", "BoilerplateLearner", "CleanCorpus", "Stripped", "clean_corpus", "strip_pages",
 ]
 
-_AGENCIES = AGENCY_PATTERN
 _DASH = r"(?:--?|\u2013|\u2014|:)"
 
 # "ABU DHABI, 14th June, 2025 (WAM) --", "LONDON, July 15 (Reuters) -", "Dubai (AFP) -"
 _DATELINE_AGENCY = re.compile(
-    rf"\n[ \t]*[^\n()]{{0,60}}?\((?:{_AGENCIES}|[A-Z]{{2,6}})\)[ \t]*{_DASH}[ \t]*")
+    rf"\n[ \t]*[^\n()]{{0,60}}?\((?:{AGENCY_PATTERN}|[A-Z]{{2,6}})\)[ \t]*{_DASH}[ \t]*")
 # "SALVADOR, Feb 26 -", "NEW YORK -", "TURNBERRY/GLASGOW, Scotland —": a capitalised place first.
 _DATELINE_PLACE = re.compile(
     rf"\n[ \t]*[A-Z][A-Z.'\u2019/& -]{{1,40}}[A-Z.](?:,[ \t]*[A-Za-z0-9 .,]{{1,30}}?)?[ \t]+{_DASH}[ \t]+"
@@ -74,7 +73,7 @@ _FURNITURE_ANY_CASE = re.compile(_ANY_CASE, re.IGNORECASE)  # for the rare text 
 # Case matters here: names and months are capitalised.
 _FURNITURE_LINES = re.compile(
     r"\n[ \t]*(?:"
-    r"(?:[-\u2013\u2014(][-\u2013\u2014( \t]*)?(?:" + _AGENCIES + r")[ \t]*\)?[ \t.]*"  # a lone credit
+    r"(?:[-\u2013\u2014(][-\u2013\u2014( \t]*)?(?:" + AGENCY_PATTERN + r")[ \t]*\)?[ \t.]*"  # a lone credit
     r"|(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?[ \t]*)?"      # a date alone on a line
     r"(?:\d{1,2}(?:st|nd|rd|th)?[ \t]+[A-Z][a-z]{2,8}\.?|[A-Z][a-z]{2,8}\.?[ \t]+\d{1,2}(?:st|nd|rd|th)?),?"
     r"[ \t]*\d{4}(?:[ \t]*,?[ \t]*\d{1,2}:\d{2}[^\n]{0,20})?"
@@ -242,18 +241,15 @@ def clean_article(text: str, title: str | None) -> str:
 
 
 def _clean(text: str, title: str | None) -> Stripped:
-    """The cleaned text, whether the page is junk alone, its page words and its credit."""
+    """The cleaned text, whether the page is junk alone, its page lines and its credit."""
     text = normalize_unicode(text)
     memo: dict[str, tuple[bool, bool]] = {}  # the lines judged: each round reads most of them again
     dropped = [0]
 
     def without_junk(page: str) -> str:
-        flags = junk_lines(page, memo)
-        if not any(flags):
-            return page
-        lines = page.split("\n")
-        dropped[0] += sum(bool(line.strip()) for line, junk in zip(lines, flags) if junk)
-        return "\n".join(line for line, junk in zip(lines, flags) if not junk)
+        kept, count = strip_page_junk_counted(page, memo)
+        dropped[0] += count
+        return kept
 
     cleaned = _clean_fixed_point(text, title, without_junk)
     credit = credited_agency(text)
@@ -265,10 +261,11 @@ def _clean(text: str, title: str | None) -> Stripped:
 
 
 def _furniture_lines(text: str, memo: dict[str, tuple[bool, bool]]) -> int:
-    """How many page furniture lines ``text`` holds that page junk did not count already."""
+    """How many page furniture lines ``text`` holds that page junk did not count already (those
+    :func:`_drop_lines` would drop: a line going on a wrapped sentence is the story's)."""
     padded = "\n" + text
     folded = padded.casefold()
-    found = [m.group(0) for m in _PAGE_LINES.finditer(padded)] if len(folded) == len(padded) else []
+    found = [m.group(0) for m in _PAGE_LINES.finditer(padded) if not _continues(padded, m.start())]
     if "all rights reserved" in folded or "download" in folded:
         found += [m.group(0) for m in _PHRASE_LINES.finditer(padded)]
     count = 0

@@ -71,9 +71,6 @@ class PairJudge(Protocol):
     def judge(self, pairs: np.ndarray, digests: np.ndarray | None = None, align_all: bool = False) -> PairScores:
         """``pairs`` scored and judged, the digest guard included."""
 
-    def held_words(self, pairs: np.ndarray) -> np.ndarray:
-        """How many of each article's words the articles it is paired with hold."""
-
     def own_edits(self, pairs: np.ndarray) -> np.ndarray:
         """In how many runs each article's words that none of the articles it is paired with
         holds stand."""
@@ -90,12 +87,12 @@ class Ranking:
     arrival: np.ndarray
     """When the article arrived (an index's order of arrival), ``inf`` when unknown: ranks
     versions that have no publication time."""
-    page_lines: np.ndarray | None = None
+    page_lines: np.ndarray
     """Lines of the page's own that cleaning dropped (page junk, furniture, learnt boilerplate:
-    :attr:`dedupe.clean.CleanCorpus.page_lines`); none when ``None``."""
-    credits: np.ndarray | None = None
+    :attr:`dedupe.clean.CleanCorpus.page_lines`)."""
+    credits: np.ndarray
     """The agency each text credits (:mod:`dedupe.agencies`, 0 for none)."""
-    source_agency: np.ndarray | None = None
+    source_agency: np.ndarray
     """The agency each article's ``source`` names (0 for none)."""
 
 
@@ -251,9 +248,7 @@ def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray,
     # Counted exactly: one "Advertisement" sets a copy apart from the wire's text. Edits, not
     # words: between two versions alone, each one's side of an edit is its own, and "U.S." for
     # "US" must not weigh more than the other way round.
-    own = verifier.own_edits(inner).astype(np.float64)
-    if ranking.page_lines is not None:
-        own += ranking.page_lines
+    own = (verifier.own_edits(inner) + ranking.page_lines).astype(np.float64)
     least = np.full(n, np.inf)
     np.minimum.at(least, component[contenders], own[contenders])
     contenders = contenders[own[contenders] <= least[component[contenders]]]
@@ -269,8 +264,6 @@ def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray,
 def _agency_copies(component: np.ndarray, in_story: np.ndarray, ranking: Ranking) -> np.ndarray:
     """Which articles are their agency's own copy of their story: their ``source`` names an agency
     that a version of the story credits ("(Reuters)", "- AP"), or any agency where none is credited."""
-    if ranking.source_agency is None or ranking.credits is None:
-        return np.zeros(len(component), dtype=bool)
     source = ranking.source_agency.astype(np.int64)
     credits = ranking.credits.astype(np.int64)
     crediting = in_story & (credits > 0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["strip_page_junk", "junk_lines"]
+__all__ = ["strip_page_junk", "strip_page_junk_counted", "junk_lines"]
 
 _MONTHS = ("jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
            "|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
@@ -152,12 +152,19 @@ def junk_lines(text: str, memo: dict[str, tuple[bool, bool]] | None = None) -> l
 def strip_page_junk(text: str, memo: dict[str, tuple[bool, bool]] | None = None) -> str:
     """``text`` without its lines of page junk (see the module's docstring); ``memo`` as for
     :func:`junk_lines`."""
+    return strip_page_junk_counted(text, memo)[0]
+
+
+def strip_page_junk_counted(text: str, memo: dict[str, tuple[bool, bool]] | None = None) -> tuple[str, int]:
+    """:func:`strip_page_junk`, and how many lines (not blank) it dropped."""
     if not text:
-        return text
+        return text, 0
     flags = junk_lines(text, memo)
     if not any(flags):
-        return text
-    return "\n".join(line for line, junk in zip(text.split("\n"), flags) if not junk)
+        return text, 0
+    lines = text.split("\n")
+    dropped = sum(bool(line.strip()) for line, junk in zip(lines, flags) if junk)
+    return "\n".join(line for line, junk in zip(lines, flags) if not junk), dropped
 
 
 def _judge(line: str) -> tuple[bool, bool]:

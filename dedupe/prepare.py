@@ -41,8 +41,8 @@ class CorpusContext:
     :func:`strip_articles` made of articles already, so that they are not cleaned again.
     ``prepared``: by id, articles prepared already, as their packed tokens
     (:meth:`dedupe.tokens.Tokens.pack`), fingerprint (a signed 64-bit number, as a data frame
-    holds it), junk flag, page words and credit (:class:`dedupe.clean.CleanCorpus`); with ``boilerplate``, they are taken back by :func:`prepared_from`
-    and not tokenised again.
+    holds it), junk flag, page lines and credit (:class:`dedupe.clean.CleanCorpus`); with
+    ``boilerplate``, they are taken back by :func:`prepared_from` and not tokenised again.
     """
 
     boilerplate: np.ndarray | None = None
@@ -115,9 +115,9 @@ def prepared_from(tokens: Tokens, fingerprints: np.ndarray, junk_only: np.ndarra
                   credits: np.ndarray | None = None) -> Prepared:
     """Articles that :func:`prepare` made ready elsewhere, from what it gave for them: their
     tokens (:meth:`dedupe.tokens.Tokens.unpack` of the packed ones), fingerprints, junk flags,
-    page words and credits (:class:`dedupe.clean.CleanCorpus`; the last two, which only choose
-    canonicals, may be left out by a job that scores pairs alone), and the boilerplate removed. A job that prepares
-    articles once and compares them in other processes (the Spark job) sketches them here again,
+    page lines and credits (:class:`dedupe.clean.CleanCorpus`; the last two, which only choose
+    canonicals, may be left out by a job that scores pairs alone), and the boilerplate removed.
+    A job that prepares articles once and compares them in other processes (the Spark job) sketches them here again,
     which costs little next to cleaning; the cleaned texts are not kept."""
     no_lines = (np.zeros(0, dtype=np.uint64), np.zeros(0, dtype=np.int64))
     none = np.zeros(len(tokens), dtype=np.int64)

@@ -225,12 +225,16 @@ def test_held_words_count_the_words_any_partner_holds(texts: list[str], data) ->
     every = [(x, y) for x in range(len(texts)) for y in range(x + 1, len(texts))]
     pairs = data.draw(st.lists(st.sampled_from(every), unique=True)) if every else []
     held = verifier.held_words(np.array(pairs, dtype=np.int64).reshape(-1, 2))
+    # ... and a version's cleanliness on the runs of words none of them holds (its own edits).
+    edits = verifier.own_edits(np.array(pairs, dtype=np.int64).reshape(-1, 2))
     for x in range(len(texts)):
         partners = [b for a, b in pairs if a == x] + [a for a, b in pairs if b == x]
         expected = np.zeros(verifier.sketches.word_counts[x], dtype=bool)
         for y in partners:
             expected |= reference_covered(verifier, x, y)
         assert held[x] == expected.sum()
+        own = ~expected if partners else np.zeros(len(expected), dtype=bool)
+        assert edits[x] == int(np.sum(own[1:] & ~own[:-1]) + own[:1].sum())
 
 
 def test_articles_prepared_from_their_packed_tokens_score_as_prepared_ones() -> None:
