@@ -66,8 +66,7 @@ _PAGE_PHRASES = (
     r"|(?:advertisement|related articles?|related stories|related|comments|no comments yet\W*"
     r"|recommended|most read|trending|share|print|email)"
     r"|app[- ]?store[ \t]*(?:and[ \t]*)?(?:google[ \t]*)?play[- ]?store")
-_ANY_CASE = rf"\n[ \t]*(?:{_CREDIT_PHRASES}|{_PAGE_PHRASES})[ \t]*(?=\n|\Z)"
-_PAGE_LINES = re.compile(rf"\n[ \t]*(?:{_PAGE_PHRASES})[ \t]*(?=\n|\Z)", re.IGNORECASE)
+_ANY_CASE = rf"\n[ \t]*(?:(?P<credit>{_CREDIT_PHRASES})|{_PAGE_PHRASES})[ \t]*(?=\n|\Z)"
 _FURNITURE_LOWER = re.compile(_ANY_CASE)
 _FURNITURE_ANY_CASE = re.compile(_ANY_CASE, re.IGNORECASE)  # for the rare text that lower-cases longer
 # Case matters here: names and months are capitalised.
@@ -113,18 +112,25 @@ def strip_furniture(text: str) -> str:
     >>> strip_furniture("UPDATE 2-Oil rises\\nLONDON, July 15 (Reuters) - Oil rose.\\nRead more: x")
     'Oil rises\\nOil rose.'
     """
+    return _strip_furniture_counted(text)[0]
+
+
+def _strip_furniture_counted(text: str) -> tuple[str, int]:
+    """:func:`strip_furniture`, and how many of the lines it dropped were the page's (an outlet's
+    "Advertisement", "Read more", copyright line or app banner; not the story's credits)."""
     # Removing one piece can expose another: a dateline cut from a line can leave furniture or
     # another dateline. Only datelines change a line rather than remove it, so a pass that cut
     # none leaves nothing for the next; later passes read the head alone (lines are removed
     # whole, datelines are looked for at the top), so that cleaning cleaned text changes nothing.
-    text, again = _strip_once(text)
+    text, again, page = _strip_once(text)
     text = text.rstrip("\n")
     while again:
         split = _head_end(text)
-        head = _strip_once(text[:split])[0]
+        head, _, more = _strip_once(text[:split])
+        page += more
         again = head != text[:split]
         text = (head + text[split:]).strip("\n")
-    return text
+    return text, page
 
 
 def _head_end(text: str) -> int:
@@ -137,39 +143,42 @@ def _head_end(text: str) -> int:
     return split
 
 
-def _strip_once(text: str) -> tuple[str, bool]:
-    """One pass over ``text``; whether it cut a dateline."""
-    text = _strip_any_case(_FURNITURE_LINES.sub("", _TAGS.sub("\n", "\n" + text)))
+def _strip_once(text: str) -> tuple[str, bool, int]:
+    """One pass over ``text``; whether it cut a dateline; how many page lines it dropped."""
+    text, page = _strip_any_case(_FURNITURE_LINES.sub("", _TAGS.sub("\n", "\n" + text)))
     folded = text.casefold()
     if "all rights reserved" in folded or "download" in folded:
-        text = _PHRASE_LINES.sub("", text)
+        text, phrases = _PHRASE_LINES.subn("", text)
+        page += phrases
     text = text.lstrip("\n")
     split = _head_end(text)
     head, cut = "\n" + text[:split], 0
     if "(" in head:  # an agency's credit in brackets, "(Reuters)"
         head, cut = _DATELINE_AGENCY.subn("\n", head)
     head, cut_place = _DATELINE_PLACE.subn("\n", head)
-    return (head + text[split:]).lstrip("\n"), cut + cut_place > 0
+    return (head + text[split:]).lstrip("\n"), cut + cut_place > 0, page
 
 
-def _strip_any_case(text: str) -> str:
-    """``text`` without the lines :data:`_ANY_CASE` matches in any case."""
+def _strip_any_case(text: str) -> tuple[str, int]:
+    """``text`` without the lines :data:`_ANY_CASE` matches in any case, and how many of them
+    were the page's."""
     lowered = text.lower()
     if len(lowered) != len(text):  # positions in the lowered text would not be positions in this one
         return _drop_lines(text, _FURNITURE_ANY_CASE.finditer(text))
     return _drop_lines(text, _FURNITURE_LOWER.finditer(lowered))
 
 
-def _drop_lines(text: str, lines) -> str:
+def _drop_lines(text: str, lines) -> tuple[str, int]:
     """``text`` without the matched ``lines`` (each from its newline to its end), but those that go
-    on with the sentence of the line before."""
-    kept, at = [], 0
+    on with the sentence of the line before; and how many dropped were the page's (not credits)."""
+    kept, at, page = [], 0, 0
     for line in lines:
         if _continues(text, line.start()):
             continue
         kept.append(text[at:line.start()])
         at = line.end()
-    return "".join(kept) + text[at:] if kept else text
+        page += line.group("credit") is None
+    return ("".join(kept) + text[at:] if kept else text), page
 
 
 _WRAPPED_LINE = 50  # characters: a wire's wrapped line is longer than a button or a banner
@@ -244,57 +253,47 @@ def _clean(text: str, title: str | None) -> Stripped:
     """The cleaned text, whether the page is junk alone, its page lines and its credit."""
     text = normalize_unicode(text)
     memo: dict[str, tuple[bool, bool]] = {}  # the lines judged: each round reads most of them again
-    dropped = [0]
+    dropped = [0]  # the page's own lines, as each step drops them
 
     def without_junk(page: str) -> str:
         kept, count = strip_page_junk_counted(page, memo)
         dropped[0] += count
         return kept
 
-    cleaned = _clean_fixed_point(text, title, without_junk)
+    def without_furniture(page: str) -> str:
+        kept, count = _strip_furniture_counted(page)
+        dropped[0] += count
+        return kept
+
+    cleaned = _clean_fixed_point(text, title, without_junk, without_furniture)
     credit = credited_agency(text)
     if _has_words(cleaned):
-        return Stripped(cleaned, False, dropped[0] + _furniture_lines(text, memo), credit)
+        return Stripped(cleaned, False, dropped[0], credit)
     # A page that is all junk (a caption gallery, a share stub) is compared whole, and matches
     # only its identical copies (see dedupe.verify).
     return Stripped(_clean_fixed_point(text, title, None), True, 0, credit)
-
-
-def _furniture_lines(text: str, memo: dict[str, tuple[bool, bool]]) -> int:
-    """How many page furniture lines ``text`` holds that page junk did not count already (those
-    :func:`_drop_lines` would drop: a line going on a wrapped sentence is the story's)."""
-    padded = "\n" + text
-    folded = padded.casefold()
-    found = [m.group(0) for m in _PAGE_LINES.finditer(padded) if not _continues(padded, m.start())]
-    if "all rights reserved" in folded or "download" in folded:
-        found += [m.group(0) for m in _PHRASE_LINES.finditer(padded)]
-    count = 0
-    for line in found:
-        judged = memo.get(line[1:])
-        count += not (judged and (judged[0] or judged[1]))
-    return count
 
 
 def _has_words(text: str) -> bool:
     return any(c.isalnum() for c in text)
 
 
-def _clean_fixed_point(text: str, title: str | None, junk) -> str:
+def _clean_fixed_point(text: str, title: str | None, junk, furniture=strip_furniture) -> str:
     # Removing lines can make junk of what was not (a heading now followed by links), and joining
     # lines can make furniture (a dateline or a headline wrapped over two lines, datelines that
     # reach the first lines as lines become fewer): the steps run again until none changes the text.
-    while (cleaned := _clean_once(text, title, junk)) != text:
+    while (cleaned := _clean_once(text, title, junk, furniture)) != text:
         text = cleaned
     return text
 
 
-def _clean_once(text: str, title: str | None, junk) -> str:
+def _clean_once(text: str, title: str | None, junk, furniture) -> str:
     # A web page's lines stay apart, so its junk is seen line by line; a hard-wrapped text's lines
     # are fragments of sentences ("1986.", "share."), read as lines only once joined.
     wrapped = hard_wrapped(text)
     if junk and not wrapped:
         text = junk(text)
-    text = drop_title_lines(strip_furniture(text), title)
+    text = drop_title_lines(furniture(text), title)
     if wrapped:
         text = join_wrapped_lines(text)
         text = junk(text) if junk else text

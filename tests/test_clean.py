@@ -195,3 +195,18 @@ def test_phrases_matched_in_lower_case_are_matched_in_any_case(text: str) -> Non
     from dedupe.clean import _FURNITURE_ANY_CASE, _drop_lines, _strip_any_case
     text = "\n" + text
     assert _strip_any_case(text) == _drop_lines(text, _FURNITURE_ANY_CASE.finditer(text))
+
+
+def test_the_page_s_own_lines_are_counted_and_the_story_s_credits_are_not() -> None:
+    from dedupe.clean import strip_pages
+    body = ("The airline said on Tuesday it had ordered 30 wide-body jets, its largest order in five years, "
+            "as it prepares to expand its long-haul network.")
+    page = ("Advertisement\nShare on Facebook\nDUBAI, June 3 (Reuters) - " + body
+            + "\n(Reporting by Lisa Ng; Editing by Jane Merriman)\nRead more: Oil steadies\n"
+            "Copyright 2026 Coastal Times. All rights reserved.")
+    stripped = strip_pages([page], [None])[0]
+    assert stripped.text == body
+    # Advertisement, the share button, Read more and the rights line are the outlet's; the
+    # dateline and the reporting credit are the wire's own.
+    assert stripped.page_lines == 4
+    assert stripped.credit > 0 and strip_pages([body], [None])[0].page_lines == 0
