@@ -14,14 +14,16 @@ import multiprocessing
 import re
 import signal
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import NamedTuple, Sequence
 
 import numpy as np
 
 from .agencies import AGENCY_PATTERN, credited_agency
 from .boilerplate import BoilerplateLearner, line_key
+from .headline import TextOffers, text_offers
 from .page_junk import strip_page_junk_counted
+from .site_profile import SiteProfile
 from .tokens import Tokens, tokenize_lines
 
 __all__ = [
@@ -243,20 +245,20 @@ class Stripped(NamedTuple):
     """The agency the text credits (:func:`dedupe.agencies.credited_agency`), 0 for none."""
 
 
-def clean_article(text: str, title: str | None) -> str:
-    """One article's text without page junk, furniture and repeated headlines, hard-wrapped lines
-    joined."""
-    return _clean(text, title).text
+def clean_article(text: str, title: str | None, profile: SiteProfile | None = None) -> str:
+    """One article's text without page junk (with ``profile``'s too), furniture and repeated
+    headlines, hard-wrapped lines joined."""
+    return _clean(text, title, profile.pattern() if profile else None).text
 
 
-def _clean(text: str, title: str | None) -> Stripped:
+def _clean(text: str, title: str | None, site_phrases: re.Pattern[str] | None = None) -> Stripped:
     """The cleaned text, whether the page is junk alone, its page lines and its credit."""
     text = normalize_unicode(text)
     memo: dict[str, tuple[bool, bool]] = {}  # the lines judged: each round reads most of them again
     dropped = [0]  # the page's own lines, as each step drops them
 
     def without_junk(page: str) -> str:
-        kept, count = strip_page_junk_counted(page, memo)
+        kept, count = strip_page_junk_counted(page, memo, site_phrases)
         dropped[0] += count
         return kept
 
@@ -317,17 +319,18 @@ def hard_wrapped(text: str) -> bool:
     return len(lengths) >= 2 and lengths[min((9 * len(lengths)) // 10, len(lengths) - 1)] <= _WRAP_WIDTH
 
 
-_shared: tuple[Sequence[str], Sequence[str | None]] = ((), ())  # a cleaning worker's texts and titles
+# A cleaning worker's texts, titles and site phrases.
+_shared: tuple[Sequence[str], Sequence[str | None], re.Pattern[str] | None] = ((), (), None)
 
 
-def _share(texts: Sequence[str], titles: Sequence[str | None]) -> None:
+def _share(texts: Sequence[str], titles: Sequence[str | None], site_phrases: re.Pattern[str] | None) -> None:
     global _shared
-    _shared = (texts, titles)
+    _shared = (texts, titles, site_phrases)
 
 
 def _clean_span(span: tuple[int, int]) -> list[Stripped]:
-    texts, titles = _shared
-    return [_clean(texts[i], titles[i]) for i in range(*span)]
+    texts, titles, site_phrases = _shared
+    return [_clean(texts[i], titles[i], site_phrases) for i in range(*span)]
 
 
 @dataclass(frozen=True)
@@ -355,12 +358,18 @@ class CleanCorpus:
     (:attr:`Stripped.page_lines`) and learnt boilerplate."""
     credits: np.ndarray
     """The agency each text credits (:attr:`Stripped.credit`)."""
+    offers: list[TextOffers] = field(default_factory=list)
+    """What each cleaned text offers its story as a headline (:func:`dedupe.headline.text_offers`),
+    read before learnt boilerplate goes; empty when the texts were cleaned elsewhere."""
 
 
-def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: int = 1) -> list[Stripped]:
-    """The costly, per-article part of cleaning: each text without page junk, furniture and
-    repeated headlines (:func:`clean_article`), with what was learnt on the way (:class:`Stripped`). Articles are
-    cleaned one by one in up to ``processes`` processes; the result is the same."""
+def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: int = 1,
+                profile: SiteProfile | None = None) -> list[Stripped]:
+    """The costly, per-article part of cleaning: each text without page junk (with ``profile``'s
+    too), furniture and repeated headlines (:func:`clean_article`), with what was learnt on the
+    way (:class:`Stripped`). Articles are cleaned one by one in up to ``processes`` processes;
+    the result is the same."""
+    site_phrases = profile.pattern() if profile else None
     if processes > 1 and len(texts) >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         # Forked workers start at once and find the texts in the memory they share with this
         # process (a forked worker's start-up arguments are not pickled): only spans of indices
@@ -372,17 +381,17 @@ def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: i
         # which inherit the mask: the parent stops them.
         held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
         try:
-            pool = multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles))
+            pool = multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles, site_phrases))
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, held)
         with pool:
             return [text for part in pool.imap(_clean_span, spans) for text in part]
-    return [_clean(text, title) for text, title in zip(texts, titles)]
+    return [_clean(text, title, site_phrases) for text, title in zip(texts, titles)]
 
 
 def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
                  processes: int = 1, keep_texts: bool = True, boilerplate: np.ndarray | None = None,
-                 stripped: Sequence[Stripped | None] | None = None) -> CleanCorpus:
+                 stripped: Sequence[Stripped | None] | None = None, profile: SiteProfile | None = None) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.
 
     Articles are cleaned one by one in up to ``processes`` processes; the result is the same.
@@ -390,17 +399,19 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     later stages read the tokens alone. ``boilerplate``, line keys learnt elsewhere (an index
     learns over its whole window), is removed instead of what this corpus would teach.
     ``stripped`` gives, where known, what :func:`strip_pages` made of an article already (``None``
-    where not): those articles are not cleaned again.
+    where not): those articles are not cleaned again. ``profile``: a site profile's page junk,
+    removed too.
     """
     if stripped is None:
-        parts = strip_pages(texts, titles, processes)
+        parts = strip_pages(texts, titles, processes, profile)
     else:
         todo = [i for i, known in enumerate(stripped) if known is None]
-        done = strip_pages([texts[i] for i in todo], [titles[i] for i in todo], processes) if todo else []
+        done = strip_pages([texts[i] for i in todo], [titles[i] for i in todo], processes, profile) if todo else []
         parts = list(stripped)
         for i, part in zip(todo, done):
             parts[i] = part
     stripped = [part.text for part in parts]
+    offers = [text_offers(title, page, text) for title, page, text in zip(titles, texts, stripped)]
     junk_only = np.array([part.junk_only for part in parts], dtype=bool)
     page_lines = np.array([part.page_lines for part in parts], dtype=np.int64)
     credits = np.array([part.credit for part in parts], dtype=np.int8)
@@ -416,4 +427,4 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
     kept = tokens.without_lines(lines, learnt)
     page_lines += np.bincount(lines.owner[learnt], minlength=len(stripped))  # learnt boilerplate is the page's too
     return CleanCorpus(cleaned, kept, fingerprints, np.unique(boilerplate).astype(np.uint64),
-                       learner.short_lines(lines), junk_only, page_lines, credits)
+                       learner.short_lines(lines), junk_only, page_lines, credits, offers)

@@ -108,6 +108,23 @@ class Stories:
     canonical: np.ndarray
     scores: PairScores
     links: np.ndarray
+    lost: np.ndarray
+    """For a member, why its canonical won over it (:data:`WHY_LOST` names each code); 0 for the rest."""
+    marks: np.ndarray
+    """Each member's marks of a house (runs of words no other version holds, and lines of the
+    page's own), as the canonical rule counted them; 0 outside stories."""
+
+
+WHY_LOST = {
+    1: "the canonical is more complete: it holds passages this version lacks",
+    2: "the canonical is as complete and a cleaner page: fewer marks of a house",
+    3: "the canonical is as complete and as clean, and is the agency's own copy",
+    4: "the canonical is as complete and as clean, and its source comes first in source_priority",
+    5: "the canonical is as complete and as clean, and was published first",
+    6: "the canonical is as complete and as clean, and arrived first",
+    7: "the canonical is as complete and as clean, and its id comes first",
+}
+"""Why a story's canonical won over a member, by :attr:`Stories.lost` code."""
 
 
 def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranking: Ranking) -> Stories:
@@ -118,6 +135,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
     n = len(verifier)
     strong, weak = link_kinds(verifier, matches)
     canonical = np.arange(n)
+    lost, marks = np.zeros(n, dtype=np.int8), np.zeros(n, dtype=np.int64)
     active = np.ones(n, dtype=bool)
     used: list[np.ndarray] = []
     rounds: list[PairScores] = []
@@ -128,7 +146,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
             break
         component = link_components(links, n)
         in_story = np.bincount(component, minlength=n)[component] > 1
-        heads = _canonicals(verifier, matches.select(live), component, in_story, ranking)
+        heads, why, counted = _canonicals(verifier, matches.select(live), component, in_story, ranking)
         members = np.flatnonzero(in_story & (heads != np.arange(n)))
         # Aligned in full: the scores of the members that stay give their roles.
         judged = verifier.judge(np.stack([members, heads[members]], axis=1), digests, align_all=True)
@@ -143,6 +161,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
         kept = members[holds]
         rounds.append(judged.select(holds))
         canonical[kept] = heads[kept]
+        lost[kept], marks[kept], marks[heads[kept]] = why[kept], counted[kept], counted[heads[kept]]
         settled = np.zeros(n, dtype=bool)
         settled[kept] = settled[heads[kept]] = True
         used.append(links[settled[links[:, 0]] & settled[links[:, 1]]])
@@ -151,7 +170,7 @@ def cluster(verifier: PairJudge, matches: PairScores, digests: np.ndarray, ranki
         active[kept] = False
         active[np.unique(heads[members])] = False
     scores = PairScores.concat(rounds) if rounds else verifier.score(np.empty((0, 2), dtype=np.int64))
-    return Stories(canonical, scores, np.concatenate(used) if used else np.empty((0, 2), dtype=np.int64))
+    return Stories(canonical, scores, np.concatenate(used) if used else np.empty((0, 2), dtype=np.int64), lost, marks)
 
 
 def link_kinds(verifier: PairJudge, matches: PairScores) -> tuple[np.ndarray, np.ndarray]:
@@ -217,9 +236,10 @@ def _best_partial(verifier: PairJudge, matches: PairScores, partial: np.ndarray)
 
 
 def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray, in_story: np.ndarray,
-                ranking: Ranking) -> np.ndarray:
+                ranking: Ranking) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each article's canonical: for a story's members, the version chosen by the module's rule;
-    for the others, the article itself."""
+    for the others, the article itself. With it, why each member lost (:data:`WHY_LOST`) and
+    each one's marks of a house."""
     n = len(component)
     a, b = matches.pairs[:, 0], matches.pairs[:, 1]
     inside = in_story[a] & (component[a] == component[b])
@@ -249,6 +269,8 @@ def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray,
     # words: between two versions alone, each one's side of an edit is its own, and "U.S." for
     # "US" must not weigh more than the other way round.
     own = (verifier.own_edits(inner) + ranking.page_lines).astype(np.float64)
+    complete_enough = np.zeros(n, dtype=bool)
+    complete_enough[contenders] = True
     least = np.full(n, np.inf)
     np.minimum.at(least, component[contenders], own[contenders])
     contenders = contenders[own[contenders] <= least[component[contenders]]]
@@ -258,7 +280,14 @@ def _canonicals(verifier: PairJudge, matches: PairScores, component: np.ndarray,
     first = contenders[np.r_[True, component[contenders][1:] != component[contenders][:-1]][:len(contenders)]]
     head = np.arange(n)
     head[component[first]] = first
-    return np.where(in_story, head[component], np.arange(n))
+    heads = np.where(in_story, head[component], np.arange(n))
+    # Why each member lost to its canonical: the first step of the rule that set them apart.
+    w = heads
+    why = np.select([~complete_enough, own > own[w], agency[w] & ~agency, ranking.priority[w] < ranking.priority,
+                     ranking.published[w] < ranking.published, ranking.arrival[w] < ranking.arrival],
+                    [1, 2, 3, 4, 5, 6], 7).astype(np.int8)
+    why[~in_story | (heads == np.arange(n))] = 0
+    return heads, why, np.where(in_story, own, 0).astype(np.int64)
 
 
 def _agency_copies(component: np.ndarray, in_story: np.ndarray, ranking: Ranking) -> np.ndarray:

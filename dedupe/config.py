@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ConfigError
+from .site_profile import SiteProfile
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -64,6 +65,10 @@ class DedupeConfig:
     max_article_bytes:
         The largest article read, in bytes: a text file, a JSON file or a JSONL line above it is
         rejected unread, so that one giant input cannot exhaust memory.
+    site_profile:
+        Page junk that only some sites write (:class:`~dedupe.site_profile.SiteProfile`), or the
+        path of a profile file; in a ``dedupe.toml`` a relative path is read from its folder.
+        None by default: the core rules and the boilerplate learnt from the corpus do without.
     """
 
     threshold: float = 0.5
@@ -80,6 +85,7 @@ class DedupeConfig:
     boilerplate_min_docs: int = 4
     n_jobs: int = -1
     max_article_bytes: int = 16_000_000
+    site_profile: SiteProfile = field(default_factory=SiteProfile)
 
     def __post_init__(self) -> None:
         # TOML gives lists; keep the dataclass hashable and immutable.
@@ -97,6 +103,10 @@ class DedupeConfig:
         _check_int("min_gap_tokens", self.min_gap_tokens, 1, 10_000)
         _check_int("boilerplate_min_docs", self.boilerplate_min_docs, 2, 10**9)
         _check_int("max_article_bytes", self.max_article_bytes, 1024, 2**31)
+        if isinstance(self.site_profile, (str, Path)):
+            object.__setattr__(self, "site_profile", SiteProfile.load(self.site_profile))
+        elif not isinstance(self.site_profile, SiteProfile):
+            raise ConfigError(f"site_profile must be the path of a site profile, got {self.site_profile!r}")
         if self.n_jobs != -1:
             _check_int("n_jobs", self.n_jobs, 1, 1024)
         if not all(isinstance(s, str) for s in self.source_priority):
@@ -147,8 +157,13 @@ class DedupeConfig:
         path = Path(path)
         table = _read_toml(path)
         if path.name == "pyproject.toml":
-            return cls.from_mapping(table.get("tool", {}).get("dedupe", {}), f"{path} [tool.dedupe]")
-        return cls.from_mapping(table.get("dedupe", table), str(path))
+            values, origin = table.get("tool", {}).get("dedupe", {}), f"{path} [tool.dedupe]"
+        else:
+            values, origin = table.get("dedupe", table), str(path)
+        profile = values.get("site_profile")
+        if isinstance(profile, str) and not Path(profile).is_absolute():
+            values = {**values, "site_profile": path.parent / profile}  # read from the file's folder
+        return cls.from_mapping(values, origin)
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

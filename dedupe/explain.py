@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
@@ -23,6 +23,7 @@ from .article import Article
 from .clean import normalize_unicode
 from .config import DedupeConfig
 from .errors import InputError
+from .cluster import WHY_LOST
 from .pipeline import Deduplicator, collect_articles
 from .verify import Decision, PairScores
 
@@ -55,7 +56,9 @@ class PairExplanation:
     sets themselves. ``rule`` names the :class:`~dedupe.verify.Decision` and ``reason`` says it
     in words. ``role_a``/``role_b`` are the roles a scan of the same articles gives, and
     ``same_story`` whether it puts the two in one story; ``missing`` where the one that lacks
-    part of the other has its gap (``"end"``, ``"middle"``, ``"start"``).
+    part of the other has its gap (``"end"``, ``"middle"``, ``"start"``). ``won_a``/``won_b``:
+    for a member of a story, why its canonical won over it (:data:`dedupe.cluster.WHY_LOST`),
+    with both sides' marks of a house; empty for a canonical or a unique article.
     """
 
     a: Article
@@ -81,6 +84,8 @@ class PairExplanation:
     chain_b: tuple[str, ...] = ()
     dropped_a: tuple[str, ...] = ()
     dropped_b: tuple[str, ...] = ()
+    won_a: str = ""
+    won_b: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Everything, as one JSON-ready object (``dedupe explain --json``)."""
@@ -94,6 +99,7 @@ class PairExplanation:
             "roles": {"a": self.role_a, "b": self.role_b}, "missing": self.missing,
             "chain": {"a": list(self.chain_a), "b": list(self.chain_b)},
             "dropped": {"a": list(self.dropped_a), "b": list(self.dropped_b)},
+            "canonical_won": {"a": self.won_a, "b": self.won_b},
             "passages": [{"kind": p.kind, "a": p.a, "b": p.b} for p in self.passages],
         }
 
@@ -145,7 +151,19 @@ def explain_pair(articles: Iterable[Article | Mapping[str, Any]], a_id: str, b_i
         same_story=va.cluster == vb.cluster, role_a=va.role.value, role_b=vb.role.value,
         missing=vb.missing or va.missing if va.cluster == vb.cluster else None,
         passages=align_texts(a.text, b.text), chain_a=va.chain, chain_b=vb.chain,
-        dropped_a=dropped_lines(a.text, cleaned.texts[i]), dropped_b=dropped_lines(b.text, cleaned.texts[j]))
+        dropped_a=dropped_lines(a.text, cleaned.texts[i]), dropped_b=dropped_lines(b.text, cleaned.texts[j]),
+        won_a=_why_lost(run, i), won_b=_why_lost(run, j))
+
+
+def _why_lost(run: Any, i: int) -> str:
+    """Why article ``i``'s canonical won over it, in words, with both sides' marks of a house."""
+    stories = run.stories
+    code = int(stories.lost[i])
+    if not code:
+        return ""
+    head = int(stories.canonical[i])
+    marks = [(run.articles[k].id, int(stories.marks[k])) for k in (head, i)]
+    return f"{WHY_LOST[code]} (" + "; ".join(f"{name}: {n} mark{'s' * (n != 1)} of a house" for name, n in marks) + ")"
 
 
 def _swapped(scores: PairScores) -> PairScores:
@@ -210,3 +228,23 @@ def align_texts(a: str, b: str) -> tuple[Passage, ...]:
         passages.append(Passage("unaligned", "".join(words_a[MAX_ALIGNED_WORDS:]),
                                 "".join(words_b[MAX_ALIGNED_WORDS:])))
     return tuple(passages)
+
+
+def by_passage(passages: Sequence[Passage], min_shared: int = 4) -> tuple[Passage, ...]:
+    """``passages`` read as passages, not words: a shared run of fewer than ``min_shared`` words
+    between two edits ("the", "said on") joins them, so that two versions that tell a story in
+    other words show each side's passage whole, not a jumble of words they happen to share."""
+    edits = ("only_a", "only_b", "changed")
+    merged: list[Passage] = []
+    for k, p in enumerate(passages):
+        inside = 0 < k < len(passages) - 1 and passages[k - 1].kind in edits and passages[k + 1].kind in edits
+        if p.kind in edits or (p.kind == "shared" and inside and len(p.a.split()) < min_shared):
+            if merged and merged[-1].kind in edits:
+                a, b = merged[-1].a + p.a, merged[-1].b + p.b
+                merged[-1] = Passage("changed" if a.strip() and b.strip() else "only_a" if a.strip() else "only_b",
+                                     a, b)
+                continue
+            if p.kind == "shared":
+                p = Passage("changed", p.a, p.b)
+        merged.append(p)
+    return tuple(merged)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import time
 import dataclasses
 from contextlib import contextmanager
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Collection, Iterable, Iterator, Mapping, Sequence
 
 import numba
 import numpy as np
@@ -28,6 +28,7 @@ from .clean import CleanCorpus
 from .candidates import candidate_pairs
 from .cluster import Ranking, cluster, roles, version_chains
 from .config import DedupeConfig
+from .headline import HeadlineCandidates, headline_candidates, story_headlines
 from .heap import no_cycle_collection, peak_since_last_call, release_freed_memory
 from .io.frames import records_of
 from .io.readers import Reject
@@ -96,6 +97,10 @@ class Deduplicator:
         prepared = prepare(accepted, config, context, keep_texts=keep_scoring,
                            stage=lambda name: self._stage(name, timings, peaks),
                            with_signatures=context.pairs is None or keep_scoring)  # known pairs need none
+        # What each article offers as its story's headline, read from its cleaned text (by cleaning),
+        # else from its text while it is here.
+        offers = prepared.cleaned.offers or [(context.offers or {}).get(a.id) for a in accepted]
+        offered = {a.id: headline_candidates(a, offer) for a, offer in zip(accepted, offers)}
         if self.release_texts and not keep_scoring:
             for article in accepted:
                 object.__setattr__(article, "text", "")  # frozen for the caller; given up by it
@@ -127,8 +132,8 @@ class Deduplicator:
         with self._stage("cluster", timings, peaks):
             stories = cluster(verifier, matches, digests, ranking)
             role, missing = roles(stories, sketches.word_counts)
-        verdicts = _verdicts(accepted, stories, role, missing)
-        scoring = Scoring(accepted, kept, verifier, matches, digests) if kept is not None else None
+        verdicts = with_headlines(_verdicts(accepted, stories, role, missing), offered)
+        scoring = Scoring(accepted, kept, verifier, matches, digests, stories) if kept is not None else None
         return Result(*_order(verdicts), rejects=rejected,
                       boilerplate_lines=boilerplate_lines, timings=timings, peak_memory=peaks, scoring=scoring)
 
@@ -243,6 +248,17 @@ def _verdicts(articles: list[Article], stories, role: np.ndarray, missing: np.nd
                                     float(s.coverage_ba[k]), _missing_name(int(missing[i])),
                                     tuple(articles[j].id for j in chains.get(i, ()))))
     return verdicts
+
+
+def with_headlines(verdicts: Sequence[Verdict], offered: Mapping[str, HeadlineCandidates],
+                   shared: Collection[str] | None = None) -> list[Verdict]:
+    """``verdicts`` with their story's headline (:func:`dedupe.headline.story_headlines`), from
+    what each article offered (``offered``, by id); ``shared`` as there."""
+    stories: dict[str, list[HeadlineCandidates]] = {}
+    for v in sorted(verdicts, key=lambda v: v.role is not Role.CANONICAL and v.role is not Role.UNIQUE):
+        stories.setdefault(v.cluster, []).append(offered[v.id])
+    headlines = story_headlines(stories, shared)
+    return [dataclasses.replace(v, headline=headlines[v.cluster]) for v in verdicts]
 
 
 def _missing_name(flags: int) -> str | None:

@@ -19,6 +19,8 @@ import numpy as np
 from .article import Article
 from .candidates import lookup_keys
 from .clean import CleanCorpus, Stripped, clean_corpus, strip_pages
+from .headline import TextOffers
+from .site_profile import SiteProfile
 from .config import DedupeConfig
 from .sketch import Sketches, sketch
 from .tokens import Tokens
@@ -43,6 +45,8 @@ class CorpusContext:
     (:meth:`dedupe.tokens.Tokens.pack`), fingerprint (a signed 64-bit number, as a data frame
     holds it), junk flag, page lines and credit (:class:`dedupe.clean.CleanCorpus`); with
     ``boilerplate``, they are taken back by :func:`prepared_from` and not tokenised again.
+    ``offers``: by id, what articles prepared elsewhere offer their story as a headline
+    (:func:`dedupe.headline.text_offers`, read where their page was cleaned).
     """
 
     boilerplate: np.ndarray | None = None
@@ -52,6 +56,7 @@ class CorpusContext:
     arrival: Mapping[str, float] | None = None
     stripped: Mapping[str, Stripped] | None = None
     prepared: Mapping[str, tuple[bytes, int, bool, int, int]] | None = None
+    offers: Mapping[str, TextOffers] | None = None
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,12 @@ class Prepared:
         return lookup_keys(self.sketches, config.lsh_threshold, config.anchor_rate)
 
 
-def strip_articles(articles: Sequence[Article], processes: int = 1) -> dict[str, Stripped]:
-    """By id, the costly part of cleaning each article (:func:`dedupe.clean.strip_pages`), for
-    a :class:`CorpusContext`."""
+def strip_articles(articles: Sequence[Article], processes: int = 1,
+                   profile: SiteProfile | None = None) -> dict[str, Stripped]:
+    """By id, the costly part of cleaning each article (:func:`dedupe.clean.strip_pages`, with
+    ``profile``'s page junk), for a :class:`CorpusContext`."""
     return dict(zip((a.id for a in articles),
-                    strip_pages([a.text for a in articles], [a.title for a in articles], processes)))
+                    strip_pages([a.text for a in articles], [a.title for a in articles], processes, profile)))
 
 
 def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusContext | None = None,
@@ -104,7 +110,8 @@ def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusCo
     with stage("clean"):
         cleaned = clean_corpus([a.text for a in articles], [a.title for a in articles],
                                config.boilerplate_min_docs, config.cores if processes is None else processes,
-                               keep_texts=keep_texts, boilerplate=context.boilerplate, stripped=known)
+                               keep_texts=keep_texts, boilerplate=context.boilerplate, stripped=known,
+                               profile=config.site_profile)
     with stage("sketch"):
         sketches = sketch(cleaned.tokens, config.shingle_size, config.num_perm, config.seed, with_signatures)
     return Prepared(cleaned, sketches)

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .article import Role
-from .explain import align_texts
+from .explain import align_texts, by_passage
 from .io.writers import atomic_file
 from .results import Story, Verdict, stories_of
 
@@ -104,7 +104,7 @@ def _story(number: int, story: Story) -> str:
     for v in story.members[1:]:
         rows += [f'<div class="member {v.role.value}" data-role="{v.role.value}" '
                  f'data-source="{_e(v.article.source or "")}">', _meta(v), _scores(v),
-                 f'<p class="diff">{_diff(a.text, v.article.text)}</p>', "</div>"]
+                 f'<p class="diff">{_diff(a.text, v.article.text, v.role is Role.VERSION)}</p>', "</div>"]
     rows.append("</section>")
     return "\n".join(rows)
 
@@ -118,7 +118,7 @@ def _meta(v: Verdict) -> str:
         bits.append(f'<time>{_e(a.published.isoformat())}</time>')
     if a.url:
         bits.append(f'<span class="url">{_e(a.url)}</span>')
-    if v.role is not Role.CANONICAL and a.title:
+    if a.title:
         bits.append(f'<span class="title">{_e(a.title)}</span>')
     return '<p class="meta">' + " ".join(bits) + "</p>"
 
@@ -135,11 +135,13 @@ def _score(value: float | None) -> str:
     return "—" if value is None else f"{value:.3f}"
 
 
-def _diff(canonical: str, copy: str) -> str:
+def _diff(canonical: str, copy: str, passages: bool = False) -> str:
     """The copy's text against the canonical's: what it lacks struck through, what it adds
-    underlined, what both hold plain."""
+    underlined, what both hold plain; a version's (``passages``) by passage
+    (:func:`dedupe.explain.by_passage`), since it tells much of the story in other words."""
     out = []
-    for p in align_texts(canonical, copy):
+    aligned = align_texts(canonical, copy)
+    for p in by_passage(aligned) if passages else aligned:
         if p.kind == "shared":
             out.append(f'<span class="same">{_e(p.b)}</span>')
         if p.kind == "unaligned":

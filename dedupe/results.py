@@ -29,8 +29,8 @@ __all__ = ["Verdict", "Story", "Result", "Scoring", "COLUMNS", "INDEX_COLUMNS", 
 
 SCORE_COLUMNS = ("similarity", "coverage", "canonical_coverage")
 """A member's scores against its canonical, numbers from 0 to 1 (``None`` for a unique article)."""
-COLUMNS = ("id", "cluster", "role", "canonical", *SCORE_COLUMNS, "missing", "title", "source", "url", "published",
-           "path")
+COLUMNS = ("id", "cluster", "role", "canonical", *SCORE_COLUMNS, "missing", "headline", "title", "source", "url",
+           "published", "path")
 """The columns of ``dedupe scan -o``, in order."""
 INDEX_COLUMNS = COLUMNS + ("replaced", "known")
 """The columns of an index's verdicts (:class:`dedupe.IndexVerdict`)."""
@@ -49,6 +49,8 @@ class Verdict:
     words that this article holds; ``missing`` where a truncated copy's gap lies (``"end"``, ``"middle"`` or
     ``"start"``). Scores are ``None`` for unique articles. ``chain`` is, for a ``version``, the
     ids of the versions that join it to the canonical, from this article to the canonical.
+    ``headline`` is the story's headline (:mod:`dedupe.headline`), the same on every member;
+    ``title`` the article's own.
     """
 
     article: Article
@@ -60,6 +62,7 @@ class Verdict:
     canonical_coverage: float | None = None
     missing: str | None = None
     chain: tuple[str, ...] = ()
+    headline: str | None = field(default=None, compare=False)  # the story's, not the article's own
 
     @property
     def id(self) -> str:
@@ -76,7 +79,7 @@ class Verdict:
         a = self.article
         record = {"id": a.id, "cluster": self.cluster, "role": self.role.value, "canonical": self.canonical}
         record.update({name: _round(getattr(self, name)) for name in SCORE_COLUMNS})
-        record.update(missing=self.missing, title=a.title, source=a.source, url=a.url,
+        record.update(missing=self.missing, headline=self.headline, title=a.title, source=a.source, url=a.url,
                       published=a.published.isoformat() if a.published else None, path=a.path)
         return with_extra(record, a) if extra else record
 
@@ -85,7 +88,7 @@ class Verdict:
         """The verdict a record of :meth:`to_record` (checked by :func:`checked_record`) holds on
         ``article``."""
         return cls(article, Role(record["role"]), record["cluster"], record["canonical"],
-                   *(record[name] for name in SCORE_COLUMNS), record["missing"])
+                   *(record[name] for name in SCORE_COLUMNS), record["missing"], headline=record.get("headline"))
 
     def stored(self) -> tuple[Any, ...]:
         """What an index stores of the verdict, beside the article: :data:`STORED` in order."""
@@ -122,7 +125,10 @@ class Story:
 
     @cached_property
     def headline(self) -> str:
-        """The best headline among the versions: not page junk or a site-wide label."""
+        """The best headline among the versions: not page junk or a site-wide label (the one
+        the run gave its members, when they carry it)."""
+        if self.members and self.canonical.headline:
+            return self.canonical.headline
         return story_headline([m.article for m in self.members], self.taken_elsewhere)
 
     @property
@@ -161,6 +167,8 @@ class Scoring:
     verifier: Verifier
     matches: PairScores
     digests: np.ndarray
+    stories: Any = None
+    """The run's :class:`dedupe.cluster.Stories`: canonicals, and why each member lost to its own."""
 
 
 @dataclass(repr=False)
@@ -294,6 +302,10 @@ def checked_record(row: Any) -> dict[str, Any]:
     if row.get("missing") not in (None, *MISSING):
         raise ValueError(f"'missing' must be end, middle, start or empty, found {row.get('missing')!r}"[:200])
     record["missing"] = row.get("missing")
+    headline = row.get("headline")
+    if headline is not None and not isinstance(headline, str):
+        raise ValueError(f"'headline' must be a string, found {headline!r}"[:200])
+    record["headline"] = headline or None  # a CSV writes none as an empty cell
     path = row.get("path")
     if path is not None and not isinstance(path, str):
         raise ValueError(f"'path' must be a string, found {path!r}"[:200])

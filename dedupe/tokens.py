@@ -17,6 +17,7 @@ inside a sentence ("... said Monday"), not the capital that opens a sentence or 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -61,6 +62,9 @@ class Tokens:
     fingerprints:
         A 64-bit hash of each text's whole word sequence: equal for texts that are word for word
         the same.
+    opens:
+        Whether each word is the first of its line: a text's paragraphs are the words that open
+        one (a web page has a paragraph a line; a hard-wrapped text's lines are joined first).
     """
 
     words: np.ndarray
@@ -68,16 +72,17 @@ class Tokens:
     figure: np.ndarray
     name: np.ndarray
     fingerprints: np.ndarray
+    opens: np.ndarray
 
     def __len__(self) -> int:
         return len(self.offsets) - 1
 
     def pack(self) -> list[bytes]:
         """Each text's tokens as bytes: its fingerprint, its word hashes, their flags (figure 1,
-        name 2), zeros to a multiple of 8 bytes. A job that prepares articles in one process and
+        name 2, opens a line 4), zeros to a multiple of 8 bytes. A job that prepares articles in one process and
         compares them in another moves these (see :meth:`unpack`)."""
         words = self.words.astype("<u8")
-        flags = self.figure.astype(np.uint8) | (self.name.astype(np.uint8) << 1)
+        flags = self.figure.astype(np.uint8) | (self.name.astype(np.uint8) << 1) | (self.opens.astype(np.uint8) << 2)
         prints = self.fingerprints.astype("<u8")
         bounds = self.offsets.tolist()
         return [prints[i:i + 1].tobytes() + words[a:b].tobytes() + flags[a:b].tobytes() + bytes(-(b - a) % 8)
@@ -95,7 +100,8 @@ class Tokens:
         starts = (np.cumsum(sizes // 8) - sizes // 8).astype(np.int64)
         flags = data[_spans(8 * (starts + 1 + counts), counts)]
         return cls(numbers[_spans(starts + 1, counts)].astype(np.uint64), np.r_[0, np.cumsum(counts)].astype(np.int64),
-                   (flags & 1).astype(bool), (flags & 2).astype(bool), numbers[starts].astype(np.uint64))
+                   (flags & 1).astype(bool), (flags & 2).astype(bool), numbers[starts].astype(np.uint64),
+                   (flags & 4).astype(bool))
 
     def without_lines(self, lines: "Lines", gone: np.ndarray) -> "Tokens":
         """These tokens without the words of the lines flagged in ``gone`` (a flag per line of
@@ -103,10 +109,15 @@ class Tokens:
         Words never look past their line, so the result is the tokens of the texts without those
         lines. The arrays are rewritten in place, which spares a copy of the corpus: only the
         tokens returned may be used afterwards."""
-        offsets, fingerprints = _drop_lines(self.words, self.figure, self.name, self.offsets, lines.word_line,
-                                            lines.offsets, np.asarray(gone, dtype=np.bool_))
+        offsets, fingerprints = _drop_lines(self.words, self.figure, self.name, self.opens, self.offsets,
+                                            lines.word_line, lines.offsets, np.asarray(gone, dtype=np.bool_))
         end = offsets[-1]
-        return Tokens(self.words[:end], offsets, self.figure[:end], self.name[:end], fingerprints)
+        return Tokens(self.words[:end], offsets, self.figure[:end], self.name[:end], fingerprints, self.opens[:end])
+
+    def paragraphs(self) -> np.ndarray:
+        """How many paragraphs (lines holding words) each text has."""
+        owner = np.repeat(np.arange(len(self), dtype=np.int64), np.diff(self.offsets))
+        return np.bincount(owner[self.opens], minlength=len(self)).astype(np.int64)
 
     def facts(self, flags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The hashes of the words flagged (``self.figure`` or ``self.name``) with per-text offsets."""
@@ -134,16 +145,20 @@ def tokenize_lines(texts: Sequence[str], nfkc: bool = True) -> tuple[Tokens, "Li
     if not parts:
         empty = np.zeros(0, dtype=np.uint64)
         nothing = np.zeros(0, dtype=bool)
-        return (Tokens(empty, np.zeros(1, dtype=np.int64), nothing, nothing, empty),
+        return (Tokens(empty, np.zeros(1, dtype=np.int64), nothing, nothing, empty, nothing),
                 Lines(empty, np.zeros(0, dtype=np.int64), nothing, np.zeros(0, dtype=np.int32),
                       np.zeros(1, dtype=np.int64)))
     tokens = Tokens(np.concatenate([p[0] for p in parts]), _joined_offsets([p[1] for p in parts]),
                     np.concatenate([p[2] for p in parts]), np.concatenate([p[3] for p in parts]),
-                    np.concatenate([p[4] for p in parts]))
+                    np.concatenate([p[4] for p in parts]), np.zeros(0, dtype=bool))
     lines = Lines(np.concatenate([p[7] for p in parts]), np.concatenate([p[8] for p in parts]),
                   np.concatenate([p[9] for p in parts]), np.concatenate([p[11] for p in parts]),
                   _joined_offsets([p[10] for p in parts]))
-    return tokens, lines
+    # A word opens a line when the word before it (in its text) lies on another line.
+    opens = np.ones(len(tokens.words), dtype=bool)
+    opens[1:] = lines.word_line[1:] != lines.word_line[:-1]
+    opens[tokens.offsets[:-1][np.diff(tokens.offsets) > 0]] = True
+    return dataclasses.replace(tokens, opens=opens), lines
 
 
 def _joined_offsets(offsets: list[np.ndarray]) -> np.ndarray:
@@ -256,7 +271,7 @@ def _pack(word: str) -> int:
 
 
 @numba.njit(cache=CACHE)
-def _drop_lines(words, figure, name, offsets, word_line, line_offsets, gone):
+def _drop_lines(words, figure, name, opens, offsets, word_line, line_offsets, gone):
     # Kept words move towards the start, never past words not yet read.
     kept = np.zeros(len(offsets), dtype=np.int64)
     fingerprints = np.empty(len(offsets) - 1, dtype=np.uint64)
@@ -266,7 +281,7 @@ def _drop_lines(words, figure, name, offsets, word_line, line_offsets, gone):
         for i in range(offsets[doc], offsets[doc + 1]):
             if gone[line_offsets[doc] + word_line[i]]:
                 continue
-            words[w], figure[w], name[w] = words[i], figure[i], name[i]
+            words[w], figure[w], name[w], opens[w] = words[i], figure[i], name[i], opens[i]
             fingerprint = (fingerprint ^ words[w]) * _FNV_PRIME
             w += 1
         kept[doc + 1] = w

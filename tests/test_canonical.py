@@ -65,3 +65,26 @@ def test_the_agency_its_texts_credit_beats_another_agency_s_feed() -> None:
                           {"id": "b", "text": credited, "source": "Thomson Reuters"},
                           {"id": "c", "text": credited, "source": "Gulf News"}])
     assert verdicts["b"].role is Role.CANONICAL
+
+
+def test_explain_says_why_the_canonical_won() -> None:
+    from dedupe.explain import explain_pair
+
+    furnished = "Advertisement\n\n" + ORIGINAL.replace(" pct", " percent") + "\n\nShare this article"
+    cut = "\n\n".join(PARAGRAPHS[:2])
+    articles = [{"id": "b-original", "text": ORIGINAL, "source": "Reuters"},
+                {"id": "a-copy", "text": furnished, "source": "Coastal Times"},
+                {"id": "c-cut", "text": cut, "source": "Metro Wire"}]
+    pair = explain_pair(articles, "b-original", "a-copy")
+    assert pair.role_a == "canonical" and pair.won_a == ""
+    # Two page lines and one edit on the copy; on the original, its side of the edit ("pct",
+    # which no other version holds).
+    assert pair.won_b == ("the canonical is as complete and a cleaner page: fewer marks of a house "
+                          "(b-original: 1 mark of a house; a-copy: 3 marks of a house)")
+    assert explain_pair(articles, "c-cut", "b-original").won_a.startswith("the canonical is more complete")
+    # Equally clean pages: the agency's own copy wins, and explain says so.
+    edited = ORIGINAL.replace(" pct", " percent")
+    pair = explain_pair([{"id": "b-original", "text": ORIGINAL, "source": "Reuters"},
+                         {"id": "a-copy", "text": edited, "source": "Coastal Times"}], "b-original", "a-copy")
+    assert pair.won_b.startswith("the canonical is as complete and as clean, and is the agency's own copy")
+    assert pair.to_dict()["canonical_won"] == {"a": "", "b": pair.won_b}

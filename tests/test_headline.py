@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from dedupe import find_duplicates
+from dedupe.page_junk import junk_lines
 
 WIRE = ("HELSINKI (AP) — President Donald Trump and Russia's Vladimir Putin opened their summit on Monday "
         "with a one-on-one meeting in the Finnish capital, where the two leaders spoke for more than two hours "
@@ -47,7 +51,8 @@ def test_junk_and_site_wide_headlines_give_way_to_the_story_s_own() -> None:
 def test_without_a_usable_headline_the_opening_words_stand_in() -> None:
     result = find_duplicates([page(0, "comments", "a.com"), page(1, "", "b.com"), page(2, "(68102)", "c.com")])
     [story] = result.clusters
-    assert story.headline.startswith("HELSINKI (AP) — President Donald Trump and Russia's Vladimir Putin")
+    # From the cleaned text: the dateline is not part of it.
+    assert story.headline.startswith("President Donald Trump and Russia's Vladimir Putin opened their summit")
     assert story.headline.endswith("…")
 
 
@@ -65,3 +70,54 @@ def test_the_table_and_the_report_show_headline_story_id_and_outlets(tmp_path: P
     report = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "Trump and Putin open summit</h2>" in report
     assert 'class="outlets"' in report and "chron.com" in report
+
+
+def test_every_record_carries_its_story_s_headline(tmp_path: Path) -> None:
+    import pandas as pd
+
+    pages = [page(0, "share", "site-a.com"), page(1, "Trump and Putin open summit with one-on-one meeting", "chron.com"),
+             page(2, "Peer-to-peer lenders face new rules on pricing", "ft.com", OTHER)]
+    result = find_duplicates(pages)
+    headlines = {v.id: v.headline for v in result.verdicts}
+    assert headlines == {"p0": "Trump and Putin open summit with one-on-one meeting",
+                         "p1": "Trump and Putin open summit with one-on-one meeting",
+                         "p2": "Peer-to-peer lenders face new rules on pricing"}  # a unique article heads its own
+    assert result.to_pandas().set_index("id")["headline"].to_dict() == headlines
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(p) + "\n" for p in pages))
+    for name in ("out.jsonl", "out.csv", "out.parquet"):
+        done = subprocess.run([sys.executable, "-m", "dedupe", "scan", str(feed), "-q", "-o", str(tmp_path / name)],
+                              capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        written = pd.read_json(tmp_path / name, lines=True) if name.endswith("jsonl") else \
+            pd.read_csv(tmp_path / name) if name.endswith("csv") else pd.read_parquet(tmp_path / name)
+        assert written.set_index("id")["headline"].to_dict() == headlines, name
+
+
+def test_a_story_of_captions_alone_says_so() -> None:
+    caption = ("People hold placards and banners during a march in Helsinki on July 15, 2018, ahead of the summit. "
+               "(Photo by Jonathan NACKSTRAND / AFP)")
+    result = find_duplicates([{"id": f"g{k}", "title": "share", "text": f"share\nmore_vert\n{caption}"} for k in range(3)])
+    [story] = result.clusters
+    assert story.headline.startswith("[captions] People hold placards")
+
+
+@pytest.fixture(scope="module")
+def web_pages() -> list[dict]:
+    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "web2018" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared/data)")
+    return [{"id": r["id"], "text": r["text"], "title": r["headline"], "source": r["publisher"]}
+            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
+
+
+def test_no_headline_of_the_real_pages_is_page_junk_or_another_story_s(web_pages: list[dict]) -> None:
+    result = find_duplicates(web_pages)
+    headlines = [story.headline for story in result.clusters]
+    assert len(set(headlines)) == len(headlines)  # none shared by two stories
+    for story in result.clusters:
+        assert {m.headline for m in story.members} == {story.headline}
+        shown = story.headline.removeprefix("[captions] ")
+        # Not a caption, photo credit, time stamp, widget or share line, nor a byline.
+        assert not any(junk_lines(shown)) or story.headline.startswith("[captions] "), story.headline
+        assert not re.match(r"(?i)(?:\w+ )?by\b", shown) and "Associated Press" not in shown[-20:], story.headline

@@ -599,3 +599,25 @@ def test_a_redis_writer_that_lost_its_lock_stores_nothing(redis_server: RedisSer
                 store.record_events(0.0, [("story", "new", "old")])
                 client.set("dedupe:lock", b"another writer's token")  # the lease ended; another took it
         assert index.events() == [] and index.stats()["articles"] == 3
+
+
+def test_the_index_s_verdicts_and_its_stories_carry_the_headline(tmp_path: Path) -> None:
+    wire = ("HELSINKI (AP) — President Donald Trump and Russia's Vladimir Putin opened their summit on Monday "
+            "with a one-on-one meeting in the Finnish capital, where the two leaders spoke for more than two "
+            "hours with only interpreters present. Putin said the talks had been frank and useful.")
+    first = [{"id": "ap", "title": "Trump and Putin open summit with one-on-one meeting", "text": wire},
+             {"id": "copy", "title": "share", "text": "Share\n" + wire}]
+    later = [{"id": "cut", "title": "comments", "text": wire.rsplit(" Putin said", 1)[0]}, first[1]]
+    headline = "Trump and Putin open summit with one-on-one meeting"
+    with Index(tmp_path / "news.db") as index:
+        added = index.add(first)
+        assert {v.id: v.headline for v in added.verdicts} == {"ap": headline, "copy": headline}
+        again = index.add(later)  # a new member, and one stored already ("known")
+        assert {v.id: (v.headline, v.known) for v in again.verdicts} == {"cut": (headline, False),
+                                                                         "copy": (headline, True)}
+        assert index.story(added.verdicts[0].cluster).headline == headline
+    done = subprocess.run([sys.executable, "-m", "dedupe", "index", "show", str(tmp_path / "news.db"), "-s",
+                           added.verdicts[0].cluster], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    assert headline in done.stdout

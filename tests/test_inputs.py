@@ -191,7 +191,8 @@ def test_extra_fields_reach_csv_and_parquet(tmp_path: Path, feed_rows: list[dict
     assert dedupe("scan", "f.csv", *COLS, "-o", "out.parquet", "-q", cwd=tmp_path).returncode == 0
     with (tmp_path / "out.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
-    assert tuple(rows[0])[:len(COLUMNS)] == COLUMNS and "desk" in rows[0] and "headline" not in rows[0]
+    # The input's headline column was read as the title, so it is not carried again.
+    assert tuple(rows[0])[:len(COLUMNS)] == COLUMNS and "desk" in rows[0] and "input_headline" not in rows[0]
     frame = pd.read_parquet(tmp_path / "out.parquet")
     assert list(frame.columns[:len(COLUMNS)]) == list(COLUMNS) and len(frame) == 19
     assert frame["similarity"].dtype == "float64"

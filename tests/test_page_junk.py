@@ -6,7 +6,7 @@ import pytest
 
 from dedupe import Role, find_duplicates
 from dedupe.clean import clean_article, hard_wrapped
-from dedupe.page_junk import strip_page_junk
+from dedupe.page_junk import junk_lines, strip_page_junk
 
 from conftest import by_id
 
@@ -121,3 +121,35 @@ def test_a_running_log_and_its_earlier_version_are_one_story() -> None:
     verdicts = by_id(result)
     assert verdicts["latest-0900"].cluster == verdicts["latest-1200"].cluster
     assert verdicts["tusk"].role is Role.UNIQUE
+
+
+# Chrome that every kind of site writes, found by its structure, with no site's own phrases:
+# icon names written out, button labels glued together, a form's prompt, a widget's setting
+# whose value was lost, a link's address alone, an embedded tweet's signature, a time stamp
+# with the date in figures, a comment policy's line, a window notice.
+CHROME = ["more_vert", "play_arrow", "CONNECT TWEET LINKEDIN 27 COMMENTEMAILMORE",
+          "FacebookEmail Twitter Google+ LinkedIn Pinterest", "Enter City and State or Zip Code",
+          "Enter your email address", "Your weather is set to . You can change the location at any time.",
+          "You are signed in as", "AccuWeather.com Quick Look", "Close share panel",
+          "These are external links and will open in a new window",
+          "politico.com/story/2018/07/15/trump-putin-snowden-summit-722256", "https://t.co/noutroe8mv",
+          "— CBS News (@CBSNews) July 16, 2018", "Elections 07/14/2018, 03:30pm",
+          "Politico Posted at 9:40 am on July 16, 2018",
+          "To find out more about Facebook commenting please read the Conversation Guidelines and FAQs"]
+# Story lines that look a little like it and must stay.
+PROSE = ["Amazon.com shares jump", "Enter the building and you will see a code on the wall.",
+         "The full text of the ruling is available at .", "Togo", "Printing presses roll",
+         "Trump tweeted on July 16, 2018 that the talks had gone well, and aides said the meeting at 10:30 ran long.",
+         # A Reuters line of dots once took 49 s: the patterns tried every split of the run.
+         "....................T-bonds..Fed funds..Prime..", "1986/87 1985/86", "Dec 31"]
+
+
+@pytest.mark.parametrize("line", CHROME)
+def test_chrome_is_found_by_its_structure(line: str) -> None:
+    assert junk_lines(line) == [True]
+    assert clean_article("\n".join([*STORY[:2], line, *STORY[2:]]), None) == "\n".join(STORY)
+
+
+@pytest.mark.parametrize("line", PROSE)
+def test_story_lines_like_chrome_stay(line: str) -> None:
+    assert junk_lines(line) == [False]

@@ -187,3 +187,23 @@ def test_every_field_of_a_verdict_is_escaped_in_the_report(browser, tmp_path: Pa
     page = open_report(browser, report)
     assert page.evaluate("window.pwned") is None and page.locator("img").count() == 0
     assert HOSTILE in page.locator(".story .scores").first.inner_text()
+
+
+def test_a_version_s_diff_reads_by_passage_and_the_canonical_shows_its_title() -> None:
+    from dedupe import Role, find_duplicates
+    from dedupe.report import render_report
+
+    from test_versions import write_through
+
+    articles = [{**a, "title": f"Warehouse fire, take {k}"} for k, a in enumerate(write_through())]
+    result = find_duplicates(articles)
+    page = render_report(result.verdicts)
+    canonical = next(v for v in result.verdicts if v.role is Role.CANONICAL)
+    assert f'<span class="title">{canonical.article.title}</span>' in page
+    version = next(v for v in result.verdicts if v.role is Role.VERSION)
+    diff = page.split(f'<span class="id">{version.id}</span>', 1)[1].split('<p class="diff">', 1)[1].split("</p>", 1)[0]
+    # Whole passages, not words: no shared run of one to three words sits between two edits.
+    pieces = re.findall(r'<(del|ins|span class="same")>(.*?)</(?:del|ins|span)>', diff, re.S)
+    for before, (kind, text), after in zip(pieces, pieces[1:], pieces[2:]):
+        if kind.startswith("span") and not before[0].startswith("span") and not after[0].startswith("span"):
+            assert len(text.split()) >= 4, text

@@ -17,7 +17,7 @@ from conftest import ROOT, SAMPLE, SHARED
 
 pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
 
-COMPARED = ("cluster", "role", "canonical", "similarity", "coverage", "canonical_coverage", "missing")
+COMPARED = ("cluster", "role", "canonical", "similarity", "coverage", "canonical_coverage", "missing", "headline")
 
 
 @pytest.fixture(scope="session")

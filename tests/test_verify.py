@@ -90,9 +90,10 @@ def test_a_digest_of_whole_items_is_not_their_copy() -> None:
     verifier = verifier_for(items + [digest])
     scores = verifier.judge(np.array([[0, 3], [1, 3], [2, 3]]))
     decisions = [Decision(d) for d in scores.decision]
-    # The first item sits at the digest's lead, like a copy cut short: only the digest guard stops it.
+    # The first item sits at the digest's lead, like a copy cut short, and the second, of three
+    # paragraphs, reads as an excerpt of it: only the digest guard stops them.
     assert decisions[0] is Decision.DIGEST
-    assert decisions[1] is Decision.NOT_AT_LEAD
+    assert decisions[1] is Decision.DIGEST
     assert not decisions[2].accepted
     assert verifier.digests(scores).tolist() == [False, False, False, True]
 

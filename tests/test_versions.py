@@ -76,3 +76,16 @@ def test_explain_gives_the_scores_of_the_scan(web_pages: list[dict]) -> None:
     assert pair.coverage_ba == pytest.approx(verdict.canonical_coverage)
     assert pair.similarity == pytest.approx(verdict.similarity)
     assert pair.coverage_ab > 0 and pair.coverage_ba > 0
+
+
+def test_an_excerpt_page_is_a_copy_cut_short_wherever_its_paragraphs_stand() -> None:
+    # A snippet page quotes two paragraphs from the middle of the story and nothing else: the
+    # labels' definition makes it a truncated copy. A page that embeds a paragraph of the story
+    # in its own text stays apart (tests/test_verify.py), and so does a one-line brief that a
+    # running log carries as an entry (tests/test_page_junk.py).
+    story = "\n".join([LEAD_1, *BODY])
+    excerpt = "\n".join(BODY[2:4])
+    verdicts = {v.id: v for v in find_duplicates([{"id": "wire", "text": story},
+                                                  {"id": "snippet", "text": excerpt}]).verdicts}
+    assert verdicts["snippet"].cluster == verdicts["wire"].cluster
+    assert verdicts["snippet"].role is Role.TRUNCATED and verdicts["wire"].role is Role.CANONICAL

@@ -111,7 +111,8 @@ def counts_line(parts: list[tuple[str, int, str]]) -> Text:
 
 def story_table(story: Story) -> Table:
     """One row per member of a story: role, scores, what is missing, and the article."""
-    table = Table(title=Text(f"Story {shown_text(story.id)}"), title_justify="left", expand=True)
+    table = Table(title=Text.assemble(f"Story {shown_text(story.id)}: ", (shown_text(story.headline), "bold")),
+                  title_justify="left", expand=True)
     table.add_column("role", no_wrap=True)
     for name in _SCORES:
         table.add_column(_SCORE_HEADS[name], justify="right", no_wrap=True)
@@ -193,6 +194,9 @@ def explanation_view(pair: PairExplanation) -> Group:
     for name, chain in (("A", pair.chain_a), ("B", pair.chain_b)):
         if chain:
             verdict.append(f"\n{name} joins its canonical through versions: " + " → ".join(chain))
+    for name, won in (("A", pair.won_a), ("B", pair.won_b)):
+        if won:
+            verdict.append(f"\nwhy not {name} as canonical: {won}")
     dropped = Table(title="Not compared (dropped by cleaning)", title_justify="left", expand=True, show_edge=False)
     dropped.add_column("A", ratio=1, overflow="fold", style="dim")
     dropped.add_column("B", ratio=1, overflow="fold", style="dim")

@@ -197,6 +197,15 @@ class Index:
             canonical_of = {v.cluster: v.canonical for v in placed.values()}
             self._store.record_events(now_ts, sorted((story, canonical_of[story], old)
                                                      for story, old in replaced.items() if story in canonical_of))
+            # Articles stored before carry their story's headline as it stands.
+            held = {e.verdict.cluster for e in known.values()}
+            members = self._store.members(held) if held else []
+        stories = {}
+        for e in members:
+            stories.setdefault(e.verdict.cluster, []).append(e.verdict)
+        headline = {name: Story.of(name, group).headline for name, group in stories.items()}
+        known = {i: dataclasses.replace(e, verdict=dataclasses.replace(e.verdict, headline=headline.get(e.story)))
+                 for i, e in known.items()}
         verdicts = [_verdict(known[a.id].verdict, known=True) if a.id in known
                     else _verdict(placed[a.id], replaced=replaced.get(placed[a.id].cluster)) for a in taken]
         return Added(verdicts, rejects)
@@ -274,7 +283,7 @@ class Index:
     def _add_fresh(self, fresh: list[Article], times: dict[str, float],
                    since: float) -> tuple[dict[str, Verdict], dict[str, str]]:
         cfg = self.config
-        stripped = strip_articles(fresh, cfg.cores)  # the costly part of cleaning, once per add
+        stripped = strip_articles(fresh, cfg.cores, cfg.site_profile)  # the costly part of cleaning, once per add
         known = self._store.boilerplate()
         prepared = prepare(fresh, cfg, CorpusContext(boilerplate=known, stripped=stripped))
         boilerplate, line_holders = self._learn(fresh, prepared.cleaned.short_lines, known, since, stripped)
@@ -328,7 +337,7 @@ class Index:
         sampled = sorted({holder for sample in samples for holder in sample})
         stored = {e.seq: e.article for e in self._store.entries(np.array([h for h in sampled if h >= 0],
                                                                          dtype=np.int64))}
-        texts = [stripped[fresh[-1 - h].id][0] if h < 0 else clean_article(stored[h].text, stored[h].title)
+        texts = [stripped[fresh[-1 - h].id][0] if h < 0 else clean_article(stored[h].text, stored[h].title, self.config.site_profile)
                  for h in sampled]
         position = {holder: i for i, holder in enumerate(sampled)}
         spans = learner.spans_stories(keys[judged], [np.array([position[h] for h in sample], dtype=np.int64)

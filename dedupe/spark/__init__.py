@@ -48,6 +48,7 @@ from ..article import Article, Role
 from ..candidates import anchor_counts, is_band, key_links, linked, shared_keys
 from ..clean import Stripped
 from ..config import DedupeConfig
+from ..headline import HeadlineCandidates, TextOffers, headline_candidates, offered_lines, story_headlines
 from ..pipeline import Deduplicator
 from ..prepare import CorpusContext, prepare, prepared_from
 from ..results import COLUMNS, SCORE_COLUMNS, Verdict
@@ -81,7 +82,7 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     from pyspark.sql import functions as F
 
     config = config or DedupeConfig()
-    articles, count = stripped_articles(frame, text_col, id_col)
+    articles, count = stripped_articles(frame, text_col, id_col, config)
     boilerplate = learn_boilerplate(articles, config)
     prepared = articles.mapInPandas(lambda parts: _prepare(parts, config, boilerplate), _PREPARED).cache()
     keys = prepared.mapInPandas(_key_rows, "n long, kind byte, value long, count int").cache()
@@ -95,8 +96,10 @@ def deduplicate(frame, text_col: str = "text", id_col: str = "id", config: Dedup
     stories = _stories(articles, prepared, pairs, digests, component, count, config, boilerplate, idf)
     uniques = articles.select(*FIELDS, "n").join(broadcast_if_small(component, count), on="n", how="left_anti") \
         .mapInPandas(_unique_records, _schema())
-    # The result is computed here, so that the frames it came from can be let go.
-    result = stories.unionByName(uniques).cache()
+    # The verdicts are computed here, their long lineage cut (the headline step reads them
+    # twice), and the result too, so that the frames they came from can be let go.
+    verdicts = stories.unionByName(uniques).localCheckpoint(eager=True)
+    result = _headlined(verdicts, articles).cache()
     result.count()
     for step in (articles, prepared, keys, pairs, scored, digests, component):
         step.unpersist()
@@ -115,7 +118,7 @@ def _stories(articles, prepared, pairs, digests, component, count: int, config: 
     # pick the members and pairs without shuffling every article and pair to meet them.
     component = broadcast_if_small(component, in_stories)
     flagged = broadcast_if_small(digests.select(F.col("longer").alias("n"), F.lit(True).alias("digest")), count)
-    members = articles.select(*FIELDS, "n").join(component, on="n") \
+    members = articles.select(*FIELDS, "n", *_OFFERS).join(component, on="n") \
         .join(prepared.select("n", "tokens", "fingerprint", "junk_only", "page_lines", "credit"), "n") \
         .join(flagged, on="n", how="left").fillna(False, subset=["digest"])
     members = bucketed(members, "component", in_stories)
@@ -348,6 +351,56 @@ def _articles(rows: pd.DataFrame) -> list[Article]:
     return articles
 
 
+_OFFERS = TextOffers._fields  # the columns of what an article offers its story as a headline
+
+
+def _headlined(records, articles):
+    """``records`` with their story's headline, chosen as a scan chooses it
+    (:func:`dedupe.headline.story_headlines`): a line that several stories offer is none of
+    theirs, counted over every story of the corpus, not one bucket's."""
+    from pyspark.sql import functions as F
+
+    rows = records.drop("headline").join(articles.select("id", *_OFFERS), "id")
+    keys = rows.mapInPandas(_offered_keys, "cluster string, key string").distinct()
+    shared = frozenset(row["key"] for row in keys.groupBy("key").agg(F.count("*").alias("stories"))
+                       .where("stories > 1").select("key").collect())
+    heads = rows.groupBy("cluster").applyInPandas(lambda story: _story_headline(story, shared),
+                                                  "cluster string, headline string")
+    return records.drop("headline").join(heads, "cluster").select(*COLUMNS)
+
+
+def _candidates(rows: pd.DataFrame) -> list[HeadlineCandidates]:
+    """What each record's article offers its story as a headline (columns :data:`_OFFERS`)."""
+    def text(value):
+        return value if isinstance(value, str) else None
+
+    return [headline_candidates(Article(id=i, text=i, title=text(t), source=text(s), url=text(u)),
+                                TextOffers(bool(fits), tuple(openings), caption or ""))
+            for i, t, s, u, fits, openings, caption in zip(
+                rows["id"], rows["title"], rows["source"], rows["url"], rows["title_fits"], rows["openings"],
+                rows["caption"])]
+
+
+def _offered_keys(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    for part in parts:
+        pairs = [(story, key) for story, offered in zip(part["cluster"], _candidates(part))
+                 for key in offered_lines([offered])]
+        yield pd.DataFrame(pairs, columns=["cluster", "key"])
+
+
+def _story_headline(story: pd.DataFrame, shared: frozenset[str]) -> pd.DataFrame:
+    story = story.assign(first=~story["role"].isin(["canonical", "unique"])).sort_values(["first", "id"])
+    name = story["cluster"].iloc[0]
+    return pd.DataFrame({"cluster": [name], "headline": [story_headlines({name: _candidates(story)}, shared)[name]]})
+
+
+def _offers(rows: pd.DataFrame, articles: list[Article]) -> dict[str, TextOffers]:
+    """What each article offers its story as a headline, read when its page was stripped."""
+    return {a.id: TextOffers(bool(fits), tuple(openings), caption or "")
+            for a, fits, openings, caption in zip(articles, rows["title_fits"].tolist(), rows["openings"].tolist(),
+                                                  rows["caption"].tolist())}
+
+
 def _unique_records(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
     """The records of articles in no story, as a scan writes them."""
     for part in parts:
@@ -365,7 +418,8 @@ def _story_verdicts(people: pd.DataFrame, links: pd.DataFrame, config: DedupeCon
                 people["page_lines"].tolist(), people["credit"].tolist())
     run = CorpusContext(boilerplate=boilerplate, idf=idf,
                         pairs=list(zip(ids[links["a"]], ids[links["b"]])),
-                        digests=frozenset(people.loc[people["digest"], "id"]), prepared=dict(zip(people["id"], ready)))
+                        digests=frozenset(people.loc[people["digest"], "id"]), prepared=dict(zip(people["id"], ready)),
+                        offers=_offers(people, articles))
     records = [v.to_record() for v in Deduplicator(config.replace(n_jobs=1)).run(articles, context=run).verdicts]
     release_batch()
     return pd.DataFrame(records, columns=list(COLUMNS))

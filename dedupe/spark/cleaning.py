@@ -12,15 +12,17 @@ import pandas as pd
 from ..boilerplate import BoilerplateLearner
 from ..clean import strip_pages
 from ..config import DedupeConfig
+from ..headline import text_offers
+from ..site_profile import SiteProfile
 from ..tokens import Lines, tokenize_lines
 from .frames import FIELDS, KEY_TYPE, bucketed, fresh, release_batch
 
 __all__ = ["stripped_articles", "learn_boilerplate", "unpack_lines"]
 
 
-def stripped_articles(frame, text_col: str, id_col: str):
+def stripped_articles(frame, text_col: str, id_col: str, config: DedupeConfig):
     """The frame's articles, one row per id, numbered in id order (``n``), their text stripped
-    (:func:`_strip`), cached; and how many there are."""
+    (:func:`_strip`, with ``config``'s site profile), cached; and how many there are."""
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -45,8 +47,10 @@ def stripped_articles(frame, text_col: str, id_col: str):
         .withColumn("n", F.monotonically_increasing_id())
     # The costly part of cleaning, once per article: later stages read the stripped text (in
     # place of the text) and only tokenise it.
-    stripped = numbered.mapInPandas(_strip, f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
-                                            "page_lines long, credit byte, lines binary").cache()
+    profile = config.site_profile
+    stripped = numbered.mapInPandas(lambda parts: _strip(parts, profile), f"{', '.join(f'{c} string' for c in FIELDS)}, n long, junk boolean, "
+                                            "page_lines long, credit byte, title_fits boolean, "
+                                            "openings array<string>, caption string, lines binary").cache()
     stripped.count()
     articles.unpersist()
     return stripped, count
@@ -85,16 +89,22 @@ def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> 
         yield pd.DataFrame({"n": part["n"].to_numpy()[docs], "key": keys.view(np.int64)})
 
 
-def _strip(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`), with a ``junk`` flag,
+def _strip(parts: Iterator[pd.DataFrame], profile: SiteProfile) -> Iterator[pd.DataFrame]:
+    """Articles with their text stripped (:func:`dedupe.clean.strip_pages`, with ``profile``'s page junk), with a ``junk`` flag,
     ``page_lines`` and ``credit`` (:class:`dedupe.clean.Stripped`), and their hashed lines packed
     (:func:`_pack_lines`): what boilerplate learning reads."""
     for part in parts:
-        done = strip_pages(list(part["text"]), list(part["title"]))
+        pages, titles = list(part["text"]), [t if isinstance(t, str) else None for t in part["title"]]
+        done = strip_pages(pages, titles, profile=profile)
         texts = [s.text for s in done]
+        # Read in the page as it came and in its stripped text (dedupe.headline.text_offers), as a
+        # scan reads them: later stages see the stripped text alone.
+        offers = [text_offers(title, page, text) for title, page, text in zip(titles, pages, texts)]
         release_batch()
         yield part.assign(text=texts, junk=[s.junk_only for s in done], page_lines=[s.page_lines for s in done],
                           credit=np.array([s.credit for s in done], dtype=np.int8),
+                          title_fits=[o.title_fits for o in offers], openings=[list(o.openings) for o in offers],
+                          caption=[o.caption for o in offers],
                           lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
 
 

@@ -13,7 +13,7 @@ from ..config import DedupeConfig
 from .scores import Oriented, PairScores, orient, shorter_longer
 
 __all__ = ["Decision", "decide", "small_part", "held_items", "digest_flags", "find_digests", "refuse_digests",
-           "refused_by_digest", "PASSAGE"]
+           "refused_by_digest", "excerpt", "PASSAGE", "EXCERPT_PARAGRAPHS", "EXCERPT_HELD"]
 
 # The facts guard speaks when both texts have at least this many figures (names), and then
 # requires one of them to hold this share of the other's. Copies keep their figures almost
@@ -26,6 +26,11 @@ _FACT_SWAPS = 2      # facts swapped in place that make a template (one, for a p
 _SWAPPED_SHARE = 0.1  # ... and at least this share of the shorter text's facts
 _TABLE_FIGURES = 0.15  # distinct figures per word from which a text reads as a table
 _SHORT_WORDS = 3     # fewer words than this never make a copy, even word for word ("Photo gallery")
+# An excerpt page (a search or aggregator snippet, a blog's quoted paragraphs) is at most this
+# many paragraphs, the longer text holds at least this share of its words, and it quotes at
+# least two passages' worth: a text of one line or two that a longer one holds is a brief that a
+# digest or a running log carries as one of its items.
+EXCERPT_PARAGRAPHS, EXCERPT_HELD, EXCERPT_WORDS = 3, 0.85, 2 * PASSAGE
 
 
 class Decision(enum.IntEnum):
@@ -64,16 +69,17 @@ _DECISIONS = {
 }
 
 
-def decide(scores: PairScores, words: np.ndarray, junk_only: np.ndarray, cfg: DedupeConfig) -> np.ndarray:
+def decide(scores: PairScores, words: np.ndarray, junk_only: np.ndarray, paragraphs: np.ndarray,
+           cfg: DedupeConfig) -> np.ndarray:
     """The :class:`Decision` of each pair, judged alone (the digest guard needs all pairs at
     once: :func:`refuse_digests`). ``words``: each article's compared words; ``junk_only``:
-    whether each page is page junk alone."""
+    whether each page is page junk alone; ``paragraphs``: each article's paragraphs."""
     oriented = orient(scores, words)
     a, b = scores.pairs[:, 0], scores.pairs[:, 1]
     decision = np.full(len(scores), Decision.LOW_OVERLAP, dtype=np.int8)
     decision[scores.cosine >= cfg.similarity_threshold] = Decision.SIMILAR
     decision[oriented.shingle_containment >= cfg.threshold] = Decision.CONTAINED
-    decision[(decision > 0) & not_at_lead(oriented, cfg)] = Decision.NOT_AT_LEAD
+    decision[(decision > 0) & not_at_lead(oriented, cfg) & ~excerpt(scores, words, paragraphs)] = Decision.NOT_AT_LEAD
     decision[(decision > 0) & facts_differ(scores, words, oriented.coverage, cfg)] = Decision.FACTS_DIFFER
     short = np.minimum(words[a], words[b]) < cfg.min_tokens
     exact = scores.identical & (np.minimum(words[a], words[b]) >= _SHORT_WORDS)
@@ -97,6 +103,15 @@ def not_at_lead(oriented: Oriented, cfg: DedupeConfig) -> np.ndarray:
     at_lead = (lead <= slack) & (opening >= 0.8 * coverage * longer_words)
     at_tail = (lead <= slack) & (last >= longer_words - 1 - slack)
     return (coverage < cfg.partial_coverage) & ~at_lead & ~at_tail
+
+
+def excerpt(scores: PairScores, words: np.ndarray, paragraphs: np.ndarray) -> np.ndarray:
+    """Which pairs' shorter text is an excerpt of the longer one: a few of its paragraphs, from
+    anywhere in it, and nothing else (a snippet page). Unlike a standalone story that a digest
+    or a running log holds as one item, it has no paragraphs of its own and few at all."""
+    shorter, _ = shorter_longer(scores.pairs, words)
+    held = np.where(shorter == scores.pairs[:, 0], scores.coverage_ab, scores.coverage_ba)
+    return (paragraphs[shorter] <= EXCERPT_PARAGRAPHS) & (held >= EXCERPT_HELD) & (words[shorter] >= EXCERPT_WORDS)
 
 
 def facts_differ(scores: PairScores, words: np.ndarray, coverage: np.ndarray, cfg: DedupeConfig) -> np.ndarray:

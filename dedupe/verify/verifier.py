@@ -39,6 +39,7 @@ class Verifier:
         self.sketches = sketches
         self.fingerprints = cleaned.fingerprints
         self.junk_only = cleaned.junk_only
+        self.paragraphs = cleaned.tokens.paragraphs()
         self.config = config
         tokens = cleaned.tokens
         self.figures_ = unique_per_row(*tokens.facts(tokens.figure))
@@ -83,7 +84,7 @@ class Verifier:
         measured = PairScores(pairs, similarity, shared, containment_ab, containment_ba, cov_ab, cov_ba,
                               gaps_ab, gaps_ba, lead_ab, lead_ba, last_ab, last_ba, open_ab, open_ba, swaps_ab,
                               swaps_ba, facts_ab, facts_ba, identical, aligned, np.zeros(len(pairs), dtype=np.int8))
-        return measured.decided(decide(measured, self.words, self.junk_only, cfg))
+        return measured.decided(decide(measured, self.words, self.junk_only, self.paragraphs, cfg))
 
     def _align(self, pairs: np.ndarray, which: np.ndarray):
         sk = self.sketches
