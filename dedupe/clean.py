@@ -243,6 +243,8 @@ class Stripped(NamedTuple):
     credits."""
     credit: int
     """The agency the text credits (:func:`dedupe.agencies.credited_agency`), 0 for none."""
+    offers: TextOffers
+    """What the page offers its story as a headline (:func:`dedupe.headline.text_offers`)."""
 
 
 def clean_article(text: str, title: str | None, profile: SiteProfile | None = None) -> str:
@@ -270,10 +272,11 @@ def _clean(text: str, title: str | None, site_phrases: re.Pattern[str] | None = 
     cleaned = _clean_fixed_point(text, title, without_junk, without_furniture)
     credit = credited_agency(text)
     if _has_words(cleaned):
-        return Stripped(cleaned, False, dropped[0], credit)
+        return Stripped(cleaned, False, dropped[0], credit, text_offers(title, text, cleaned))
     # A page that is all junk (a caption gallery, a share stub) is compared whole, and matches
     # only its identical copies (see dedupe.verify).
-    return Stripped(_clean_fixed_point(text, title, None), True, 0, credit)
+    whole = _clean_fixed_point(text, title, None)
+    return Stripped(whole, True, 0, credit, text_offers(title, text, whole, junk_only=True))
 
 
 def _has_words(text: str) -> bool:
@@ -411,7 +414,7 @@ def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate
         for i, part in zip(todo, done):
             parts[i] = part
     stripped = [part.text for part in parts]
-    offers = [text_offers(title, page, text) for title, page, text in zip(titles, texts, stripped)]
+    offers = [part.offers for part in parts]
     junk_only = np.array([part.junk_only for part in parts], dtype=bool)
     page_lines = np.array([part.page_lines for part in parts], dtype=np.int64)
     credits = np.array([part.credit for part in parts], dtype=np.int8)

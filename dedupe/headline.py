@@ -37,6 +37,7 @@ _LINES_READ = 40  # a text's first lines read for them
 _CAPTIONS = "[captions] "
 # A byline, a line the story's text opens with that names no story: "By Jessica Levinson,
 # professor at Loyola Law School", "Jonathan Lemire and Jill Colvin, Associated Press".
+_BYLINE_WORDS = 16  # a byline is at most this long
 _BYLINE = re.compile(r"^(?:(?:authored|written|posted|reported) )?by\b|"
                      r"^(?:the )?(?:associated press|reuters|agence france-presse|afp)\b|,\s*(?:the )?(?:associated press|reuters|"
                      r"agence france-presse|afp|ap|bloomberg|[a-z ]{0,30}(?:correspondent|editor|writer|reporter))\W*$",
@@ -76,29 +77,28 @@ def headline_candidates(article: Article, offers: TextOffers | None = None) -> H
     return HeadlineCandidates(title, openings, caption)
 
 
-def text_offers(title: str | None, page: str, cleaned: str | None = None) -> TextOffers:
+def text_offers(title: str | None, page: str, cleaned: str | None = None, junk_only: bool = False) -> TextOffers:
     """Whether ``title`` fits the text of ``page`` as a headline (read in the page as it came: a
     page that prints its headline above the story loses that line to cleaning), and the opening
-    lines of its ``cleaned`` text (default: ``page``)."""
+    lines of its ``cleaned`` text (default: ``page``, whose lines are then judged for page junk;
+    a cleaned text's were). A page of junk alone (``junk_only``) offers its first line as a caption."""
     fits = bool(title) and _readable(title, page.lower())
     text = page if cleaned is None else cleaned
+    judge = cleaned is None or junk_only
     openings: list[str] = []
     caption = ""
-    page_lines: list[str] | None = None
     for line in text.split("\n", _LINES_READ)[:_LINES_READ]:
         words = line.split()
         if len(words) < _MIN_OPENING:
             continue
         shown = " ".join(words[:_OPENING_WORDS]) + (" …" if len(words) > _OPENING_WORDS else "")
         caption = caption or shown
-        if junk_lines(line)[0] or _BYLINE.search(line.strip()):
+        if (judge and junk_lines(line)[0]) or (len(words) <= _BYLINE_WORDS and _BYLINE.search(line.strip())) \
+                or _beside_credit(line.strip(), page):
             continue
-        if page_lines is None:
-            page_lines = [kept for kept in (raw.strip() for raw in page.split("\n")) if kept]
-        if not _beside_credit(line.strip(), page_lines):
-            openings.append(shown)
-            if len(openings) == _OPENINGS:
-                break
+        openings.append(shown)
+        if len(openings) == _OPENINGS:
+            break
     return TextOffers(fits, tuple(openings), caption)
 
 
@@ -138,14 +138,15 @@ def story_headline(members: Sequence[Article], taken_elsewhere: Iterable[str] = 
                    members[0].id if members else "")
 
 
-def _beside_credit(line: str, page_lines: Sequence[str]) -> bool:
-    """Whether ``line`` stands beside a photo credit in the page (``page_lines``, not blank): a
-    caption, which cleaning keeps when no marker of its own gives it away."""
-    try:
-        k = page_lines.index(line)
-    except ValueError:
+def _beside_credit(line: str, page: str) -> bool:
+    """Whether ``line`` stands beside a photo credit in ``page`` (the lines next to it, blank ones
+    passed over): a caption, which cleaning keeps when no marker of its own gives it away."""
+    at = page.find(line)
+    if at < 0:
         return False
-    return any(photo_credit(page_lines[j]) for j in (k - 1, k + 1) if 0 <= j < len(page_lines))
+    before = page[:at].rstrip().rpartition("\n")[2]
+    after = page[at + len(line):].lstrip().partition("\n")[0]
+    return photo_credit(before) or photo_credit(after)
 
 
 def _choose(members: Sequence[HeadlineCandidates], elsewhere, fallback: str) -> str:
@@ -186,16 +187,14 @@ def _without_site(title: str, article: Article) -> str:
 
 
 def _readable(title: str, text: str) -> bool:
-    """Whether ``title`` can head a story whose (lower-cased) text is ``text``: not page junk, three
-    words or more, most of its longer words in the text."""
+    """Whether ``title`` can head a story whose (lower-cased) text is ``text``: three words or
+    more, most of its longer words in the text, and not page junk."""
     words = _WORD.findall(title.lower())
-    if len(words) < _MIN_WORDS or any(junk_lines(title.strip())):
-        return False
     long_words = [w for w in words if len(w) >= 3 and not w.isdigit()]
-    if not long_words:
+    if len(words) < _MIN_WORDS or not long_words:
         return False
     held = sum(1 for w in long_words if w in text)
-    return held >= _HELD_SHARE * len(long_words)
+    return held >= _HELD_SHARE * len(long_words) and not any(junk_lines(title.strip()))
 
 
 def outlets(members: Sequence[Article]) -> list[str]:

@@ -392,3 +392,58 @@ def test_outputs_are_written_whole_or_not_at_all(tmp_path: Path) -> None:
         write_results(failing(), tmp_path / "out.jsonl")
     assert (tmp_path / "out.jsonl").read_text() == "the previous run's output\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.jsonl"]
+
+
+def _compressed_faults(folder: Path) -> dict[str, str]:
+    """Compressed files that are broken in each way a feed delivers them, beside a good one: by
+    name, a piece of the reason each is rejected with."""
+    import lzma
+
+    import zstandard
+
+    body = b"".join(b'{"id": "c%d", "text": "Record %d of the compressed feed, with words enough to read."}\n'
+                    % (i, i) for i in range(2000))
+    frame = zstandard.ZstdCompressor().compress(body)
+    flipped = bytearray(lzma.compress(body))
+    flipped[len(flipped) // 2] ^= 0xFF
+    files = {"not-xz.jsonl.xz": (b"plain text, not xz", "cannot read"),
+             "not-zstd.jsonl.zst": (b"plain text, not zstd", "cannot read"),
+             "cut.jsonl.zst": (frame[: int(len(frame) * 0.9)], "ended before the end-of-stream marker"),
+             "trailing.jsonl.zst": (zstandard.ZstdCompressor().compress(b'{"id": "t", "text": "one two three"}\n')
+                                    + b"bytes after the frame", "cannot read"),
+             "flipped.jsonl.xz": (bytes(flipped), "cannot read")}
+    for name, (data, _) in files.items():
+        (folder / name).write_bytes(data)
+    (folder / "good.jsonl").write_text(json.dumps({"id": "good", "text": "A good article beside broken ones."}) + "\n")
+    return {name: reason for name, (_, reason) in files.items()}
+
+
+def test_corrupt_or_cut_compressed_files_are_rejects_and_the_run_goes_on(tmp_path: Path) -> None:
+    # A file that is not its compression's format, one bit-flipped, a zstd frame cut short (once
+    # read silently as a shorter article) or followed by other bytes: each one is a reject naming
+    # it, and the good file beside them is read. Once an LZMAError or ZstdError ended the run.
+    folder = tmp_path / "feed"
+    folder.mkdir()
+    faults = _compressed_faults(folder)
+    done = subprocess.run([sys.executable, "-m", "dedupe", "scan", str(folder), "-o", str(tmp_path / "out.jsonl"),
+                           "--rejects", str(tmp_path / "rejects.jsonl"), "-q"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    rejects = {Path(r["path"]).name: r["reason"] for r in map(json.loads, (tmp_path / "rejects.jsonl").read_text().splitlines())
+               if r["line"] is None}
+    for name, reason in faults.items():
+        assert reason in rejects.get(name, ""), (name, rejects.get(name))
+    ids = {json.loads(line)["id"] for line in (tmp_path / "out.jsonl").read_text().splitlines()}
+    assert "good" in ids
+    # The same bytes on standard input, to an index, and to explain --in.
+    for name in faults:
+        with (folder / name).open("rb") as stdin:
+            piped = subprocess.run([sys.executable, "-m", "dedupe", "scan", "-", "-q"], stdin=stdin,
+                                   capture_output=True, text=True, timeout=300)
+        assert "Traceback" not in piped.stderr and "<stdin>" in piped.stderr, (name, piped.stderr)
+    added = subprocess.run([sys.executable, "-m", "dedupe", "index", "add", str(tmp_path / "news.db"), str(folder)],
+                           capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in added.stderr and "cut.jsonl.zst" in added.stderr + added.stdout, added.stderr
+    explained = subprocess.run([sys.executable, "-m", "dedupe", "explain", "good", "c1", "--in", str(folder)],
+                               capture_output=True, text=True, timeout=300)
+    assert "Traceback" not in explained.stderr, explained.stderr

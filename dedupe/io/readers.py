@@ -25,7 +25,7 @@ from ..article import Article, Columns
 from ..config import DedupeConfig
 from ..errors import InputError, install_hint
 from ..heap import no_cycle_collection
-from .streams import (BOMS, NotReadable, bounded_read, compression_of, decode, decoded_lines, open_input,
+from .streams import (BOMS, READ_ERRORS, NotReadable, bounded_read, compression_of, decode, decoded_lines, open_input,
                       size_text, sniff_compression)
 
 __all__ = ["Reject", "ReadResult", "read_articles", "SUPPORTED_SUFFIXES", "STDIN", "INPUT_FORMATS"]
@@ -214,7 +214,7 @@ def _read_file(path: Path, name: str, reading: _Reading) -> Iterator[Article | R
             yield from _read_stream(stream, kind, shown, name, reading)
     except NotReadable as error:
         yield Reject(shown, str(error))
-    except (OSError, EOFError, ValueError) as error:  # a corrupt compressed file, or a read failing midway
+    except READ_ERRORS as error:  # a corrupt compressed file, or a read failing midway
         yield Reject(shown, f"cannot read: {getattr(error, 'strerror', None) or error}")
 
 
@@ -227,7 +227,7 @@ def _read_stdin(reading: _Reading) -> Iterator[Article | Reject]:
             yield from _read_stream(stream, reading.stdin_format, shown, name, reading)
     except NotReadable as error:
         yield Reject(shown, str(error))
-    except (OSError, EOFError, ValueError) as error:
+    except READ_ERRORS as error:
         yield Reject(shown, f"cannot read: {getattr(error, 'strerror', None) or error}")
 
 

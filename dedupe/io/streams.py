@@ -14,6 +14,7 @@ import io
 import lzma
 import os
 import stat
+import zlib
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, BinaryIO, Iterator
@@ -36,6 +37,21 @@ BOMS = (  # UTF-32 first: its little-endian BOM begins with UTF-16's.
 )
 _WIDE_BOMS = tuple(bom for bom, encoding in BOMS if encoding != "utf-8")
 _BLOCK = 1 << 20
+
+
+def _zstd_error() -> tuple[type[BaseException], ...]:
+    try:
+        import zstandard
+    except ImportError:
+        return ()
+    return (zstandard.ZstdError,)
+
+
+# Every error that reading a file (or standard input) can raise midway: the system's, a
+# decompressor's on bytes that are not its format, cut short or followed by other bytes, a
+# decoder's. Readers turn each one into a reject naming the input, and the run goes on.
+READ_ERRORS: tuple[type[BaseException], ...] = (OSError, EOFError, ValueError, lzma.LZMAError, zlib.error,
+                                                *_zstd_error())
 
 
 class NotReadable(Exception):
@@ -100,9 +116,41 @@ def _decompressed(raw: BinaryIO, compression: str | None) -> BinaryIO:
         import zstandard
     except ImportError:
         raise NotReadable("reading .zst needs the zstandard package: pip install zstandard") from None
-    # Its reader has no readline; a buffer over it gives one.
-    reader = zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)
-    return io.BufferedReader(reader, buffer_size=_BLOCK)  # type: ignore[arg-type]
+    # A buffer over the frames gives readline.
+    return io.BufferedReader(_ZstdFrames(raw, zstandard.ZstdDecompressor()), buffer_size=_BLOCK)  # type: ignore[arg-type]
+
+
+class _ZstdFrames(io.RawIOBase):
+    """zstd frames one after another, decoded as they are read. A frame cut short is an error
+    (``EOFError``), as gzip, bzip2 and xz readers make it, and so are bytes after a frame that
+    are no frame (``zstandard.ZstdError``): the library's own stream reader passes both silently."""
+
+    def __init__(self, raw: BinaryIO, decompressor) -> None:
+        super().__init__()
+        self._raw, self._decompressor = raw, decompressor
+        self._frame = None  # the frame being decoded
+        self._unused = b""  # bytes read after the last frame's end
+        self._decoded = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._decoded:
+            data, self._unused = self._unused or self._raw.read(_BLOCK), b""
+            if not data:
+                if self._frame is not None and not self._frame.eof:
+                    raise EOFError("compressed file ended before the end-of-stream marker was reached")
+                return 0
+            if self._frame is None or self._frame.eof:
+                self._frame = self._decompressor.decompressobj()
+            self._decoded = self._frame.decompress(data)
+            if self._frame.eof:
+                self._unused = self._frame.unused_data
+        count = min(len(buffer), len(self._decoded))
+        buffer[:count] = self._decoded[:count]
+        self._decoded = self._decoded[count:]
+        return count
 
 
 def bounded_read(stream: IO[bytes], limit: int) -> bytes:

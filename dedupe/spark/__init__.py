@@ -142,7 +142,7 @@ def _prepared(texts: pd.DataFrame, config: DedupeConfig, boilerplate: np.ndarray
 
 def _stripped(texts: pd.DataFrame) -> dict[str, Stripped]:
     return dict(zip(texts["id"], map(Stripped._make, zip(texts["text"], texts["junk"], texts["page_lines"],
-                                                        texts["credit"]))))
+                                                        texts["credit"], _column_offers(texts)))))
 
 
 # -- sketches, weights and candidates -------------------------------------------------------------
@@ -374,11 +374,14 @@ def _candidates(rows: pd.DataFrame) -> list[HeadlineCandidates]:
     def text(value):
         return value if isinstance(value, str) else None
 
-    return [headline_candidates(Article(id=i, text=i, title=text(t), source=text(s), url=text(u)),
-                                TextOffers(bool(fits), tuple(openings), caption or ""))
-            for i, t, s, u, fits, openings, caption in zip(
-                rows["id"], rows["title"], rows["source"], rows["url"], rows["title_fits"], rows["openings"],
-                rows["caption"])]
+    return [headline_candidates(Article(id=i, text=i, title=text(t), source=text(s), url=text(u)), offers)
+            for i, t, s, u, offers in zip(rows["id"], rows["title"], rows["source"], rows["url"], _column_offers(rows))]
+
+
+def _column_offers(rows: pd.DataFrame) -> list[TextOffers]:
+    """What each row's article offers its story as a headline, from the columns :data:`_OFFERS`."""
+    return [TextOffers(bool(fits), tuple(openings), caption or "")
+            for fits, openings, caption in zip(rows["title_fits"], rows["openings"], rows["caption"])]
 
 
 def _offered_keys(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -396,9 +399,7 @@ def _story_headline(story: pd.DataFrame, shared: frozenset[str]) -> pd.DataFrame
 
 def _offers(rows: pd.DataFrame, articles: list[Article]) -> dict[str, TextOffers]:
     """What each article offers its story as a headline, read when its page was stripped."""
-    return {a.id: TextOffers(bool(fits), tuple(openings), caption or "")
-            for a, fits, openings, caption in zip(articles, rows["title_fits"].tolist(), rows["openings"].tolist(),
-                                                  rows["caption"].tolist())}
+    return {a.id: offers for a, offers in zip(articles, _column_offers(rows))}
 
 
 def _unique_records(parts: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:

@@ -12,7 +12,6 @@ import pandas as pd
 from ..boilerplate import BoilerplateLearner
 from ..clean import strip_pages
 from ..config import DedupeConfig
-from ..headline import text_offers
 from ..site_profile import SiteProfile
 from ..tokens import Lines, tokenize_lines
 from .frames import FIELDS, KEY_TYPE, bucketed, fresh, release_batch
@@ -97,9 +96,7 @@ def _strip(parts: Iterator[pd.DataFrame], profile: SiteProfile) -> Iterator[pd.D
         pages, titles = list(part["text"]), [t if isinstance(t, str) else None for t in part["title"]]
         done = strip_pages(pages, titles, profile=profile)
         texts = [s.text for s in done]
-        # Read in the page as it came and in its stripped text (dedupe.headline.text_offers), as a
-        # scan reads them: later stages see the stripped text alone.
-        offers = [text_offers(title, page, text) for title, page, text in zip(titles, pages, texts)]
+        offers = [s.offers for s in done]  # read in the page as it came: later stages see the stripped text
         release_batch()
         yield part.assign(text=texts, junk=[s.junk_only for s in done], page_lines=[s.page_lines for s in done],
                           credit=np.array([s.credit for s in done], dtype=np.int8),
