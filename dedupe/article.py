@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
@@ -113,6 +114,20 @@ class Article:
     line: int | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        # A name the system could not decode (a file name's bytes that are not UTF-8 come as
+        # lone surrogates, "\udcff") is kept with those bytes escaped ("\xff"), so that every
+        # output can write it; a text that holds them is no text.
+        if isinstance(self.text, str) and not _encodable(self.text):
+            raise ValueError("the text holds code points that are not characters (lone surrogates, such as "
+                             "undecodable bytes of a file name); decode it first")
+        for name in ("id", "title", "source", "url", "path"):
+            value = getattr(self, name)
+            if isinstance(value, str) and not _encodable(value):
+                object.__setattr__(self, name, escaped(value))
+        if any(isinstance(v, str) and not _encodable(v) for v in self.extra.values()):
+            object.__setattr__(self, "extra", {k: escaped(v) if isinstance(v, str) else v for k, v in self.extra.items()})
+
     def __repr__(self) -> str:
         title = f", title={_shorten(self.title)!r}" if self.title else ""
         return f"Article(id={self.id!r}{title}, text={_shorten(self.text)!r} ({len(self.text):,} chars))"
@@ -137,10 +152,10 @@ class Article:
         known: set[str] = set()
         for name in _ALIASES:
             aliases = columns.names(name)
-            known.update(aliases)
             for alias in aliases:
                 if not _missing(record.get(alias)):
                     values[name] = record[alias]
+                    known.add(alias)  # the others ("body" beside "text") are carried through
                     break
         taken_from = None
         if "published" not in values and not columns.published:
@@ -183,6 +198,28 @@ class Article:
         )
 
 
+def escaped(text: str) -> str:
+    """``text`` with what UTF-8 cannot hold (lone surrogates: a file name's undecodable bytes)
+    written as escapes: ``"d/\udcffbad.txt"`` becomes ``"d/\\xffbad.txt"``."""
+    if _encodable(text):
+        return text
+    return text.encode("utf-8", "surrogateescape" if _bytes_only(text) else "backslashreplace") \
+        .decode("utf-8", "backslashreplace")
+
+
+def _bytes_only(text: str) -> bool:
+    # Surrogates U+DC80..U+DCFF stand for the bytes 0x80..0xFF a decoder could not read.
+    return all(not "\ud800" <= c <= "\udfff" or "\udc80" <= c <= "\udcff" for c in text)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def parse_published(value: Any) -> datetime | None:
     """Parse a publication time as feeds write it: ISO 8601, RFC 2822 (RSS's ``pubDate``), or
     POSIX seconds (milliseconds when the number is too large for seconds); ``None`` and empty
@@ -219,7 +256,18 @@ def parse_published(value: Any) -> datetime | None:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):
         raise ValueError(f"'published' is not an ISO 8601 or RFC 2822 date: {value!r}") from None
+    # The parser reads a year under 100 as this century's, even one written "0001": a year
+    # written with three or four digits is taken as written.
+    written = _RFC_YEAR.search(text)
+    if written and int(written.group(1)) != moment.year:
+        try:
+            moment = moment.replace(year=int(written.group(1)))
+        except ValueError:
+            raise ValueError(f"'published' is out of range: {value!r}") from None
     return _in_range(moment, value)
+
+
+_RFC_YEAR = re.compile(r"\b\d{1,2}\s+[A-Za-z]{3,}\.?\s+(\d{3,4})\b")
 
 
 def _in_range(moment: datetime, value: Any) -> datetime:

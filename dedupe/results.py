@@ -104,9 +104,16 @@ class Verdict:
 
 def with_extra(record: dict[str, Any], article: Article) -> dict[str, Any]:
     """``record`` followed by ``article``'s other input fields (``input_<name>`` where a name is
-    already taken)."""
+    already taken, ``input_input_<name>`` where that is too, and so on: no field is lost)."""
+    taken = set(record) | set(article.extra)
     for name, value in article.extra.items():
-        record[name if name not in record else f"input_{name}"] = value
+        if name in record:
+            renamed = f"input_{name}"
+            while renamed in taken:
+                renamed = f"input_{renamed}"
+            taken.add(renamed)
+            name = renamed
+        record[name] = value
     return record
 
 

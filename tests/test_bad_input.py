@@ -447,3 +447,62 @@ def test_corrupt_or_cut_compressed_files_are_rejects_and_the_run_goes_on(tmp_pat
     explained = subprocess.run([sys.executable, "-m", "dedupe", "explain", "good", "c1", "--in", str(folder)],
                                capture_output=True, text=True, timeout=300)
     assert "Traceback" not in explained.stderr, explained.stderr
+
+
+def test_a_file_name_that_is_not_utf8_is_written_escaped_everywhere(tmp_path: Path) -> None:
+    # Its bytes reach Python as lone surrogates, which no UTF-8 output can hold: once a
+    # traceback in scan -o (JSON lines, CSV, Parquet) and in index add, nothing written.
+    pd = pytest.importorskip("pandas")
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (Path(os.fsdecode(bytes(folder) + b"/\xff\xfebad.txt"))).write_text(
+        "An article in a file whose name is not UTF-8, with words enough to read it.")
+    (folder / "good.txt").write_text("A good article in a file with a plain name and words enough to read.")
+    for name in ("out.jsonl", "out.csv", "out.parquet"):
+        done = run("scan", str(folder), "-o", str(tmp_path / name), cwd=tmp_path)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        written = pd.read_json(tmp_path / name, lines=True) if name.endswith("jsonl") else \
+            pd.read_csv(tmp_path / name) if name.endswith("csv") else pd.read_parquet(tmp_path / name)
+        assert sorted(written["id"]) == ["\\xff\\xfebad.txt", "good.txt"], name
+    added = run("index", "add", str(tmp_path / "news.db"), str(folder), cwd=tmp_path)
+    assert added.returncode == 0 and "Traceback" not in added.stderr, added.stderr
+    shown = run("index", "show", str(tmp_path / "news.db"), "-s", "\\xff\\xfebad.txt", cwd=tmp_path)
+    assert shown.returncode == 0 and "whose name is not UTF-8" in shown.stdout
+    # A text that holds such code points is no text: a reject, and the others go on.
+    result = find_duplicates(["text \udcff with more words than a few", "another text entirely, long enough"])
+    assert len(result.verdicts) == 1 and "lone surrogates" in result.rejects[0].reason
+
+
+def test_a_stray_quote_in_a_csv_cell_never_swallows_the_rows_after_it(tmp_path: Path) -> None:
+    # Once the rows after a stray opening quote were read as one cell, silently: a 6-row TSV gave
+    # 3 articles and no reject; a quote bomb lost most of its rows as one reject at its end.
+    tsv = tmp_path / "feed.tsv"
+    tsv.write_text("id\ttext\n1\tThe first row of the feed.\n2\t\"A stray quote opens this cell\n"
+                   "3\tThe third row.\n4\tThe fourth row.\n5\tThe fifth row.\n6\tThe sixth row.\n")
+    read = read_articles([tsv])
+    assert sorted(a.id for a in read.articles) == ["1", "3", "4", "5", "6"]
+    assert [(r.line, "stray quote" in r.reason) for r in read.rejects] == [(3, True)]
+    bomb = tmp_path / "bomb.csv"
+    bomb.write_text("id,text\n1,\"the quote opens on line 2\n" + "".join(f"{i},row {i} of the file\n" for i in range(2, 5002)))
+    read = read_articles([bomb])
+    assert len(read.articles) == 5000 and [r.line for r in read.rejects] == [2]
+    # Cells that do span lines, and quotes inside cells, read as they are.
+    good = tmp_path / "good.csv"
+    good.write_text('id,text\n1,"A first paragraph, with a comma.\n\nA second paragraph."\n'
+                    '2,"A ""quoted"" word in a quoted cell"\n3,A 5" screen in a plain cell\n')
+    read = read_articles([good])
+    assert [a.text for a in read.articles] == ["A first paragraph, with a comma.\n\nA second paragraph.",
+                                               'A "quoted" word in a quoted cell', 'A 5" screen in a plain cell']
+    assert not read.rejects
+
+
+def test_integer_ids_beyond_64_bits_are_kept_exact(tmp_path: Path) -> None:
+    # orjson reads them as floats: two distinct ids became one, and the second article a duplicate.
+    ids = [123456789012345678901234567890, 123456789012345678901234567891]
+    lines = tmp_path / "big.jsonl"
+    lines.write_text("".join(f'{{"id": {i}, "text": "Article number {k} with words enough."}}\n' for k, i in enumerate(ids)))
+    whole = tmp_path / "big.json"
+    whole.write_text("[" + ", ".join(f'{{"id": {i}, "text": "Article {k} with words."}}' for k, i in enumerate(ids)) + "]")
+    for path in (lines, whole):
+        read = read_articles([path])
+        assert sorted(a.id for a in read.articles) == [str(i) for i in ids] and not read.rejects, path.name

@@ -88,3 +88,23 @@ def test_the_dropped_page_junk_and_a_versions_chain_are_shown() -> None:
     assert pair.dropped_a == ("Posted 8:11 AM, July 15, 2018", "Share on Facebook") and pair.dropped_b == ()
     shown = pair.to_dict()
     assert shown["chain"]["a"] == ["v0", "v1", "v2"] and shown["dropped"]["a"][1] == "Share on Facebook"
+
+
+def test_terminal_escapes_in_ids_sources_and_texts_are_shown_never_run(tmp_path: Path) -> None:
+    # Clear the screen, set the window's title: once printed raw by explain, where scan and index
+    # show escape them.
+    import subprocess
+    import sys
+
+    clear, title = "\x1b[2J", "\x1b]0;pwned\x07"
+    body = ("The port authority said on Monday that container volumes rose by a tenth in the first half "
+            "of the year, helped by new shipping lines to East Africa and South Asia.")
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps(r) + "\n" for r in [
+        {"id": f"a{clear}", "source": f"Wire{title}", "title": f"Port{clear} volumes", "text": f"{clear}{body}"},
+        {"id": "b", "source": "Outlet", "text": f"{body}{title} Share this article"}]))
+    done = subprocess.run([sys.executable, "-m", "dedupe", "explain", f"a{clear}", "b", "--in", str(feed)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "\x1b" not in done.stdout and "\x07" not in done.stdout
+    assert "a\\x1b[2J" in done.stdout

@@ -466,7 +466,8 @@ def test_a_redis_password_is_never_shown_and_a_wrong_one_is_named(tmp_path: Path
     try:
         base = f"127.0.0.1:{server.port}/0"
         env = {**os.environ, "COLUMNS": "200"}
-        for url in (f"redis://:wrong-Pa55@{base}", f"redis://{base}"):
+        # In the URL's user part, or in its query (as redis-py also reads it): never shown.
+        for url in (f"redis://:wrong-Pa55@{base}", f"redis://{base}", f"redis://{base}?password=wrong-Pa55"):
             done = subprocess.run([sys.executable, "-m", "dedupe", "index", "stats", url], capture_output=True,
                                   text=True, env=env, timeout=120)
             assert done.returncode == 2 and "authentication failed" in done.stderr, done.stderr
@@ -477,6 +478,10 @@ def test_a_redis_password_is_never_shown_and_a_wrong_one_is_named(tmp_path: Path
         done = subprocess.run([sys.executable, "-m", "dedupe", "index", "stats", f"redis://:s3cret-Pa55@{base}"],
                               capture_output=True, text=True, env=env, timeout=120)
         assert done.returncode == 0 and f"Index redis://***@{base}" in done.stdout, done.stderr
+        assert "Pa55" not in done.stdout + done.stderr
+        done = subprocess.run([sys.executable, "-m", "dedupe", "index", "stats", f"redis://{base}?password=s3cret-Pa55"],
+                              capture_output=True, text=True, env=env, timeout=120)
+        assert done.returncode == 0 and f"Index redis://{base}?password=***" in done.stdout, done.stderr
         assert "Pa55" not in done.stdout + done.stderr
     finally:
         server.kill()

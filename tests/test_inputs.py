@@ -212,3 +212,18 @@ def test_csv_output_never_holds_a_formula(tmp_path: Path) -> None:
     # JSON lines keep the values as they are.
     assert dedupe("scan", "f.jsonl", "-o", "out.jsonl", "-q", cwd=tmp_path).returncode == 0
     assert '"title":"=1+2"' in (tmp_path / "out.jsonl").read_text(encoding="utf-8")
+
+
+def test_no_input_field_is_lost_on_output() -> None:
+    # Once "role" and "input_role" wrote one column between them, and an unused "body" or
+    # "publisher" beside "text" and "source" was dropped.
+    from dedupe import find_duplicates
+
+    [verdict] = find_duplicates([{"id": "a", "text": "The text of the article, long enough to read.",
+                                  "role": "editor", "input_role": "x", "body": "an unused body",
+                                  "source": "Wire", "publisher": "Another name"}]).verdicts
+    record = verdict.to_record()
+    assert record["role"] == "unique" and record["source"] == "Wire"
+    carried = {k: v for k, v in record.items() if k not in COLUMNS}
+    assert sorted(carried.values()) == ["Another name", "an unused body", "editor", "x"]
+    assert carried["input_role"] == "x" and carried["input_input_role"] == "editor"

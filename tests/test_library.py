@@ -92,3 +92,19 @@ def test_reprs_are_short(sample_frame) -> None:
         assert len(repr(thing)) < 200, repr(thing)
     assert repr(result) == ("Result(19 articles, 2 stories: 2 duplicate, 3 truncated, 1 extended, "
                             "0 version, 11 unique; 0 rejected)")
+
+
+def test_one_string_is_not_a_corpus() -> None:
+    # Iterated, it once made an article of each character.
+    with pytest.raises(TypeError, match="not one string"):
+        find_duplicates("Trump met Putin in Helsinki on Monday for talks that ran for two hours.")
+
+
+def test_a_four_digit_year_under_100_is_read_as_written() -> None:
+    # The RFC 2822 parser reads years under 100 as this century's: "0001" became 2001.
+    from dedupe.article import parse_published
+
+    with pytest.raises(ValueError, match="out of range"):
+        parse_published("Mon, 01 Jan 0001 00:00:00 +0100")  # year 0 in UTC
+    assert parse_published("Sat, 02 Jan 0100 00:00:00 +0000").year == 100
+    assert parse_published("Mon, 16 Jul 18 08:11:00 GMT").year == 2018  # two digits: as RFC 2822 says

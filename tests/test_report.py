@@ -4,6 +4,7 @@ headless Chromium (Debian's, driven by Playwright)."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
 import re
@@ -207,3 +208,37 @@ def test_a_version_s_diff_reads_by_passage_and_the_canonical_shows_its_title() -
     for before, (kind, text), after in zip(pieces, pieces[1:], pieces[2:]):
         if kind.startswith("span") and not before[0].startswith("span") and not after[0].startswith("span"):
             assert len(text.split()) >= 4, text
+
+
+def test_a_csv_output_with_formula_like_ids_reads_back_into_a_report(tmp_path: Path) -> None:
+    # The CSV writer guards "=", "+", "-" and "@" with an apostrophe; the report once failed on
+    # the ids it guarded. A text that starts with an apostrophe already reads back as it was.
+    body = ("The city council approved a new budget on Tuesday that raises spending on schools and roads by "
+            "a tenth, after a debate that ran late into the night.")
+    ids = ["=SUM(A1)", "-minus", "@handle", "'=quoted", "+plus"]
+    feed = tmp_path / "feed.jsonl"
+    feed.write_text("".join(json.dumps({"id": i, "text": body + (" Read more." if k else "")}) + "\n"
+                            for k, i in enumerate(ids)))
+    assert runner.invoke(app, ["scan", str(feed), "-o", str(tmp_path / "out.csv"), "-q"]).exit_code == 0
+    done = runner.invoke(app, ["report", str(tmp_path / "out.csv"), "-o", str(tmp_path / "r.html")])
+    assert done.exit_code == 0, done.output
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert all(f'<span class="id">{html.escape(i, quote=True)}</span>' in page for i in ids)
+
+
+def test_a_report_that_cannot_be_written_exits_3_with_a_message(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["scan", str(SAMPLE), "-o", str(tmp_path / "out.jsonl"), "-q"]).exit_code == 0
+    done = subprocess.run([sys.executable, "-m", "dedupe", "report", str(tmp_path / "out.jsonl"), "-o", "/dev/full"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 3 and "Traceback" not in done.stderr
+    assert "/dev/full: cannot write: No space left on device" in done.stderr
+
+
+def test_a_replaced_output_keeps_its_permissions(tmp_path: Path) -> None:
+    for name in ("out.jsonl", "r.html"):
+        (tmp_path / name).write_text("old")
+        (tmp_path / name).chmod(0o600)
+    assert runner.invoke(app, ["scan", str(SAMPLE), "-o", str(tmp_path / "out.jsonl"), "-q",
+                               "--report", str(tmp_path / "r.html")]).exit_code == 0
+    assert {oct((tmp_path / name).stat().st_mode & 0o777) for name in ("out.jsonl", "r.html")} == {"0o600"}
+    assert (tmp_path / "out.jsonl").read_text() != "old"

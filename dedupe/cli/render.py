@@ -170,9 +170,9 @@ def explanation_view(pair: PairExplanation) -> Group:
     by side, shared passages dimmed and what only one holds highlighted."""
     heads = Table.grid(padding=(0, 1))
     for name, article in (("A", pair.a), ("B", pair.b)):
-        heads.add_row(Text(name, style="bold"), Text(article.id, style="bold"),
+        heads.add_row(Text(name, style="bold"), Text(shown_text(article.id), style="bold"),
                       Text(display_title(article.title, article.text, article.id), style="italic"),
-                      Text(article.source or "", style="dim"))
+                      Text(shown_text(article.source or ""), style="dim"))
     scores = Table(title="Scores", title_justify="left", show_edge=False)
     scores.add_column("score")
     scores.add_column("A in B", justify="right")
@@ -193,16 +193,16 @@ def explanation_view(pair: PairExplanation) -> Group:
         verdict.append(f"separate stories: A is {pair.role_a}, B is {pair.role_b}")
     for name, chain in (("A", pair.chain_a), ("B", pair.chain_b)):
         if chain:
-            verdict.append(f"\n{name} joins its canonical through versions: " + " → ".join(chain))
+            verdict.append(f"\n{name} joins its canonical through versions: " + " → ".join(map(shown_text, chain)))
     for name, won in (("A", pair.won_a), ("B", pair.won_b)):
         if won:
-            verdict.append(f"\nwhy not {name} as canonical: {won}")
+            verdict.append(f"\nwhy not {name} as canonical: {shown_text(won)}")
     dropped = Table(title="Not compared (dropped by cleaning)", title_justify="left", expand=True, show_edge=False)
     dropped.add_column("A", ratio=1, overflow="fold", style="dim")
     dropped.add_column("B", ratio=1, overflow="fold", style="dim")
     for k in range(max(len(pair.dropped_a), len(pair.dropped_b))):
-        dropped.add_row(pair.dropped_a[k] if k < len(pair.dropped_a) else "",
-                        pair.dropped_b[k] if k < len(pair.dropped_b) else "")
+        dropped.add_row(Text(shown_text(pair.dropped_a[k])) if k < len(pair.dropped_a) else "",
+                        Text(shown_text(pair.dropped_b[k])) if k < len(pair.dropped_b) else "")
     texts = Table(title="Texts aligned", title_justify="left", expand=True, show_lines=True)
     texts.add_column("", style="dim", no_wrap=True)
     texts.add_column("A", ratio=1, overflow="fold")
@@ -212,7 +212,7 @@ def explanation_view(pair: PairExplanation) -> Group:
         a, b = passage.a, passage.b
         if passage.kind in ("shared", "unaligned"):
             a, b = _ends(a), _ends(b)
-        texts.add_row(label, Text(a.strip(), style=style_a), Text(b.strip(), style=style_b))
+        texts.add_row(label, Text(shown_text(a.strip()), style=style_a), Text(shown_text(b.strip()), style=style_b))
     parts = [heads, Text(), scores, Text(), verdict, Text()]
     if pair.dropped_a or pair.dropped_b:
         parts += [dropped, Text()]

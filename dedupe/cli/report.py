@@ -16,7 +16,8 @@ from rich.text import Text
 from .render import print_error
 
 from ..article import Columns
-from ..errors import DedupeError, InputError
+from ..errors import DedupeError, InputError, OutputError
+from ..io.writers import csv_cell_value
 from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check_targets, columns_from,
                    stops_cleanly)
 
@@ -38,7 +39,7 @@ def report(
     was given.
 
     Exit status: 0 when written; 2 when the output file is not a scan's, or an article it names
-    cannot be read.
+    cannot be read; 3 when the report cannot be written (a full disk).
     """
     out, err = Console(), Console(stderr=True)
     check_targets(err, output)
@@ -49,7 +50,11 @@ def report(
         raise typer.Exit(2) from None
     from ..report import write_report
     with stops_cleanly(err, "no report was written"):
-        write_report(verdicts, output)
+        try:
+            write_report(verdicts, output)
+        except OutputError as error:  # a full disk, a device that refuses it: exit 3, as scan does
+            print_error(err, error)
+            raise typer.Exit(3) from None
     out.print(Text(f"wrote the report of {len(verdicts)} articles to {output}"), soft_wrap=True)
 
 
@@ -113,7 +118,7 @@ def _records(clusters: Path) -> list[tuple[int, dict]]:
             raise InputError(str(clusters), f"not UTF-8 (byte {error.start})") from None
         reader = csv.DictReader(io.StringIO(text, newline=""))
         for row in reader:
-            rows.append((reader.line_num, {k: (v if v != "" else None) for k, v in row.items()}))
+            rows.append((reader.line_num, {k: (csv_cell_value(v) if isinstance(v, str) and v != "" else None) for k, v in row.items()}))
     else:
         for number, line in enumerate(data.splitlines(), start=1):
             if not line.strip():

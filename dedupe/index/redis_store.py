@@ -102,10 +102,15 @@ class _Renewal:
 def redacted(url: str) -> str:
     """A Redis URL for messages, its password (and user) replaced by ``***``.
 
+    A password given in the query (``?password=…``, as redis-py reads it) is replaced too.
+
     >>> redacted("redis://:s3cret@db.example:6379/0"), redacted("redis://user:pw@h/1"), redacted("redis://h:1/0")
     ('redis://***@db.example:6379/0', 'redis://***@h/1', 'redis://h:1/0')
+    >>> redacted("redis://h:6379/0?password=s3cret&ssl_cert_reqs=none")
+    'redis://h:6379/0?password=***&ssl_cert_reqs=none'
     """
-    return re.sub(r"(^[a-z]+://)[^@/]*@", r"\1***@", url)
+    url = re.sub(r"(^[a-z]+://)[^@/?#]*@", r"\1***@", url)
+    return re.sub(r"([?&](?:password|username)=)[^&#]*", r"\1***", url, flags=re.IGNORECASE)
 
 
 class RedisStore:

@@ -22,6 +22,10 @@ def records_of(data: Any, columns: Columns | None = None) -> Iterator[Article | 
     - plain strings: the texts, their positions (from 0) the ids;
     - ``Article`` objects and mappings pass as they are (anything else is rejected later, by number).
     """
+    if isinstance(data, (str, bytes)):
+        # Iterating it would make an article of each character.
+        raise TypeError("find_duplicates() takes articles: a list of texts, records or Article objects, a Series "
+                        "or a DataFrame, not one string")
     if _is_frame(data):
         yield from _frame_records(data, columns)
     elif _is_series(data):

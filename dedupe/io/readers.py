@@ -13,6 +13,7 @@ bounded by the per-article limit, so memory stays bounded whatever the feed hold
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -21,7 +22,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from ..article import Article, Columns
+from ..article import Article, Columns, escaped
 from ..config import DedupeConfig
 from ..errors import InputError, install_hint
 from ..heap import no_cycle_collection
@@ -48,6 +49,14 @@ class Reject:
     path: str
     reason: str
     line: int | None = None
+
+    def __post_init__(self) -> None:
+        # A path or a reason quoting one may hold a file name's undecodable bytes: escaped, as an
+        # article's id is (dedupe.article.escaped), so that every output can write them.
+        for name in ("path", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, escaped(value))
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line is not None else self.path
@@ -330,9 +339,22 @@ def split_header(text: str) -> tuple[dict[str, str], str]:
     return {k: v for k, v in fields.items() if v != ""}, body
 
 
+def _json_loads(text: str) -> Any:
+    """JSON parsed by orjson, or by the standard library when orjson read an integer too long for
+    64 bits as a float: an id of 30 digits is kept exact, never rounded into another one's."""
+    value = orjson.loads(text)
+    records = value if isinstance(value, list) else [value]
+    if any(isinstance(v, float) and abs(v) >= _EXACT_FLOATS for r in records if isinstance(r, dict) for v in r.values()):
+        return json.loads(text)
+    return value
+
+
+_EXACT_FLOATS = 2.0 ** 53  # from here on a float may stand for several integers
+
+
 def _json_articles(text: str, shown: str, relative: str, columns: Columns | None) -> Iterator[Article | Reject]:
     try:
-        document = orjson.loads(text)
+        document = _json_loads(text)
     except orjson.JSONDecodeError as error:
         yield Reject(shown, f"invalid JSON: {error.msg}", error.lineno)
         return
@@ -359,7 +381,7 @@ def _jsonl_articles(stream, shown: str, relative: str, reading: _Reading) -> Ite
             continue
         number += 1
         try:
-            record = orjson.loads(line)
+            record = _json_loads(line)
         except orjson.JSONDecodeError as error:
             yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
             continue

@@ -19,6 +19,13 @@ from .streams import decoded_lines, size_text
 __all__ = ["csv_records", "parquet_records"]
 
 _PARQUET_BATCH = 1024
+MAX_CELL_LINES = 1_000
+"""Lines a quoted CSV cell may span: an article's paragraphs. A quote open longer is a stray one."""
+_END = "\ue000dedupe: end of the file\ue000\n"  # read after the last line: a cell it lands in never closed
+
+
+class _StrayQuote(Exception):
+    """A quoted cell ran past its limits: the row it opened is skipped."""
 
 
 def _reject(path: str, reason: str, line: int | None = None):
@@ -32,17 +39,34 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
 
     Lines are decoded one at a time as JSON lines are (UTF-8, a line that is not decoded alone in
     the encoding it shows); a quoted cell may span lines. ``line`` is the row's first line.
+
+    A quoted cell that does not close within :data:`MAX_CELL_LINES` lines or ``limit`` bytes,
+    or before the end of the file, is a stray quote, not a cell: its row is a reject naming the
+    line the quote opened on, and reading goes on from the next line, so the rows after it are
+    never swallowed into one cell.
     """
     problems: list[tuple[int, str]] = []
     where = [0]
+    source = decoded_lines(stream, limit)
+    pending: list[tuple[int, str]] = []  # lines to read again after a stray quote
+    current: list[tuple[int, str]] = []  # the lines of the row being read
 
     def lines() -> Iterator[str]:
-        for number, text, problem in decoded_lines(stream, limit):
+        while True:
+            if len(current) >= MAX_CELL_LINES:
+                raise _StrayQuote  # checked before a line is taken, so that none is lost
+            if pending:
+                number, text, problem = (*pending.pop(0), None)
+            else:
+                number, text, problem = next(source, (where[0] + 1, _END, None))
             where[0] = number
             if problem is not None:
                 problems.append((number, problem))
                 continue
+            current.append((number, text))
             yield text
+            if text is _END:
+                return
 
     # The csv module's own cap on a cell is global state; raise it to our limit only.
     csv.field_size_limit(max(limit, 131072))
@@ -52,7 +76,21 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
     rows_seen = 0
     while True:
         try:
+            current.clear()
             row = next(reader)
+            if row and row[-1].endswith(_END) and len(current) > 1:
+                raise _StrayQuote  # the quote ran to the end of the file
+            if row == [_END.rstrip("\n")]:
+                break
+        except _StrayQuote:
+            opened = current[0][0]
+            yield opened, _reject(shown, f"a quoted cell opens on this line and does not close within "
+                                         f"{MAX_CELL_LINES:,} lines or before the end of the file (a stray "
+                                         "quote?): the row is skipped, the lines after it are read", opened)
+            pending[:0] = [line for line in current[1:] if line[1] is not _END]
+            row_line = opened + 1
+            reader = csv.reader(lines(), delimiter=delimiter, strict=False)
+            continue
         except StopIteration:
             break
         except csv.Error as error:

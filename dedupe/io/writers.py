@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import os
+import stat
 import sys
 import tempfile
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from ..errors import OutputError, install_hint
 from ..results import COLUMNS, INDEX_COLUMNS, SCORE_COLUMNS
 from .readers import Reject
 
-__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target",
+__all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target", "csv_cell_value",
            "format_of", "STDOUT"]
 
 STDOUT = "-"
@@ -107,9 +108,19 @@ def _csv_cell(value: Any) -> Any:
         return ""
     if isinstance(value, (dict, list, tuple)):
         value = orjson.dumps(value, default=str).decode()
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
+    if isinstance(value, str) and (value.startswith(_FORMULA_START) or _guarded(value)):
+        return "'" + value  # a text that reads as guarded already is guarded too, so that it reads back
     return value
+
+
+def _guarded(cell: str) -> bool:
+    return cell.startswith("'") and cell[1:2] != "" and (cell[1:].startswith(_FORMULA_START) or cell[1] == "'")
+
+
+def csv_cell_value(cell: str) -> str:
+    """A CSV cell of :func:`write_results` read back: the apostrophe that guards a formula-like
+    text taken off."""
+    return cell[1:] if _guarded(cell) else cell
 
 
 def _arrow_table(records: list[dict], header: list[str]):
@@ -170,10 +181,15 @@ def atomic_file(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
     try:
         with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
             yield handle
-        # mkstemp makes the file private; the output gets the permissions any new file would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        # mkstemp makes the file private; a file replaced keeps its permissions (a private
+        # output stays private), a new one gets those any new file would.
+        try:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+        except OSError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(temporary, mode)
         os.replace(temporary, path)
     except BaseException as error:
         try:
