@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -221,3 +222,15 @@ def test_ids_titles_and_dates_as_feeds_and_frames_write_them() -> None:
     assert reuters.published is None and reuters.extra["date"] == "26-FEB-1987 15:01:01.79"
     with pytest.raises(ValueError, match="not an ISO 8601 or RFC 2822 date"):
         Article.from_dict({"id": "p", "text": text, "published": "yesterday"})
+
+
+def test_a_folder_given_twice_through_a_link_is_read_once(tmp_path: Path) -> None:
+    # Once read twice, as two sets of articles with other ids: every story doubled.
+    folder = tmp_path / "feed"
+    shutil.copytree(SAMPLE, folder)
+    (tmp_path / "link").symlink_to(folder)
+    once = read_articles([folder])
+    twice = read_articles([folder, tmp_path / "link", folder / "wire-port-terminal.txt"])
+    assert len(twice.articles) == len(once.articles)
+    assert [(Path(r.path).name, "given already" in r.reason) for r in twice.rejects] == \
+        [("link", True), ("wire-port-terminal.txt", True)]

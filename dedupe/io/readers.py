@@ -110,7 +110,18 @@ def _read_all(paths: list[str | os.PathLike[str]], reading: _Reading) -> ReadRes
         if str(root) != STDIN and not root.exists() and not root.is_symlink():
             raise InputError(str(root), "no such file or folder")
     labels = _root_labels(roots)
+    given: dict[Path, Path] = {}  # each path read, as the system resolves it (links followed)
     for root, label in zip(roots, labels):
+        if str(root) != STDIN:
+            real = root.resolve()
+            # The same file or folder given twice (once through a symbolic link, say), or one inside
+            # a folder given already: read once, never as two sets of articles with other ids.
+            earlier = next((path for seen, path in given.items() if real == seen or seen in real.parents), None)
+            if earlier is not None:
+                result.rejects.append(Reject(str(root), f"the same as, or inside, {earlier}, given already: "
+                                                        "read once"))
+                continue
+            given[real] = root
         for item in _iter_path(root, label, reading):
             if isinstance(item, Reject):
                 result.rejects.append(item)
