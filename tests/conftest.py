@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -33,3 +34,13 @@ def seed_page() -> str:
     if not SEED.is_file():
         pytest.skip(f"the seed page is not here ({SEED}); CI has ../shared")
     return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="session")
+def web_pages() -> list[dict]:
+    """The 680 web2018 pages as a scan reads them: headline as title, publisher as source."""
+    path = SHARED / "data" / "web2018" / "articles.jsonl"
+    if not path.exists():
+        pytest.skip(f"{path} is not here (../shared/data)")
+    return [{"id": r["id"], "text": r["text"], "title": r["headline"], "source": r["publisher"]}
+            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]

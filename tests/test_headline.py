@@ -102,14 +102,6 @@ def test_a_story_of_captions_alone_says_so() -> None:
     assert story.headline.startswith("[captions] People hold placards")
 
 
-@pytest.fixture(scope="module")
-def web_pages() -> list[dict]:
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "web2018" / "articles.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not here (../shared/data)")
-    return [{"id": r["id"], "text": r["text"], "title": r["headline"], "source": r["publisher"]}
-            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
-
 
 def test_no_headline_of_the_real_pages_is_page_junk_or_another_story_s(web_pages: list[dict]) -> None:
     result = find_duplicates(web_pages)

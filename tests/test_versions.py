@@ -3,9 +3,6 @@ explain, scan -o and the report give one pair the same scores."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 import pytest
 
 from dedupe import Role, find_duplicates
@@ -56,14 +53,6 @@ def test_no_truncated_copy_holds_much_text_the_canonical_lacks() -> None:
         if v.role is Role.TRUNCATED:
             assert v.coverage >= 0.6
 
-
-@pytest.fixture(scope="module")
-def web_pages() -> list[dict]:
-    path = Path(__file__).resolve().parents[2] / "shared" / "data" / "web2018" / "articles.jsonl"
-    if not path.exists():
-        pytest.skip(f"{path} is not here (../shared/data)")
-    return [{"id": r["id"], "text": r["text"], "title": r["headline"], "source": r["publisher"]}
-            for r in map(json.loads, path.read_text(encoding="utf-8").splitlines())]
 
 
 def test_explain_gives_the_scores_of_the_scan(web_pages: list[dict]) -> None:
