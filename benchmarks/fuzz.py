@@ -2,7 +2,7 @@
 
     python benchmarks/fuzz.py [--minutes 3] [--out benchmarks/results/fuzz.md]
 
-Three targets, each given a third of the time:
+Four targets, each given a quarter of the time:
 
 * **readers**: folders of files with any supported suffix holding random bytes, random text,
   broken JSON and JSON lines of random records, in UTF-8, UTF-16 and legacy encodings. Every
@@ -12,6 +12,13 @@ Three targets, each given a third of the time:
 * **pipeline**: small corpora of random texts and their copies. ``find_duplicates`` must not
   raise, must give one verdict per article, and each story exactly one canonical.
 
+* **hostile**: folders of good articles in every container (gzip, bzip2, xz and zstd JSON lines,
+  CSV, TSV, Parquet with a column of days), under file names that are not UTF-8 or hold control
+  characters, beside hostile files: compressed files corrupted, cut or followed by other bytes,
+  CSV cells whose quote never closes, Parquet files with bytes flipped. Every good article must
+  come out with its text exactly as written (none lost, none garbled), every file as articles or
+  rejects, and the results must be written as JSON lines, CSV and Parquet and read back whole.
+
 A crash is any exception other than those the checks expect; the report lists the inputs tried
 and every crash with its traceback (there should be none).
 """
@@ -19,12 +26,14 @@ and every crash with its traceback (there should be none).
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
 import time
 import traceback
 from pathlib import Path
+from typing import Any
 
 import orjson
 from hypothesis import HealthCheck, Phase, given, settings
@@ -36,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from dedupe import Role, find_duplicates, read_articles  # noqa: E402
 from dedupe.clean import clean_article  # noqa: E402
+from dedupe.io import write_results  # noqa: E402
 
 SUFFIXES = [".txt", ".md", ".json", ".jsonl", ".ndjson"]
 PIECES = list("abcXYZ ٠١أإةىَ\n\r\t-—,.()'’\"{}[]:0123456789\x00\ufeff") + [
@@ -146,6 +156,140 @@ def fuzz_pipeline(tally: Tally, seconds: float) -> None:
     _run(one)
 
 
+def _compressed(kind: str, data: bytes) -> bytes:
+    import bz2
+    import gzip
+    import lzma
+    if kind == ".gz":
+        return gzip.compress(data)
+    if kind == ".bz2":
+        return bz2.compress(data)
+    if kind == ".xz":
+        return lzma.compress(data)
+    import zstandard
+    return zstandard.ZstdCompressor().compress(data)
+
+
+def _parquet(rows: list[dict], days: bool) -> bytes:
+    import datetime
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    table = {"id": [r["id"] for r in rows], "text": [r["text"] for r in rows]}
+    if days:
+        table["published"] = pa.array([datetime.date(2018, 7, 1 + k % 28) for k in range(len(rows))], pa.date32())
+    sink = io.BytesIO()
+    pq.write_table(pa.table(table), sink)
+    return sink.getvalue()
+
+
+def _csv(rows: list[dict], delimiter: str) -> bytes:
+    import csv
+    import io
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")
+    writer.writerow(["id", "text"])
+    writer.writerows([r["id"], r["text"]] for r in rows)
+    return out.getvalue().encode()
+
+
+NAMES = st.sampled_from([b"plain", b"caf\xe9", b"\xff\xfebad", b"tab\there", b"new\nline", b"esc\x1b[2J",
+                         "مقال".encode(), b"quote\"d"])
+CONTAINERS = st.sampled_from([".jsonl.gz", ".jsonl.bz2", ".jsonl.xz", ".jsonl.zst", ".csv", ".tsv", ".csv.gz",
+                              ".parquet", ".parquet-days"])
+HARM = st.sampled_from(["flip", "cut", "trail", "stray-quote", "open-at-end", "none"])
+WORDS = st.lists(st.sampled_from(["port", "ships", "said", "Dubai", "the", "of", "2.5", "percent", "UAE", "وقال",
+                                  "مطار", "—", "quote,", "\"cited\"", "new\nline"]), min_size=3, max_size=40)
+
+
+def _hostile_file(good: list[dict], container: str, harm: str, rnd: Any) -> tuple[bytes, list[dict]]:
+    """A file holding ``good`` in ``container``, harmed as ``harm`` says; and the articles that
+    must come back from it whole (the others may be rejects, never lost silently)."""
+    kept = list(good)
+    if container.startswith(".parquet"):
+        data = _parquet(good, days=container.endswith("days"))
+    elif container in (".csv", ".tsv", ".csv.gz"):
+        delimiter = "\t" if container == ".tsv" else ","
+        text = _csv(good, delimiter)
+        if harm == "stray-quote":  # a quote that never closes, then more rows: they must be read
+            after = [{"id": g["id"] + "-after", "text": g["text"]} for g in good]
+            text += f'stray{delimiter}"an opening quote that never closes\n'.encode()
+            text += _csv(after, delimiter).split(b"\n", 1)[1]
+            kept += after
+        elif harm == "open-at-end":
+            text += f'last{delimiter}"the file ends inside this cell\n'.encode()
+        data = _compressed(".gz", text) if container == ".csv.gz" else text
+    else:
+        data = _compressed(container[len(".jsonl"):], b"".join(orjson.dumps(r) + b"\n" for r in good))
+    if harm == "flip" and len(data) > 20:
+        at = rnd.randrange(len(data))
+        data, kept = data[:at] + bytes([data[at] ^ 0xFF]) + data[at + 1:], []
+    elif harm == "cut" and len(data) > 20:
+        data, kept = data[:rnd.randrange(1, len(data))], []
+    elif harm == "trail":
+        data, kept = data + b"\x00trailing bytes", []
+    return data, kept
+
+
+def fuzz_hostile(tally: Tally, seconds: float, work: Path) -> None:
+    import random
+
+    @settings(**_ENDLESS)
+    @given(st.lists(st.tuples(NAMES, CONTAINERS, HARM, st.lists(WORDS.map(" ".join), min_size=1, max_size=4)),
+                    min_size=1, max_size=5), st.integers(0, 2**32))
+    def one(files: list[tuple[bytes, str, str, list[str]]], seed: int) -> None:
+        if time.monotonic() > stop:
+            raise _TimeUp
+        tally.tried += 1
+        rnd = random.Random(seed)
+        folder = Path(tempfile.mkdtemp(dir=work))
+        written: dict[str, str] = {}
+        try:
+            for number, (name, container, harm, texts) in enumerate(files):
+                good = [{"id": f"f{number}-{k}", "text": text} for k, text in enumerate(texts)]
+                data, kept = _hostile_file(good, container, harm, rnd)
+                suffix = ".parquet" if container.startswith(".parquet") else container
+                with open(os.path.join(os.fsencode(folder), name + b"-%d" % number + suffix.encode()), "wb") as f:
+                    f.write(data)
+                written.update((g["id"], g["text"]) for g in kept)
+            result = read_articles([folder])
+            found = {a.id: a.text for a in result.articles}
+            lost = [i for i in written if i not in found]
+            garbled = [i for i in written if i in found and found[i] != written[i].replace("\r\n", "\n")]
+            if lost or garbled:
+                raise AssertionError(f"lost {lost}, garbled {garbled}")
+            on_disk = {os.fsdecode(p.name) for p in folder.iterdir()}
+            told = {Path(a.path).name for a in result.articles} | {Path(r.path).name for r in result.rejects}
+            if len(told) < len(on_disk):
+                raise AssertionError(f"files neither read nor rejected: {len(on_disk) - len(told)}")
+            verdicts = find_duplicates(result.articles).verdicts
+            for form in ("jsonl", "csv", "parquet"):
+                out = folder / f"out.{form}"
+                write_results(verdicts, out, form)
+                back = _records_back(out, form)
+                if back != len(verdicts):
+                    raise AssertionError(f"{len(verdicts)} verdicts written as {form}, {back} read back")
+        except Exception as error:
+            tally.crashes.append(f"hostile: {error!r}\n{traceback.format_exc()}\ninput: {files!r}, seed {seed}")
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    stop = time.monotonic() + seconds
+    _run(one)
+
+
+def _records_back(path: Path, form: str) -> int:
+    if form == "parquet":
+        import pyarrow.parquet as pq
+        return pq.read_metadata(path).num_rows
+    if form == "csv":
+        import csv
+        with path.open(encoding="utf-8", newline="") as handle:
+            return sum(1 for _ in csv.DictReader(handle))
+    return sum(1 for line in path.read_bytes().splitlines() if orjson.loads(line))
+
+
 class _TimeUp(Exception):
     """Raised inside a fuzz target when its time is over: ends hypothesis's run."""
 
@@ -164,12 +308,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--minutes", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "fuzz.md")
     args = parser.parse_args(argv)
-    share = args.minutes * 60 / 3
+    share = args.minutes * 60 / 4
     rows = []
     with tempfile.TemporaryDirectory() as work:
         for name, run in (("readers", lambda t: fuzz_readers(t, share, Path(work))),
                           ("cleaner", lambda t: fuzz_cleaner(t, share)),
-                          ("pipeline", lambda t: fuzz_pipeline(t, share))):
+                          ("pipeline", lambda t: fuzz_pipeline(t, share)),
+                          ("hostile", lambda t: fuzz_hostile(t, share, Path(work)))):
             tally = Tally()
             started = time.monotonic()
             run(tally)

@@ -7,7 +7,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
 __all__ = ["Article", "Columns", "Role", "parse_published", "timestamp"]
@@ -74,6 +74,20 @@ class Columns:
         """The named columns that are not among ``available`` (a file's header)."""
         return [c for c in (self.text, self.id, self.title, self.source, self.url, self.published)
                 if c and c not in available]
+
+    def table_fault(self, available: "list[str]") -> str | None:
+        """What keeps a table with the columns ``available`` (a header, a frame's columns) from
+        giving any article: a named column it lacks, or no column of text. ``None`` if nothing."""
+        shown = ", ".join(map(repr, available)) or "none"
+        absent = self.missing(available)
+        if absent:
+            return f"no column {', '.join(map(repr, absent))}; its columns are {shown}"
+        if not set(self.names("text")) & set(available):
+            names = [repr(name) for name in self.names("text")]
+            expected = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+            return (f"no column of text: expected {expected} "
+                    f"(--text-col NAME names another); its columns are {shown}")
+        return None
 
 
 _USUAL = Columns()
@@ -236,6 +250,13 @@ def parse_published(value: Any) -> datetime | None:
         return None
     if isinstance(value, datetime):
         return _in_range(value, value)
+    if isinstance(value, date):  # a day (Parquet's date32, a frame's datetime.date): its midnight, UTC
+        return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
+    if type(value).__name__ == "datetime64":  # numpy's, as a frame of times may hold it
+        as_datetime = value.astype("datetime64[us]").item()
+        if not isinstance(as_datetime, datetime):
+            raise ValueError(f"'published' is not a time: {value!r}")
+        return _in_range(as_datetime, value)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if abs(value) >= 1e11 else value
         try:
@@ -298,8 +319,17 @@ def _shorten(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def timestamp(moment: datetime) -> float:
-    """POSIX seconds of ``moment``; a naive time is taken as UTC."""
+def timestamp(moment: datetime | str | float) -> float:
+    """POSIX seconds of ``moment``: a time, or any value :func:`parse_published` reads (so a
+    library caller may pass ``"2018-07-16"``); a naive time is taken as UTC.
+
+    Raises ``ValueError`` for a value that is not a time, an empty one included.
+    """
+    if not isinstance(moment, datetime):
+        read = parse_published(moment)
+        if read is None:
+            raise ValueError(f"not a time: {moment!r} is empty")
+        moment = read
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()

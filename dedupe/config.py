@@ -146,7 +146,7 @@ class DedupeConfig:
             if (folder / "dedupe.toml").is_file():
                 return cls.load_file(folder / "dedupe.toml")
             project = folder / "pyproject.toml"
-            if project.is_file() and "dedupe" in _read_toml(project).get("tool", {}):
+            if project.is_file() and "dedupe" in read_toml(project).get("tool", {}):
                 return cls.load_file(project)
         return cls()
 
@@ -155,7 +155,7 @@ class DedupeConfig:
         """Read one file: a ``pyproject.toml`` (its ``[tool.dedupe]`` table) or a ``dedupe.toml``
         (a ``[dedupe]`` table, or the parameters at the top level)."""
         path = Path(path)
-        table = _read_toml(path)
+        table = read_toml(path)
         if path.name == "pyproject.toml":
             values, origin = table.get("tool", {}).get("dedupe", {}), f"{path} [tool.dedupe]"
         else:
@@ -166,12 +166,16 @@ class DedupeConfig:
         return cls.from_mapping(values, origin)
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path, what: str = "configuration") -> dict[str, Any]:
+    """The tables of the TOML file ``path``; :class:`ConfigError` naming it and ``what`` it
+    should hold when it cannot be read, is not UTF-8 or is not TOML."""
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
+    except UnicodeDecodeError as error:  # tomllib decodes before it parses, and lets this through
+        raise ConfigError(f"{path}: cannot read the {what}: not UTF-8 (byte {error.start})") from None
     except (OSError, tomllib.TOMLDecodeError) as error:
-        raise ConfigError(f"{path}: cannot read configuration: {error}") from None
+        raise ConfigError(f"{path}: cannot read the {what}: {getattr(error, 'strerror', None) or error}") from None
 
 
 def _check_fraction(name: str, value: Any) -> None:

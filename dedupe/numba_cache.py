@@ -68,6 +68,13 @@ def cache_folder() -> str:
     return os.environ.get("NUMBA_CACHE_DIR") or str(_PACKAGE / "__pycache__")
 
 
+def _some_kernels_cached() -> bool:
+    """Whether the cache holds any of dedupe's kernels (numba's index files, ``*.nbi``)."""
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    found = Path(given).rglob("*.nbi") if given else _PACKAGE.glob("**/__pycache__/*.nbi")
+    return next(iter(found), None) is not None
+
+
 def announce_compiles(say: Callable[[str], None]) -> None:
     """Call ``say`` once, with a line for people, when numba starts compiling one of dedupe's
     kernels (the first run after installing, or after the cache was cleared); never when they
@@ -82,7 +89,11 @@ def announce_compiles(say: Callable[[str], None]) -> None:
             module = getattr(getattr(dispatcher, "py_func", None), "__module__", "") or ""
             if not self.said and module.startswith("dedupe."):
                 self.said = True
-                if CACHE:
+                if CACHE and _some_kernels_cached():
+                    # Some are kept already: a kind of input not met before, or a first run cut short.
+                    say(f"compiling the numeric kernels this run needs that are not kept yet, once (kept in "
+                        f"{cache_folder()})")
+                elif CACHE:
                     say(f"compiling the numeric kernels, once: about a minute (kept in {cache_folder()})")
                 else:
                     say(f"compiling the numeric kernels for this run only: {CACHE_PROBLEM}")

@@ -11,6 +11,7 @@ nothing from the network, and every piece of article text is escaped, so a headl
 from __future__ import annotations
 
 import html
+import json
 import os
 from collections import Counter
 from pathlib import Path
@@ -92,7 +93,8 @@ def _controls(sources: list[str]) -> str:
 def _story(number: int, story: Story) -> str:
     head = story.canonical
     a = head.article
-    sources = "|".join(sorted({v.article.source or "" for v in story.members}))
+    # A JSON list: a source's name may hold any character, "|" and "," included.
+    sources = json.dumps(sorted({v.article.source or "" for v in story.members}), ensure_ascii=False)
     rows = [f'<section class="story" id="story-{number}" data-sources="{_e(sources)}">',
             f'<h2><span class="number">{number}</span> {_e(story.headline)}</h2>',
             f'<p class="story-meta">story <span class="story-id">{_e(story.id)}</span> · '
@@ -213,7 +215,7 @@ _SCRIPT = """<script>
       });
       var text = story.textContent.toLowerCase();
       var match = visible > 0 && words.every(function (w) { return text.indexOf(w) >= 0; })
-        && (!from || story.dataset.sources.split("|").indexOf(from) >= 0);
+        && (!from || JSON.parse(story.dataset.sources).indexOf(from) >= 0);
       story.hidden = !match;
       if (match) { count += 1; }
     });

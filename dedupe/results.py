@@ -214,22 +214,35 @@ class Result:
         other fields after)."""
         return [v.to_record(extra) for v in self.verdicts]
 
-    def to_pandas(self, extra: bool = False) -> Any:
+    def to_pandas(self, extra: bool = False, frame: Any = None) -> Any:
         """The verdicts as a pandas DataFrame, one row per article, with the columns of
-        ``dedupe scan -o`` (with ``extra``, the input's other fields after them). Ids are strings:
-        a frame whose index gave the ids joins it with
-        ``frame.join(result.to_pandas().set_index("id"), on=frame.index.astype(str))``. Needs pandas."""
+        ``dedupe scan -o`` (with ``extra``, the input's other fields after them). Ids are strings.
+
+        ``frame``: the DataFrame given to :func:`dedupe.find_duplicates`; the verdicts come back
+        row for row with it, on its index (a row that was rejected holds missing values), so that
+        ``frame["role"] = result.to_pandas(frame=frame)["role"]`` works whether the ids came from
+        a column or from the index. Needs pandas."""
         try:
             import pandas as pd
         except ImportError:
             from .errors import install_hint
             raise ImportError(f"Result.to_pandas() needs pandas: {install_hint('pandas')}") from None
-        frame = pd.DataFrame.from_records(self.to_records(extra), columns=None if extra else list(COLUMNS))
-        if frame.empty:
-            return pd.DataFrame(columns=list(COLUMNS))
+        table = pd.DataFrame.from_records(self.to_records(extra), columns=None if extra else list(COLUMNS))
+        if table.empty:
+            table = pd.DataFrame(columns=list(COLUMNS))
         for name in SCORE_COLUMNS:
-            frame[name] = frame[name].astype("float64")
-        return frame
+            table[name] = table[name].astype("float64")
+        if frame is None:
+            return table
+        # An article of a frame's row keeps the row's number (from 1) as its line.
+        rows = [v.article.line for v in self.verdicts]
+        if any(v.article.path != "<input>" or not isinstance(n, int) or not 0 < n <= len(frame)
+               for v, n in zip(self.verdicts, rows)):
+            raise ValueError("to_pandas(frame=...) takes the DataFrame these verdicts were found in")
+        table.index = [n - 1 for n in rows]
+        table = table.reindex(range(len(frame)))
+        table.index = frame.index
+        return table
 
     @property
     def summary(self) -> dict[str, int]:

@@ -28,18 +28,12 @@ always known. ``dedupe.toml`` names the profile (``site_profile = "sites.toml"``
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from .errors import ConfigError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
 
 __all__ = ["Site", "SiteProfile"]
 
@@ -114,12 +108,9 @@ class SiteProfile:
     @classmethod
     def load(cls, path: str | Path) -> "SiteProfile":
         """Read a profile file: ``[[site]]`` tables."""
+        from .config import read_toml  # config holds a profile: imported here, not at the top
         path = Path(path)
-        try:
-            with path.open("rb") as handle:
-                table = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError) as error:
-            raise ConfigError(f"{path}: cannot read the site profile: {error}") from None
+        table = read_toml(path, "site profile")
         unknown = sorted(set(table) - {"site"})
         if unknown:
             raise ConfigError(f"{path}: unknown table(s) {', '.join(unknown)} in a site profile; it holds [[site]] tables")

@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from dedupe import find_duplicates
 from dedupe.page_junk import junk_lines

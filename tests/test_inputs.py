@@ -19,7 +19,7 @@ import pytest
 from dedupe import Columns, read_articles
 from dedupe.io.writers import COLUMNS
 
-from conftest import SAMPLE
+from conftest import SAMPLE, module
 
 SUMMARY = "19 articles · 2 stories · 2 duplicate · 3 truncated · 1 extended · 0 version · 11 unique · 0 rejected"
 
@@ -63,7 +63,7 @@ def write_feed(path: Path, rows: list[dict]) -> None:
     if name.endswith((".csv", ".tsv")):
         write_csv(path, rows, "\t" if name.endswith(".tsv") else ",")
     elif name.endswith(".parquet"):
-        pd = pytest.importorskip("pandas")
+        pd = module("pandas")
         pd.DataFrame(rows).to_parquet(path)
     elif name.endswith(".csv.gz"):
         plain = path.with_name("plain.csv.tmp")
@@ -73,7 +73,7 @@ def write_feed(path: Path, rows: list[dict]) -> None:
     else:
         data = jsonl_bytes(rows)
         if name.endswith(".zst"):
-            zstandard = pytest.importorskip("zstandard")
+            zstandard = module("zstandard")
             packed = zstandard.ZstdCompressor().compress(data)
         else:
             packed = {"gz": gzip.compress, "bz2": bz2.compress, "xz": lzma.compress}[name.rsplit(".", 1)[1]](data)
@@ -125,8 +125,8 @@ def test_standard_input_with_its_format_and_compression_sniffed(tmp_path: Path, 
 def test_a_named_column_that_is_missing_rejects_the_file_saying_which(tmp_path: Path, feed_rows: list[dict]) -> None:
     write_csv(tmp_path / "f.csv", feed_rows)
     done = dedupe("scan", "f.csv", "--text-col", "story", cwd=tmp_path)
-    assert done.returncode == 1
-    assert "f.csv: no column 'story'; the header has 'story_id', 'headline', 'body_text'" in done.err
+    assert done.returncode == 2  # the only file rejected: no article was read
+    assert "f.csv: no column 'story'; its columns are 'story_id', 'headline', 'body_text'" in done.err
     assert "Traceback" not in done.err
 
 
@@ -185,7 +185,7 @@ def test_a_compressed_file_that_expands_past_the_limit_is_refused_unread(tmp_pat
 
 
 def test_extra_fields_reach_csv_and_parquet(tmp_path: Path, feed_rows: list[dict]) -> None:
-    pd = pytest.importorskip("pandas")
+    pd = module("pandas")
     write_csv(tmp_path / "f.csv", feed_rows)
     assert dedupe("scan", "f.csv", *COLS, "-o", "out.csv", "-q", cwd=tmp_path).returncode == 0
     assert dedupe("scan", "f.csv", *COLS, "-o", "out.parquet", "-q", cwd=tmp_path).returncode == 0
@@ -227,3 +227,16 @@ def test_no_input_field_is_lost_on_output() -> None:
     carried = {k: v for k, v in record.items() if k not in COLUMNS}
     assert sorted(carried.values()) == ["Another name", "an unused body", "editor", "x"]
     assert carried["input_role"] == "x" and carried["input_input_role"] == "editor"
+
+
+def test_a_parquet_column_of_days_is_read_as_publication_times(tmp_path: Path) -> None:
+    # Parquet's date32: every row was rejected ("must be a date string or a number, not date").
+    import datetime
+    pa, pq = module("pyarrow"), module("pyarrow.parquet")
+    path = tmp_path / "days.parquet"
+    pq.write_table(pa.table({"id": ["a", "b"], "text": ["A story of some words.", "Another story of words."],
+                             "published": pa.array([datetime.date(2018, 7, 16), None], pa.date32())}), path)
+    read = read_articles([path])
+    assert not read.rejects
+    assert [(a.id, a.published) for a in read.articles] == [
+        ("a", datetime.datetime(2018, 7, 16, tzinfo=datetime.timezone.utc)), ("b", None)]

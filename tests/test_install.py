@@ -14,7 +14,7 @@ import pytest
 
 import dedupe
 
-from conftest import SAMPLE
+from conftest import SAMPLE, unavailable
 
 PACKAGE = Path(dedupe.__file__).resolve().parent
 
@@ -24,7 +24,7 @@ def read_only_install():
     """The package copied into a folder nobody may write, with a home nobody may write, run as
     an unprivileged user (root ignores permissions)."""
     if os.geteuid() == 0 and shutil.which("setpriv") is None:
-        pytest.skip("running as root without setpriv: cannot drop privileges to test permissions")
+        unavailable("running as root without setpriv: cannot drop privileges to test permissions")
     top = Path(tempfile.mkdtemp(prefix="dedupe-ro-"))
     site = top / "site"
     shutil.copytree(PACKAGE, site / "dedupe", ignore=shutil.ignore_patterns("__pycache__"))

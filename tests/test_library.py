@@ -9,10 +9,10 @@ import pytest
 
 from dedupe import DedupeConfig, InputError, find_duplicates, read_articles
 
-from conftest import SAMPLE
+from conftest import SAMPLE, module
 
-pd = pytest.importorskip("pandas")
-np = pytest.importorskip("numpy")
+pd = module("pandas")
+np = module("numpy")
 
 
 @pytest.fixture(scope="module")
@@ -108,3 +108,41 @@ def test_a_four_digit_year_under_100_is_read_as_written() -> None:
         parse_published("Mon, 01 Jan 0001 00:00:00 +0100")  # year 0 in UTC
     assert parse_published("Sat, 02 Jan 0100 00:00:00 +0000").year == 100
     assert parse_published("Mon, 16 Jul 18 08:11:00 GMT").year == 2018  # two digits: as RFC 2822 says
+
+
+def test_a_frame_indexed_by_time_or_by_several_levels_gives_ids_from_its_labels() -> None:
+    # Every row was rejected: "'id' must be a string or an integer, not Timestamp" (or tuple).
+    texts = ["The port opened a fourth terminal on Monday, officials said.",
+             "The central bank held its main rate at 4.5 percent on Thursday."]
+    by_day = pd.DataFrame({"text": texts}, index=pd.DatetimeIndex(["2018-07-16", "2018-07-17 08:30"]))
+    by_levels = pd.DataFrame({"text": texts}, index=pd.MultiIndex.from_tuples([("wam", 1), ("wam", 2)]))
+    for frame, ids in ((by_day, ["2018-07-16T00:00:00", "2018-07-17T08:30:00"]), (by_levels, ["wam/1", "wam/2"])):
+        result = find_duplicates(frame)
+        assert [v.id for v in result.verdicts] == ids and not result.rejects
+        assert [v.id for v in find_duplicates(frame["text"]).verdicts] == ids
+
+
+def test_days_and_numpy_times_are_publication_times() -> None:
+    import datetime
+    frame = pd.DataFrame({"id": ["a", "b", "c"], "text": ["One story of some words."] * 3,
+                          "published": [datetime.date(2018, 7, 16), np.datetime64("2018-07-17T08:00"), pd.NaT]})
+    result = find_duplicates(frame)
+    assert not result.rejects
+    published = {v.id: v.article.published for v in result.verdicts}
+    assert published["a"] == datetime.datetime(2018, 7, 16, tzinfo=datetime.timezone.utc)
+    assert published["b"].replace(tzinfo=None) == datetime.datetime(2018, 7, 17, 8) and published["c"] is None
+
+
+def test_verdicts_come_back_row_for_row_with_the_frame_whatever_gave_the_ids() -> None:
+    # The README's join on the index gave no role to any row of a frame with an id column.
+    story, other = "The port opened a fourth terminal on Monday, officials said in Dubai.", \
+        "The central bank held its main rate at 4.5 percent on Thursday, it said."
+    with_ids = pd.DataFrame({"id": [10, 11, 12, 13], "text": [story, other, story, None]}, index=["x", "y", "x", "w"])
+    by_index = pd.DataFrame({"text": [story, other, story]}, index=[5, 6, 7])
+    for frame, story_id in ((with_ids, "10"), (by_index, "5")):
+        result = find_duplicates(frame)
+        frame[["story", "role"]] = result.to_pandas(frame=frame)[["cluster", "role"]]
+        assert list(frame.role[:3]) == ["canonical", "unique", "duplicate"] and frame.story.iloc[2] == story_id
+    assert with_ids.role.isna().tolist() == [False, False, False, True]  # the rejected row
+    with pytest.raises(ValueError, match="the DataFrame these verdicts were found in"):
+        find_duplicates(by_index).to_pandas(frame=by_index.iloc[:1])

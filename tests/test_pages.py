@@ -11,14 +11,14 @@ import pytest
 from dedupe import Role, find_duplicates, read_articles
 from dedupe.clean import clean_corpus
 
-from conftest import ROOT
+from conftest import ROOT, module
 from test_quality_slice import POOL
 
 PAGES = ROOT / "tests" / "fixtures" / "pages"
 
 
 def test_web_pages_are_extracted_with_their_metadata() -> None:
-    pytest.importorskip("trafilatura")
+    module("trafilatura")
     read = read_articles([PAGES])
     assert not read.rejects
     pages = {a.id: a for a in read.articles}
@@ -38,7 +38,7 @@ def test_web_pages_are_extracted_with_their_metadata() -> None:
 
 
 def test_a_page_without_an_article_is_rejected(tmp_path: Path) -> None:
-    pytest.importorskip("trafilatura")
+    module("trafilatura")
     (tmp_path / "empty-page.html").write_text("<html><head><title>x</title></head><body></body></html>")
     (tmp_path / "blank.htm").write_text("  \n")
     reasons = sorted(r.reason for r in read_articles([tmp_path]).rejects)

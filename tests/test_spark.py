@@ -13,9 +13,9 @@ import pytest
 
 from dedupe import Article, find_duplicates, read_articles
 
-from conftest import ROOT, SAMPLE, SHARED
+from conftest import ROOT, SAMPLE, SHARED, module, unavailable
 
-pyspark = pytest.importorskip("pyspark", reason="the [spark] extra is not installed")
+pyspark = module("pyspark")
 
 COMPARED = ("cluster", "role", "canonical", "similarity", "coverage", "canonical_coverage", "missing", "headline")
 
@@ -23,9 +23,7 @@ COMPARED = ("cluster", "role", "canonical", "similarity", "coverage", "canonical
 @pytest.fixture(scope="session")
 def spark():
     if shutil.which("java") is None:
-        if os.environ.get("CI"):
-            pytest.fail("Spark needs Java (a JDK 17), which this machine lacks")
-        pytest.skip("Spark needs Java (a JDK 17)")
+        unavailable("Spark needs Java (a JDK 17), which this machine lacks")
     from pyspark.sql import SparkSession
     # Workers run this interpreter, and find the package even when it is not installed.
     os.environ["PYSPARK_PYTHON"] = sys.executable
@@ -94,7 +92,7 @@ def test_three_thousand_generated_articles_give_what_a_scan_gives(spark, tmp_pat
     from dedupe.spark import deduplicate
     reuters = SHARED / "data" / "reuters21578" / "articles.jsonl"
     if not reuters.is_file():
-        pytest.skip(f"the Reuters stories are not here ({reuters}); CI has ../shared")
+        unavailable(f"the Reuters stories are not here ({reuters}); CI has ../shared")
     # Reuters stories and their generated copies, as the speed benchmark makes them.
     articles = read_articles([corpus_file(reuters, 3000, tmp_path)]).articles
     records = {r["id"]: r.asDict() for r in deduplicate(frame(spark, articles)).collect()}
@@ -130,7 +128,7 @@ def test_a_standalone_cluster_of_two_workers_gives_what_a_scan_gives(tmp_path: P
     """The job against a real spark:// master with two workers, started from the pyspark
     distribution and stopped by their PIDs: the same stories, canonicals, roles and scores."""
     if shutil.which("java") is None:
-        pytest.skip("Spark needs Java (a JDK 17)")
+        unavailable("Spark needs Java (a JDK 17), which this machine lacks")
     from dedupe.spark.standalone import StandaloneCluster
     source = tmp_path / "articles.jsonl"
     articles = read_articles([SAMPLE]).articles

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE
+from conftest import SAMPLE, unavailable
 
 ARCHIVE_END = "2025-07-30T00:00:00Z"
 
@@ -29,11 +30,11 @@ def small_disk(tmp_path: Path):
     mount = tmp_path / "disk"
     mount.mkdir()
     if os.geteuid() != 0 or shutil.which("mount") is None:
-        pytest.skip("mounting a small tmpfs needs root and mount(8); not available here")
+        unavailable("mounting a small tmpfs needs root and mount(8); not available here")
     done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount)], capture_output=True,
                           text=True)
     if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
+        unavailable(f"cannot mount a tmpfs here: {done.stderr.strip()}")
     try:
         yield mount
     finally:
@@ -96,11 +97,12 @@ def test_an_index_on_a_read_only_file_system_is_read_and_refuses_writes_before_w
     add_sample(index)
     remount = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True)
     if remount.returncode != 0:
-        pytest.skip(f"cannot remount read only: {remount.stderr.strip()}")
+        unavailable(f"cannot remount read only: {remount.stderr.strip()}")
     stats = dedupe("index", "stats", str(index), cwd=tmp_path)
     assert stats.returncode == 0 and "│ articles          │ 19 " in stats.stdout, stats.stderr
     add = dedupe("index", "add", str(index), str(SAMPLE), "--now", ARCHIVE_END, cwd=tmp_path)
-    assert add.returncode in (2, 3) and "Traceback" not in add.stderr
+    # An index that cannot be written is found before any work: a usage error (2), as the README says.
+    assert add.returncode == 2 and "Traceback" not in add.stderr, add.stderr
     assert "read-only" in add.stderr or "cannot be written" in add.stderr, add.stderr
     assert "compiling" not in add.stderr  # refused before any work
 
@@ -109,14 +111,43 @@ def test_a_damaged_index_says_so(tmp_path: Path) -> None:
     index = tmp_path / "news.db"
     add_sample(index)
     data = bytearray(index.read_bytes())
+    scribble = random.Random(7)  # the same damage every run: the statuses below are exact
     for start in range(4096, len(data) - 4096, 8192):  # scribble over every other page but the first
-        data[start:start + 4096] = os.urandom(4096)
+        data[start:start + 4096] = scribble.randbytes(4096)
     index.write_bytes(bytes(data))
     for args in (["stats", str(index)], ["add", str(index), str(SAMPLE), "--now", ARCHIVE_END]):
         done = dedupe("index", *args, cwd=tmp_path)
-        assert "Traceback" not in done.stderr, (args, done.stderr)
-        if done.returncode != 0:
-            assert done.returncode in (2, 3) and "damaged" in done.stderr, (args, done.stderr)
+        assert done.returncode == 3 and "the index is damaged" in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+# Rows edited to values no add writes: each read back is "damaged", never a traceback (a bad
+# role, keys cut mid-number and text for a time each ended in one).
+EDITS = {"a role that is none": "UPDATE articles SET role = 'bogus' WHERE seq = 2",
+         "keys cut mid-number": "UPDATE articles SET keys = x'010203' WHERE seq = 2",
+         "line keys cut mid-number": "UPDATE articles SET lines = x'0102' WHERE seq = 2",
+         "text for a time": "UPDATE articles SET time = 'yesterday' WHERE seq = 2",
+         "text for a score": "UPDATE articles SET similarity = 'high' WHERE seq = 2",
+         "a body that is not compressed": "UPDATE articles SET body = x'00' WHERE seq = 2",
+         "text for an event's time": "INSERT INTO events VALUES (NULL, 'soon', 's', 'c', 'r')"}
+
+
+@pytest.mark.parametrize("edit", EDITS)
+def test_an_index_row_edited_to_a_value_no_add_writes_is_damaged(tmp_path: Path, edit: str) -> None:
+    import sqlite3
+    index = tmp_path / "news.db"
+    add_sample(index)
+    with sqlite3.connect(index) as db:
+        db.execute(EDITS[edit])
+    add = ["add", str(index), str(SAMPLE), "--now", ARCHIVE_END]
+    # A prune reads the rows it removes and the stories they leave; stats reads the times.
+    commands = {"text for an event's time": (["events", str(index)],),
+                "text for a time": (add, ["stats", str(index)])}.get(
+        edit, (add, ["prune", str(index), "--older-than", "1d", "--now", "2100-01-01"]))
+    for args in commands:
+        done = dedupe("index", *args, cwd=tmp_path)
+        assert done.returncode == 3 and "the index is damaged" in done.stderr, (edit, args, done.stderr)
+        assert "Traceback" not in done.stderr
 
 
 def test_replaced_events_survive_an_output_that_could_not_be_written(small_disk: Path, tmp_path: Path) -> None:

@@ -117,15 +117,22 @@ def test_short_texts_match_only_word_for_word(a: str, b: str, decision: Decision
     assert Decision(scores.decision[0]) is decision
 
 
-def test_a_stricter_threshold_refuses_a_copy_cut_short() -> None:
-    wire, cut = read("wire-port-terminal.txt"), read("coastnews-port-terminal.txt")
-    lenient = verifier_for([wire, cut]).judge(np.array([[0, 1]]))
-    assert lenient.accepted[0]
-    # The cut copy is its whole self inside the wire story, so containment stays high ...
-    assert lenient.shingle_containment_ba[0] > 0.95
-    # ... and only a partial-coverage floor above its share refuses it.
-    strict = verifier_for([wire, cut], DedupeConfig(partial_coverage=0.9)).judge(np.array([[0, 1]]))
-    assert Decision(strict.decision[0]) is Decision.CONTAINED
+def test_the_partial_coverage_floor_refuses_a_part_that_does_not_open_the_story() -> None:
+    # The test named so asserted the pair was accepted: partial_coverage was never seen refusing.
+    wire = read("wire-port-terminal.txt")
+    paragraphs = wire.split("\n\n")
+    # A page of its own opening paragraph, then three of the wire's middle paragraphs: 40% of it.
+    page = read("museum-opening.md").split("\n\n")[0] + "\n\n" + "\n\n".join(paragraphs[2:5])
+    default = verifier_for([wire, page]).judge(np.array([[0, 1]]))
+    assert Decision(default.decision[0]) is Decision.CONTAINED and default.accepted[0]
+    strict = verifier_for([wire, page], DedupeConfig(partial_coverage=0.6)).judge(np.array([[0, 1]]))
+    assert Decision(strict.decision[0]) is Decision.NOT_AT_LEAD and not strict.accepted[0]
+    # A copy cut short opens where the story opens: kept under any floor.
+    cut = read("coastnews-port-terminal.txt")
+    for floor in (0.4, 0.9, 1.0):
+        kept = verifier_for([wire, cut], DedupeConfig(partial_coverage=floor)).judge(np.array([[0, 1]]))
+        assert Decision(kept.decision[0]) is Decision.CONTAINED and kept.accepted[0], floor
+    assert kept.shingle_containment_ba[0] > 0.95  # its whole self lies inside the wire story
 
 
 RESERVES_WEEK = """Central bank weekly reserves report - March 4

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from .explain import explain
@@ -34,7 +36,32 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
         raise typer.Exit()
 
 
+OUT_OF_MEMORY = 4
+"""The exit status of a run that ran out of memory (README: exit status)."""
+
+
 def main() -> None:
     """Entry point of the ``dedupe`` script and of ``python -m dedupe``."""
     from .help_style import readable_help
-    readable_help(typer.main.get_command(app))(prog_name="dedupe")
+    try:
+        try:
+            readable_help(typer.main.get_command(app))(prog_name="dedupe")
+        except SystemError as error:  # what a compiled kernel makes of a MemoryError inside it
+            if not _caused_by_memory(error):
+                raise
+            raise MemoryError from None
+    except MemoryError:
+        # Outputs are written whole or not at all, so none was left half-written. The message is
+        # written without rich: it must not need the memory that ran out.
+        sys.stderr.write("error: out of memory: the articles given do not fit in this machine's memory, and "
+                         "nothing was written; scan them in parts, add them to an index in batches (dedupe "
+                         "index add), or use the Spark job (dedupe spark scan)\n")
+        sys.exit(OUT_OF_MEMORY)
+
+
+def _caused_by_memory(error: BaseException | None) -> bool:
+    while error is not None:
+        if isinstance(error, MemoryError):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

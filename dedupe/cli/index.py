@@ -17,8 +17,8 @@ from ..errors import ConfigError, DedupeError, IndexWriteError, OutputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
 from .render import added_line, print_error, print_rejects, story_table
-from .scan import (ID_COL, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, Format,
-                   InputFormat, announce_compiles_on, check_targets, columns_from, config_from, stops_cleanly)
+from .scan import (ID_COL, format_option, nothing_read, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL,
+                   announce_compiles_on, check_targets, columns_from, config_from, stops_cleanly)
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
@@ -38,6 +38,8 @@ def _moment(now: Optional[str], option: str = "--now") -> Optional[datetime]:
         moment = parse_published(now)
     except ValueError as error:
         raise ConfigError(f"{option}: {str(error).replace(chr(39) + 'published' + chr(39), 'the time')}") from None
+    if moment is None:
+        raise ConfigError(f"{option} is empty: give a time, ISO 8601 (2018-07-16T08:00) or RFC 2822")
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
@@ -47,8 +49,8 @@ def add(
     paths: List[Path] = typer.Argument(..., help=INPUTS_HELP, metavar="PATH..."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here "
                                           "('-': standard output)."),
-    format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
-                                            "(default: from the file's extension, .csv, .parquet or .jsonl; else jsonl)."),
+    format: Optional[str] = format_option(None, "--format", "-f", help="Format of --output and --rejects "
+                                          "(default: from the file's extension, .csv, .parquet or .jsonl; else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input not taken here."),
     window: Optional[str] = _WINDOW,
     config_file: Optional[Path] = typer.Option(None, "--config", help="A dedupe.toml or pyproject.toml."),
@@ -59,13 +61,14 @@ def add(
     title_col: Optional[str] = TITLE_COL,
     source_col: Optional[str] = SOURCE_COL,
     published_col: Optional[str] = PUBLISHED_COL,
-    input_format: InputFormat = INPUT_FORMAT,
+    input_format: str = INPUT_FORMAT,
     now: Optional[str] = _NOW,
 ) -> None:
     """Compare new articles with the index's window, store them, and say what each one is.
 
     Exit status: 0 when every input was taken; 1 when some were rejected; 2 on bad usage, a path
-    that does not exist, or an index that cannot be opened or written (checked before any work);
+    that does not exist, an index that cannot be opened or written (checked before any work), or
+    no article read at all;
     3 when the index or an output could not be written during the work (a full disk, a damaged
     index: the message says what was stored); 130 when interrupted (Ctrl-C), with a line saying
     whether the add was stored.
@@ -82,6 +85,8 @@ def add(
             opened.check_writable()  # before any work: a read-only or locked file says so now
             read = read_articles(paths, config.max_article_bytes, stdin_format=input_format.value,
                                  columns=columns_from(text_col, id_col, title_col, source_col, published_col))
+            if not read.articles:
+                nothing_read(err, read.rejects, rejects)
             added = opened.add(read.articles, now=moment)
     every_reject = read.rejects + added.rejects
     stored = ("the articles were stored; the output files were not written (the new canonicals of this add: "
@@ -92,7 +97,7 @@ def add(
             write_results(added.verdicts, output, format_of(output, given), INDEX_COLUMNS)
         if rejects is not None:
             write_rejects(every_reject, rejects, format_of(rejects, given))
-    print_rejects(err, every_reject)
+    print_rejects(err, every_reject, str(rejects) if rejects is not None else None)
     out.print(added_line(added.verdicts, len(every_reject)), soft_wrap=True)
     raise typer.Exit(1 if every_reject else 0)
 
@@ -125,9 +130,10 @@ def prune(index: str = _INDEX,
     """
     out, err = Console(), Console(stderr=True)
     with _errors(err):
+        moment = _moment(now)  # a bad option is said before the index is opened
         from ..index import Index
         with Index(index, create=False) as opened:
-            count = opened.prune(older_than, now=_moment(now), dry_run=dry_run)
+            count = opened.prune(older_than, now=moment, dry_run=dry_run)
     verb = "would prune" if dry_run else "pruned"
     out.print(Text(f"{verb} {count} article{'s' if count != 1 else ''} older than {older_than}"), soft_wrap=True)
 
@@ -167,7 +173,7 @@ def events(index: str = _INDEX,
     the story, its new canonical and the one it replaced. The same events as the verdicts'
     'replaced' column, kept with each add, for a job whose output of an add was lost."""
     err = Console(stderr=True)
-    check_targets(err, output)
+    check_targets(err, output, format="jsonl")
     with _errors(err):
         moment = _moment(since, "--since")
         from ..index import Index

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -137,10 +139,25 @@ def print_error(console: Console, message: object, label: str = "error") -> None
     console.print(Text.assemble((f"{label}: ", "bold red"), shown_text(str(message))), soft_wrap=True)
 
 
-def print_rejects(console: Console, rejects: list[Reject]) -> None:
-    """Every input that could not be read, with where and why."""
+REJECTS_SHOWN_ALIKE = 5
+"""Rejects of one file for one reason printed before the rest are counted in a line (a table
+without its text column gave 680 alike); ``--rejects FILE`` lists every one."""
+
+
+def print_rejects(console: Console, rejects: list[Reject], listed_in: str | None = None) -> None:
+    """Every input that could not be read, with where and why; past :data:`REJECTS_SHOWN_ALIKE`
+    of one file for one reason, a line counting the rest (``listed_in``: where all are written)."""
+    alike: Counter[tuple[str, str]] = Counter()
     for reject in rejects:
-        console.print(Text.assemble(("rejected ", "bold red"), (shown_text(str(reject)), "")), soft_wrap=True)
+        alike[reject.path, reject.reason] += 1
+        if alike[reject.path, reject.reason] <= REJECTS_SHOWN_ALIKE:
+            console.print(Text.assemble(("rejected ", "bold red"), (shown_text(str(reject)), "")), soft_wrap=True)
+    for (path, reason), count in alike.items():
+        if count > REJECTS_SHOWN_ALIKE:
+            more = count - REJECTS_SHOWN_ALIKE
+            console.print(Text.assemble(("rejected ", "bold red"), shown_text(
+                f"{path}: {more:,} more for the same reason ({reason}); "
+                + (f"all are in {listed_in}" if listed_in else "--rejects FILE lists them all"))), soft_wrap=True)
 
 
 def timings_line(stages: dict[str, float], total: float, peaks: dict[str, int] | None = None) -> Text:

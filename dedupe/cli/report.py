@@ -24,7 +24,8 @@ from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check
 
 
 def report(
-    clusters: Path = typer.Argument(..., help="The output of dedupe scan -o: JSON lines or CSV.", metavar="CLUSTERS"),
+    clusters: Path = typer.Argument(..., help="The output of dedupe scan -o: JSON lines, CSV or Parquet.",
+                                    metavar="CLUSTERS"),
     output: Path = typer.Option(..., "--output", "-o", help="The HTML file to write."),
     text_col: Optional[str] = TEXT_COL,
     id_col: Optional[str] = ID_COL,
@@ -42,7 +43,7 @@ def report(
     cannot be read; 3 when the report cannot be written (a full disk).
     """
     out, err = Console(), Console(stderr=True)
-    check_targets(err, output)
+    check_targets(err, html=output)
     try:
         verdicts = _verdicts(clusters, columns_from(text_col, id_col, title_col, source_col, published_col))
     except DedupeError as error:
@@ -111,7 +112,9 @@ def _records(clusters: Path) -> list[tuple[int, dict]]:
     except OSError as error:
         raise InputError(str(clusters), f"cannot read: {error.strerror or error}") from None
     rows: list[tuple[int, Any]] = []
-    if clusters.suffix.lower() == ".csv" or (data[:1] not in (b"{", b"") and data.startswith(b"id,")):
+    if clusters.suffix.lower() == ".parquet" or data[:4] == b"PAR1":
+        rows = list(enumerate(_parquet_rows(clusters), start=1))
+    elif clusters.suffix.lower() == ".csv" or (data[:1] not in (b"{", b"") and data.startswith(b"id,")):
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as error:
@@ -128,6 +131,20 @@ def _records(clusters: Path) -> list[tuple[int, dict]]:
             except orjson.JSONDecodeError as error:
                 raise InputError(str(clusters), f"not the output of dedupe scan: {error.msg}", number) from None
     return [(number, _checked(row, clusters, number)) for number, row in rows]
+
+
+def _parquet_rows(clusters: Path) -> list[dict]:
+    """The rows of a scan's Parquet output, its time column as the ISO text the other formats hold."""
+    try:
+        import pyarrow.parquet as pq
+    except ImportError:
+        from ..errors import install_hint
+        raise InputError(str(clusters), f"reading Parquet needs pyarrow: {install_hint('parquet')}") from None
+    try:
+        rows = pq.read_table(clusters).to_pylist()
+    except Exception as error:  # pyarrow's own errors: not a Parquet file, a corrupt page
+        raise InputError(str(clusters), f"not a readable Parquet file: {error}") from None
+    return [{k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in row.items()} for row in rows]
 
 
 def _checked(row: Any, clusters: Path, line: int) -> dict:

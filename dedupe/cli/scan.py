@@ -8,7 +8,7 @@ import time
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Callable, Iterator, List, Optional
+from typing import Any, Callable, Iterator, List, NoReturn, Optional
 
 import typer
 from rich.console import Console
@@ -30,6 +30,26 @@ class Format(str, Enum):
     jsonl = "jsonl"
     csv = "csv"
     parquet = "parquet"
+
+
+def choice_of(kind: type[Enum]) -> Callable[[Optional[str]], Optional[Enum]]:
+    """A callback that reads an option's text as one of ``kind``'s values, or says which it takes
+    (the option's own coercion prefixed its message with "Value error,")."""
+    def read(value: Optional[str]) -> Optional[Enum]:
+        if value is None or isinstance(value, kind):
+            return value
+        try:
+            return kind(value.lower())
+        except ValueError:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(k.value for k in kind)}") from None
+    return read
+
+
+def format_option(default: Optional[str], *names: str, help: str, kind: Optional[type[Enum]] = None) -> Any:
+    """An option that takes one of the formats of ``kind`` (default :class:`Format`)."""
+    kind = kind or Format
+    return typer.Option(default, *names, metavar="|".join(k.value for k in kind), callback=choice_of(kind),
+                        help=help)
 
 
 class InputFormat(str, Enum):
@@ -54,7 +74,7 @@ SOURCE_COL = typer.Option(None, "--source-col", metavar="COLUMN", help="Column h
 PUBLISHED_COL = typer.Option(None, "--published-col", metavar="COLUMN", help="Column holding the publication time (default: "
                                                            "published, else pubDate, published_at, date, "
                                                            "scrape_time).")
-INPUT_FORMAT = typer.Option(InputFormat.jsonl, "--input-format", help="Format of standard input ('-').")
+INPUT_FORMAT = format_option("jsonl", "--input-format", help="Format of standard input ('-').", kind=InputFormat)
 
 
 def columns_from(text_col: Optional[str], id_col: Optional[str], title_col: Optional[str],
@@ -68,9 +88,9 @@ def scan(
     paths: List[Path] = typer.Argument(..., help=INPUTS_HELP, metavar="PATH..."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one record per article here "
                                           "('-': standard output)."),
-    format: Optional[Format] = typer.Option(None, "--format", "-f", help="Format of --output and --rejects "
-                                            "(default: from the file's extension, .csv, .parquet or .jsonl; "
-                                            "else jsonl)."),
+    format: Optional[str] = format_option(None, "--format", "-f", help="Format of --output and --rejects "
+                                          "(default: from the file's extension, .csv, .parquet or .jsonl; "
+                                          "else jsonl)."),
     rejects: Optional[Path] = typer.Option(None, "--rejects", help="Write every input that could not be "
                                                                    "read here: path, line, reason."),
     report: Optional[Path] = typer.Option(None, "--report", help="Write a self-contained HTML report of the "
@@ -91,14 +111,14 @@ def scan(
     title_col: Optional[str] = TITLE_COL,
     source_col: Optional[str] = SOURCE_COL,
     published_col: Optional[str] = PUBLISHED_COL,
-    input_format: InputFormat = INPUT_FORMAT,
+    input_format: str = INPUT_FORMAT,
     limit: int = typer.Option(20, help="Stories shown in the table (all are written to --output)."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line."),
     timings: bool = typer.Option(False, "--timings", help="Print the seconds each stage took, and its peak memory, on standard error."),
 ) -> None:
     """Group syndicated copies into stories, pick each story's canonical version and mark the truncated copies.
 
-    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage, a path that does not exist or an output that cannot be written (checked before any work); 3 when writing an output failed during the run (a full disk), that file left as it was; 130 when interrupted (Ctrl-C), with no output file written.
+    Exit status: 0 when every input was read (duplicates found or not); 1 when some inputs were rejected (listed on standard error and in --rejects); 2 on bad usage, a path that does not exist or an output that cannot be written (checked before any work), or when no article at all could be read; 3 when writing an output failed during the run (a full disk), that file left as it was; 130 when interrupted (Ctrl-C), with no output file written.
     """
     err = Console(stderr=True)
     # With the records on standard output, everything said goes to standard error.
@@ -109,7 +129,7 @@ def scan(
     except ConfigError as error:
         print_error(err, error)
         raise typer.Exit(2)
-    check_targets(err, output, rejects, report, format=format.value if format else None)
+    check_targets(err, output, rejects, html=report, format=format.value if format else None)
     announce_compiles_on(err)
 
     start = time.perf_counter()
@@ -123,6 +143,8 @@ def scan(
         except InputError as error:
             print_error(err, error)
             raise typer.Exit(2)
+        if not read.articles:
+            nothing_read(err, read.rejects, rejects)
         read_seconds, read_peak = time.perf_counter() - start, peak_since_last_call() if timings else None
         from ..pipeline import Deduplicator
         from ..report import write_report
@@ -152,13 +174,27 @@ def scan(
                                {name: peak for name, peak in peaks.items() if peak is not None}), soft_wrap=True)
     if not quiet and result.clusters:
         out.print(stories_table(result.clusters, limit))
-    print_rejects(err, result.rejects)
+    print_rejects(err, result.rejects, str(rejects) if rejects is not None else None)
     # Lines a script may grep are never wrapped.
     out.print(summary_line(result), soft_wrap=True)
     if output is not None and not quiet:
         out.print(Text(f"wrote {len(result.verdicts)} records to {shown_text(str(output))}", style="dim"),
                   soft_wrap=True)
     raise typer.Exit(1 if result.rejects else 0)
+
+
+def nothing_read(err: Console, rejects: list, rejects_path: Optional[Path]) -> NoReturn:
+    """End a run that read no article: its rejects (written to ``rejects_path`` too), then one
+    line, exit status 2; no output is written, so that an empty file never looks like a result."""
+    if rejects_path is not None:
+        try:
+            write_rejects(rejects, rejects_path, format_of(rejects_path, None))
+        except OutputError as error:
+            print_error(err, error)
+    print_rejects(err, rejects, str(rejects_path) if rejects_path is not None else None)
+    print_error(err, f"no article was read ({len(rejects):,} input{'s' if len(rejects) != 1 else ''} rejected, "
+                     "as listed above): nothing was written")
+    raise typer.Exit(2)
 
 
 def announce_compiles_on(err: Console) -> None:
@@ -168,11 +204,12 @@ def announce_compiles_on(err: Console) -> None:
     announce_compiles(lambda line: err.print(Text(f"dedupe: {line}", style="dim"), soft_wrap=True))
 
 
-def check_targets(err: Console, *targets: Optional[Path], format: Optional[str] = None) -> None:
-    """Exit with status 2 and a message, before any work, when an output cannot be written."""
-    for target in targets:
-        is_html = target is not None and target.suffix.lower() in (".html", ".htm")
-        problem = check_target(target, None if is_html else format) if target is not None else None
+def check_targets(err: Console, *targets: Optional[Path], format: Optional[str] = None,
+                  html: Optional[Path] = None) -> None:
+    """Exit with status 2 and a message, before any work, when an output cannot be written:
+    ``targets`` of records in ``format`` (else the one their extension names), ``html`` a report."""
+    for target, kind in [*((t, format) for t in targets), (html, "html")]:
+        problem = check_target(target, kind) if target is not None else None
         if problem:
             print_error(err, problem)
             raise typer.Exit(2)

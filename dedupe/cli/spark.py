@@ -14,6 +14,8 @@ from typing import List, Optional
 
 import typer
 
+from .scan import format_option
+
 app = typer.Typer(help="Deduplicate on Apache Spark, with the results of dedupe scan (needs the spark extra).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
@@ -28,9 +30,9 @@ def scan(
     inputs: List[str] = typer.Argument(..., help="Parquet or JSONL files, folders or globs, on any file system Spark "
                                                  "reads (s3a://, hdfs://, file paths)."),
     output: str = typer.Option(..., "--output", "-o", help="Folder to write the results to, one record per article."),
-    input_format: Optional[Format] = typer.Option(None, "--input-format", help="Default: from the first input's "
-                                                                               "suffix, else parquet."),
-    format: Format = typer.Option(Format.parquet, "--format", "-f", help="Format of the results."),
+    input_format: Optional[str] = format_option(None, "--input-format", kind=Format, help="Default: from the first input's "
+                                                                             "suffix, else parquet."),
+    format: str = format_option("parquet", "--format", "-f", kind=Format, help="Format of the results."),
     text_col: str = typer.Option("text", help="Column holding the article's text."),
     id_col: str = typer.Option("id", help="Column holding the article's unique id."),
     master: Optional[str] = typer.Option(None, help="Spark master when not run by spark-submit (default local[*])."),

@@ -13,10 +13,15 @@ import orjson
 from ..article import Article
 from ..results import Verdict
 
-__all__ = ["Entry", "Store", "FORMAT_VERSION"]
+__all__ = ["Entry", "Store", "FORMAT_VERSION", "Damaged", "checked_events", "stored_times"]
 
 FORMAT_VERSION = 2
 """The layout of stored entries and keys; an index written with another one is refused."""
+
+
+class Damaged(Exception):
+    """A stored value that no add wrote (an edited row, a damaged page): each backend says it
+    as "the index is damaged", naming its location."""
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,23 @@ class Entry:
                   "published": a.published.isoformat() if a.published else None}
         return zlib.compress(orjson.dumps({"fields": fields, "path": a.path, "line": a.line}, default=str), 6)
 
+    @classmethod
+    def decoded(cls, seq: int, time: Any, keys: Any, lines: Any, verdict: Iterable[Any], body: Any) -> "Entry":
+        """The entry of one stored row, as a backend reads it back (numbers may come as text);
+        :class:`Damaged` says which article and what is wrong when a value is not one an add
+        writes: the one place where stored values are checked."""
+        try:
+            if not isinstance(keys, bytes) or not isinstance(lines, bytes) or len(keys) % 8 or len(lines) % 8:
+                raise ValueError("its keys or line keys are not whole 64-bit numbers")
+            found = Verdict.from_stored(cls.article_from(body), list(verdict))
+            if not isinstance(found.cluster, str) or not isinstance(found.canonical, str):
+                raise ValueError("its story or canonical is not a name")
+            return cls(int(seq), _seconds(time), cls.keys_from(keys), cls.keys_from(lines), found)
+        except Damaged:
+            raise
+        except (ValueError, TypeError, KeyError, AttributeError, zlib.error, orjson.JSONDecodeError) as error:
+            raise Damaged(f"stored article {seq}: {error}") from None
+
     @staticmethod
     def article_from(body: bytes) -> Article:
         record = orjson.loads(zlib.decompress(body))
@@ -65,6 +87,35 @@ class Entry:
     @staticmethod
     def keys_from(blob: bytes) -> np.ndarray:
         return np.frombuffer(blob, dtype="<u8").astype(np.uint64)
+
+
+def _seconds(value: Any) -> float:
+    """A stored time (POSIX seconds) back as a number."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, bytes, str)):
+        raise ValueError(f"its time is not a number: {value!r}")
+    seconds = float(value)  # text of a number, as Redis keeps it
+    if seconds != seconds:
+        raise ValueError(f"its time is not a number: {value!r}")
+    return seconds
+
+
+def stored_times(*values: Any) -> list[float | None]:
+    """Times a backend read back (``None`` where there are none), checked: :class:`Damaged`
+    when one is not a number."""
+    try:
+        return [None if v is None else _seconds(v) for v in values]
+    except ValueError as error:
+        raise Damaged(f"a stored time: {error}") from None
+
+
+def checked_events(rows: Iterable[Any]) -> list[tuple[float, str, str, str]]:
+    """Stored events ``(time, story, canonical, replaced)`` back, checked like :func:`stored_times`."""
+    checked = []
+    for row in rows:
+        if len(row) != 4 or not all(isinstance(name, str) for name in row[1:]):
+            raise Damaged(f"a stored event is not a time and three names: {row!r}")
+        checked.append((stored_times(row[0])[0], *row[1:]))
+    return checked
 
 
 class Store(Protocol):

@@ -27,7 +27,7 @@ from ..candidates import anchor_counts, key_links, linked, lsh_bands, shared_key
 from ..boilerplate import BoilerplateLearner
 from ..clean import clean_article
 from ..config import DedupeConfig
-from ..errors import ConfigError, IndexStoreError
+from ..errors import ConfigError, IndexStoreError, IndexWriteError
 from ..heap import no_cycle_collection
 from ..io.readers import Reject
 from ..pipeline import Deduplicator, collect_articles
@@ -163,11 +163,11 @@ class Index:
         """Let go of the file or the connection."""
         self._store.close()
 
-    def add(self, articles: Iterable[Article | Mapping[str, Any]], now: datetime | None = None) -> Added:
+    def add(self, articles: Iterable[Article | Mapping[str, Any]], now: datetime | str | None = None) -> Added:
         """Compare ``articles`` with the stored ones in the window and with each other, store
         them, and say what each one is.
 
-        ``now`` is the arrival time (default: the clock); it stands in for a missing publication
+        ``now`` is the arrival time (default: the clock; a string is read as ``published`` is); it stands in for a missing publication
         time and sets the window's start. The whole call is one transaction: if it fails or is
         killed, nothing of it is stored, and adding the batch again gives what an uninterrupted
         run would have. Articles whose id is stored already are left as they are (``known``).
@@ -210,7 +210,7 @@ class Index:
                     else _verdict(placed[a.id], replaced=replaced.get(placed[a.id].cluster)) for a in taken]
         return Added(verdicts, rejects)
 
-    def events(self, since: datetime | None = None) -> list[dict[str, Any]]:
+    def events(self, since: datetime | str | None = None) -> list[dict[str, Any]]:
         """The stories that got a new canonical, add by add, since ``since`` (default: all kept):
         each ``{"time", "story", "canonical", "replaced"}``, ``time`` the add's ``now``. The same
         events as the verdicts' ``replaced``, stored in the add's own transaction."""
@@ -221,9 +221,14 @@ class Index:
                  "canonical": canonical, "replaced": old} for t, story, canonical, old in rows]
 
     def check_writable(self) -> None:
-        """Raise :class:`IndexWriteError` now, before any work, if the index cannot be written."""
-        with self._store.exclusive():
-            pass
+        """Raise :class:`IndexStoreError` now, before any work, if the index cannot be written
+        (a read-only file or file system, no permission, another writer that holds it too long):
+        an index that cannot be written is a usage error, not a failure during the work."""
+        try:
+            with self._store.exclusive():
+                pass
+        except IndexWriteError as error:
+            raise IndexStoreError(str(error)) from None
 
     def story(self, name: str) -> Story | None:
         """The stored story ``name`` (canonical first), or ``None`` when there is none."""
@@ -233,7 +238,7 @@ class Index:
             return None
         return Story.of(name, (_verdict(e.verdict) for e in members))
 
-    def prune(self, older_than: str | float | timedelta | None = None, now: datetime | None = None,
+    def prune(self, older_than: str | float | timedelta | None = None, now: datetime | str | None = None,
               dry_run: bool = False) -> int:
         """Remove the articles published (else arrived) more than ``older_than`` before ``now``
         (default: the window); return how many went (with ``dry_run``, how many would go,

@@ -40,7 +40,7 @@ import redis
 
 from ..results import Verdict
 from ..errors import IndexStoreError, IndexWriteError
-from .entry import Entry
+from .entry import Damaged, Entry, checked_events
 
 __all__ = ["RedisStore"]
 
@@ -129,25 +129,39 @@ class RedisStore:
             self._db.ping()
 
     @contextmanager
-    def _talking(self) -> Iterator[None]:
+    def _talking(self, working: bool = False) -> Iterator[None]:
+        """Redis's errors as the index's. ``working``: inside a writer's call, after its lock was
+        taken, where a server gone is a failure during the work (:class:`IndexWriteError`), not
+        an index that cannot be opened."""
         try:
             yield
         except redis.AuthenticationError as error:
             raise IndexStoreError(f"{self.location}: authentication failed ({error}); give the password in the "
                                   "URL, redis://:PASSWORD@host:port/db") from None
         except (redis.ConnectionError, redis.TimeoutError) as error:
-            raise IndexStoreError(f"{self.location}: the Redis server cannot be reached ({error}); "
-                                  "nothing of this call was stored") from None
+            if not working:
+                raise IndexStoreError(f"{self.location}: the Redis server cannot be reached ({error}); "
+                                      "nothing of this call was stored") from None
+            raise IndexWriteError(f"{self.location}: the Redis server went away during this call ({error}); "
+                                  "nothing of it was stored") from None
         except redis.ResponseError as error:
             if str(error).startswith(("NOAUTH", "WRONGPASS")):
                 raise IndexStoreError(f"{self.location}: authentication failed ({error}); give the password in "
                                       "the URL, redis://:PASSWORD@host:port/db") from None
-            raise IndexStoreError(f"{self.location}: Redis refused a command: {error}") from None
+            refused = IndexWriteError if working else IndexStoreError  # a full server (OOM) while writing: 3
+            raise refused(f"{self.location}: Redis refused a command: {error}"
+                          + ("; nothing of this call was stored" if working else "")) from None
+        except Damaged as error:
+            raise IndexWriteError(f"{self.location}: the index is damaged ({error}); restore it from a copy, "
+                                  "or build it again with dedupe index add; nothing of this call was stored") from None
 
     def meta(self) -> dict[str, Any] | None:
         with self._talking():
             value = self._db.get(_PREFIX + "meta")
-        return None if value is None else orjson.loads(value)
+            try:
+                return None if value is None else orjson.loads(value)
+            except orjson.JSONDecodeError as error:
+                raise Damaged(f"its parameters: {error}") from None
 
     def set_meta(self, meta: dict[str, Any]) -> None:
         self._writes.set(_PREFIX + "meta", orjson.dumps(meta))
@@ -170,7 +184,7 @@ class RedisStore:
         renewal = _Renewal(lock)
         try:
             self._writes = _Queued()
-            with self._talking():
+            with self._talking(working=True):
                 yield
                 renewal.stop()
                 self._commit(name, lock.local.token)
@@ -190,8 +204,9 @@ class RedisStore:
             try:
                 commit.watch(name)
                 if commit.get(name) != token:
-                    raise IndexWriteError(f"{self.location}: this call outlived its lock (another writer may "
-                                          "have taken the index); nothing of it was stored: run it again")
+                    raise IndexWriteError(f"{self.location}: this call outlived its lock (the server restarted, "
+                                          "or another writer took the index after the lease ended); nothing of it "
+                                          "was stored: run it again")
                 commit.multi()
                 for method, args, kwargs in calls:
                     getattr(commit, method)(*args, **kwargs)
@@ -208,8 +223,11 @@ class RedisStore:
             self._writes.rpush(_PREFIX + "events", *(orjson.dumps([time, *e]) for e in events))
 
     def events(self, since: float) -> list[tuple[float, str, str, str]]:
-        rows = [tuple(orjson.loads(v)) for v in self._db.lrange(_PREFIX + "events", 0, -1)]
-        return [r for r in rows if r[0] >= since]  # type: ignore[misc]
+        try:
+            rows = checked_events(tuple(orjson.loads(v)) for v in self._db.lrange(_PREFIX + "events", 0, -1))
+        except (orjson.JSONDecodeError, TypeError) as error:
+            raise Damaged(f"a stored event: {error}") from None
+        return [r for r in rows if r[0] >= since]
 
     def known(self, ids: list[str]) -> dict[str, Entry]:
         if not ids:
@@ -355,8 +373,7 @@ class RedisStore:
             if values[0] is None:
                 continue
             _, time, *verdict, keys, lines, body = values
-            entries.append(Entry(seq, float(time), Entry.keys_from(keys), Entry.keys_from(lines),
-                                 Verdict.from_stored(Entry.article_from(body), verdict)))
+            entries.append(Entry.decoded(seq, time, keys, lines, verdict, body))
         return entries
 
 

@@ -20,7 +20,7 @@ import orjson
 
 from ..results import Verdict
 from ..errors import IndexStoreError, IndexWriteError
-from .entry import Entry
+from .entry import Damaged, Entry, checked_events, stored_times
 
 __all__ = ["SQLiteStore"]
 
@@ -70,7 +70,7 @@ def problem(location: str, error: BaseException | None, doing: str) -> str:
         return f"{location}: the index cannot be written: a read-only file or file system ({text}){undone}"
     if "not a database" in low and doing == "open":
         return f"{location}: not a usable SQLite index ({text}): another kind of file, or an index damaged at its start"
-    if "malformed" in low or "not a database" in low or isinstance(error, (zlib.error, orjson.JSONDecodeError)):
+    if "malformed" in low or "not a database" in low or isinstance(error, (zlib.error, orjson.JSONDecodeError, Damaged)):
         return (f"{location}: the index is damaged ({text}); restore it from a copy, or build it again with "
                 f"dedupe index add{undone}")
     if "disk i/o error" in low:
@@ -138,7 +138,7 @@ class SQLiteStore:
         """SQLite's and a damaged page's errors as an :class:`IndexWriteError` that says what happened."""
         try:
             yield
-        except (sqlite3.Error, zlib.error, orjson.JSONDecodeError) as error:
+        except (sqlite3.Error, zlib.error, orjson.JSONDecodeError, Damaged) as error:
             raise IndexWriteError(problem(self.location, error, doing)) from None
 
     def meta(self) -> dict[str, Any] | None:
@@ -178,7 +178,7 @@ class SQLiteStore:
                 self._db.execute("ROLLBACK")
             except sqlite3.Error:
                 pass  # SQLite rolled back itself (a full disk does)
-            if isinstance(error, (sqlite3.Error, zlib.error, orjson.JSONDecodeError)):
+            if isinstance(error, (sqlite3.Error, zlib.error, orjson.JSONDecodeError, Damaged)):
                 raise IndexWriteError(problem(self.location, error, "write")) from None
             raise
 
@@ -198,12 +198,13 @@ class SQLiteStore:
 
     def events(self, since: float) -> list[tuple[float, str, str, str]]:
         try:
-            return self._db.execute("SELECT time, story, canonical, replaced FROM events WHERE time >= ? ORDER BY n",
+            rows = self._db.execute("SELECT time, story, canonical, replaced FROM events WHERE time >= ? ORDER BY n",
                                     (since,)).fetchall()
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):  # an index made before events were kept
                 return []
             raise
+        return checked_events(rows)
 
     def known(self, ids: list[str]) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
@@ -343,6 +344,7 @@ class SQLiteStore:
                                     "HAVING COUNT(*) > 1)").fetchone()
         path = Path(self.location)
         size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
+        oldest, newest = stored_times(oldest, newest)
         return {"articles": articles, "stories": stories, "oldest": oldest, "newest": newest, "bytes": size}
 
     def close(self) -> None:
@@ -366,5 +368,4 @@ def _row(e: Entry) -> tuple:
 
 def _entry(row: tuple) -> Entry:
     seq, _, time, *verdict, keys, lines, body = row
-    return Entry(seq, time, Entry.keys_from(keys), Entry.keys_from(lines),
-                 Verdict.from_stored(Entry.article_from(body), verdict))
+    return Entry.decoded(seq, time, keys, lines, verdict, body)

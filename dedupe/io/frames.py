@@ -30,7 +30,7 @@ def records_of(data: Any, columns: Columns | None = None) -> Iterator[Article | 
         yield from _frame_records(data, columns)
     elif _is_series(data):
         for label, text in data.items():
-            yield {"id": _plain(label), "text": text}
+            yield {"id": _label_id(label), "text": text}
     else:
         yield from _items(data)
 
@@ -50,10 +50,9 @@ def _is_series(data: Any) -> bool:
 
 def _frame_records(frame: Any, columns: Columns | None) -> Iterator[Mapping[str, Any]]:
     names = [str(name) for name in frame.columns]
-    absent = columns.missing(set(names)) if columns else []
-    if absent:
-        raise InputError("<frame>", f"no column {', '.join(map(repr, absent))}; its columns are "
-                       f"{', '.join(map(repr, names))}")
+    fault = (columns or Columns()).table_fault(names)
+    if fault:
+        raise InputError("<frame>", fault)
     id_named = (columns.id if columns and columns.id else "id") in names
     # A chunk at a time: a frame of a million rows never becomes a million dicts at once.
     step = 10_000
@@ -63,8 +62,19 @@ def _frame_records(frame: Any, columns: Columns | None) -> Iterator[Mapping[str,
         for label, row in zip(labels, part.to_dict("records")):
             record = {str(k): _plain(v) for k, v in row.items()}
             if not id_named:
-                record.setdefault("id", _plain(label))
+                record.setdefault("id", _label_id(label))
             yield record
+
+
+def _label_id(label: Any) -> Any:
+    """A row's index label as an article id: a number or a string as it is, a time (a
+    DatetimeIndex) in ISO 8601, a MultiIndex's tuple as its parts joined by ``/``."""
+    label = _plain(label)
+    if isinstance(label, tuple):
+        return "/".join(str(_label_id(part)) for part in label)
+    if hasattr(label, "isoformat"):
+        return label.isoformat()
+    return label
 
 
 def _plain(value: Any) -> Any:

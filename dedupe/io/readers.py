@@ -241,8 +241,10 @@ def _read_file(path: Path, name: str, reading: _Reading) -> Iterator[Article | R
 def _read_stdin(reading: _Reading) -> Iterator[Article | Reject]:
     import sys
     shown, name = "<stdin>", "stdin"
-    head = sys.stdin.buffer.peek(8)[:8] if hasattr(sys.stdin.buffer, "peek") else b""
     try:
+        if sys.stdin is None:  # started with standard input closed (`<&-`)
+            raise NotReadable("standard input is closed: nothing to read")
+        head = sys.stdin.buffer.peek(8)[:8] if hasattr(sys.stdin.buffer, "peek") else b""
         with open_input(None, sniff_compression(head)) as stream:
             yield from _read_stream(stream, reading.stdin_format, shown, name, reading)
     except NotReadable as error:
@@ -381,8 +383,15 @@ def _json_articles(text: str, shown: str, relative: str, columns: Columns | None
                             f"found a JSON {type(document).__name__}")
 
 
+NOT_JSON_LINES = 100
+"""Lines that are not JSON, before any that is, after which an input is judged not to be JSON
+lines at all (a CSV file on standard input, ``yes | dedupe scan -``): one reject, and the rest
+of it is not read."""
+
+
 def _jsonl_articles(stream, shown: str, relative: str, reading: _Reading) -> Iterator[Article | Reject]:
     number = 0
+    held: list[Reject] | None = []  # the rejects before the first JSON line, until it comes
     for line_number, line, problem in decoded_lines(stream, reading.limit):
         if problem is not None:
             number += 1
@@ -394,11 +403,32 @@ def _jsonl_articles(stream, shown: str, relative: str, reading: _Reading) -> Ite
         try:
             record = _json_loads(line)
         except orjson.JSONDecodeError as error:
-            yield Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
+            reject = Reject(shown, f"invalid JSON: {error.msg} (column {error.colno})", line_number)
+            if held is None:
+                yield reject
+                continue
+            held.append(reject)
+            if len(held) == NOT_JSON_LINES:
+                yield _not_json_lines(shown, held, f"its first {NOT_JSON_LINES} lines hold no JSON; the rest "
+                                                   "was not read")
+                return
             continue
+        if held:
+            yield from held
+        held = None
         yield _record_article(record, shown, f"{relative}#{number}", line_number, columns=reading.columns)
-    if number == 0:  # no line but blank ones
+    if held:
+        yield _not_json_lines(shown, held, "no line of it is JSON")
+    elif number == 0:  # no line but blank ones
         yield Reject(shown, "empty file")
+
+
+def _not_json_lines(shown: str, rejects: list[Reject], what: str) -> Reject:
+    """One reject for an input read as JSON lines that is not JSON lines."""
+    hint = ("give --input-format csv or tsv for a table on standard input" if shown == "<stdin>"
+            else "name a CSV or TSV file .csv or .tsv")
+    return Reject(shown, f"not JSON lines: {what} (line {rejects[0].line}: {rejects[0].reason}); {hint}",
+                  rejects[0].line)
 
 
 def _record_article(record: Any, shown: str, default_id: str, line: int | None,

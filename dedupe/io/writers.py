@@ -57,15 +57,37 @@ def format_of(path: str | os.PathLike[str], given: str | None = None) -> str:
     return given or _FORMATS.get(Path(str(path)).suffix.lower(), "jsonl")
 
 
+def _followed(path: Path) -> Path:
+    """``path``, or the file its chain of symbolic links ends at (which need not exist yet); a
+    link to what is not a regular file (``/dev/stdout``, a pipe) is kept, to be written through."""
+    try:
+        if not path.is_symlink() or (path.exists() and not path.is_file()):
+            return path
+        return path.resolve()
+    except (RuntimeError, OSError):  # a loop of links (Python 3.13 raises OSError, older RuntimeError)
+        raise OutputError(f"{path}: cannot write: a symbolic link that leads back to itself; "
+                          "nothing was written") from None
+
+
 def check_target(path: str | os.PathLike[str], format: str | None = None) -> str | None:
-    """Why ``path`` cannot be written (``None`` when it can): checked before a run's work."""
+    """Why ``path`` cannot be written (``None`` when it can): checked before a run's work. Without
+    ``format``, an extension that names no format we write (``out.xlsx``) is refused: its
+    reader would find JSON lines in it."""
+    suffix = Path(str(path)).suffix.lower()
+    if format is None and suffix and suffix not in _FORMATS and str(path) != STDOUT:
+        return (f"{path}: no format is written as {suffix}: name the file .jsonl, .csv or .parquet, or "
+                "give --format jsonl|csv|parquet" + ("; --report FILE writes the HTML report"
+                                                     if suffix in (".html", ".htm") else ""))
     if (format or format_of(path)) == "parquet":
         import importlib.util
         if importlib.util.find_spec("pyarrow") is None:
             return f"{path}: writing Parquet needs pyarrow: {install_hint('parquet')}"
     if str(path) == STDOUT:
         return None
-    target = Path(path)
+    try:
+        target = _followed(Path(path))
+    except OutputError as error:
+        return str(error)
     if target.is_dir():
         return f"{target}: is a folder, not a file to write"
     if target.exists():
@@ -123,6 +145,24 @@ def csv_cell_value(cell: str) -> str:
     return cell[1:] if _guarded(cell) else cell
 
 
+def _microseconds(values: list[Any]) -> list[int | None] | None:
+    """ISO times (a record's ``published``) as microseconds since 1970 in UTC, a naive one taken as
+    UTC; ``None`` if one is not such a time (a carried value of another kind)."""
+    from datetime import datetime, timedelta, timezone
+    epoch, unit = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
+    counted: list[int | None] = []
+    for value in values:
+        if value is None:
+            counted.append(None)
+            continue
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            return None
+        counted.append(((moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)) - epoch) // unit)
+    return counted
+
+
 def _arrow_table(records: list[dict], header: list[str]):
     """Records as an Arrow table: the scores as doubles, the rest as their values give; a
     carried field whose values mix types is written as JSON text."""
@@ -135,6 +175,9 @@ def _arrow_table(records: list[dict], header: list[str]):
         values = [r.get(name) for r in records]
         if name in SCORE_COLUMNS:
             kind = pa.float64()
+        elif name == "published" and _microseconds(values) is not None:
+            # A time column, as Parquet readers expect one: the record's ISO text back to a time in UTC.
+            kind, values = pa.timestamp("us", tz="UTC"), _microseconds(values)
         elif name in ("line",):
             kind = pa.int64()
         elif name in INDEX_COLUMNS or name in REJECT_COLUMNS:  # INDEX_COLUMNS holds COLUMNS
@@ -164,15 +207,14 @@ def atomic_file(path: str | os.PathLike[str], binary: bool = False) -> Iterator[
         yield stream
         stream.flush()
         return
-    path = Path(path)
-    if path.exists() and not path.resolve().is_file():
+    path = _followed(Path(path))
+    if path.exists() and not path.is_file():
         try:
             with path.open("wb" if binary else "w", **({} if binary else {"encoding": "utf-8", "newline": ""})) as handle:
                 yield handle
         except OSError as error:
             raise OutputError(f"{path}: cannot write: {error.strerror or error}") from None
         return
-    path = path.resolve() if path.is_symlink() else path
     folder = path.parent if str(path.parent) else Path(".")
     try:
         fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
