@@ -212,6 +212,9 @@ def test_explain_takes_the_column_options_and_report_reads_parquet(tmp_path: Pat
     assert dedupe_process("scan", str(feed), *columns, "-o", "out.parquet", "-q", cwd=tmp_path).returncode == 0
     report = dedupe_process("report", "out.parquet", "-o", "report.html", *columns, cwd=tmp_path)
     assert report.returncode == 0 and "wrote the report of 19 articles" in report.stdout, report.stderr
+    # Without them the feed's records are rejects: said so, not "no longer in" the file.
+    bare = dedupe_process("report", "out.parquet", "-o", "report.html", cwd=tmp_path)
+    assert bare.returncode == 2 and "give the column options the scan was given" in bare.stderr, bare.stderr
 
 
 # -- the README's tables, pinned to what the tool does -----------------------------------------------

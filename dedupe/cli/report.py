@@ -75,7 +75,8 @@ def _verdicts(clusters: Path, columns: Optional[Columns]) -> list:
             line = wanted[0][0]
             raise InputError(str(clusters), f"article {wanted[0][1]['id']!r}: its file {path or '(none)'} is not "
                                             "found from here, nor from the output's folder or above it", line)
-        found = read_articles([found_at], columns=columns).articles
+        read = read_articles([found_at], columns=columns)
+        found = read.articles
         # A file of one article is matched by its path: its id was made relative to the folder
         # scanned, which this reading does not know. Records of other files carry their own ids,
         # or ids made of the file's (prefixed by a folder's name when several were scanned).
@@ -85,7 +86,10 @@ def _verdicts(clusters: Path, columns: Optional[Columns]) -> list:
             article = single or by_id.get(r["id"]) or next(
                 (a for a in found if r["id"].endswith("/" + a.id)), None)
             if article is None:
-                raise InputError(str(clusters), f"article {r['id']!r} is no longer in {found_at}", line)
+                why = (f"; reading it gave {len(read.rejects):,} reject{'s' if len(read.rejects) != 1 else ''} "
+                       f"({read.rejects[0].reason}): give the column options the scan was given (--text-col, "
+                       "--id-col, ...)" if read.rejects else "")
+                raise InputError(str(clusters), f"article {r['id']!r} is not in {found_at} as read now{why}", line)
             verdicts.append(Verdict.from_record(r, dataclasses.replace(article, id=r["id"])))
     return verdicts
 
