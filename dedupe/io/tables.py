@@ -107,9 +107,16 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
                 quotes += text.count('"')
         return opened, last, quotes % 2 == 0
 
+    def reader_from_here() -> Iterator[list[str]]:
+        return csv.reader(lines(), delimiter=delimiter, strict=True)
+
+    def read_again() -> None:
+        """The lines of ``current`` after the one a stray quote opened on, to be read as rows."""
+        pending[:0] = [line for line in current[1:] if line[1] is not _END]
+
     # The csv module's own cap on a cell is global state; raise it to our limit only.
     csv.field_size_limit(max(limit, 131072))
-    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+    reader = reader_from_here()
     header: list[str] | None = None
     row_line = 1
     rows_seen = 0
@@ -126,9 +133,8 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
             yield opened, _reject(shown, f"a quoted cell opens on this line and does not close within "
                                          f"{MAX_CELL_LINES:,} lines or before the end of the file (a stray "
                                          "quote?): the row is skipped, the lines after it are read", opened)
-            pending[:0] = [line for line in current[1:] if line[1] is not _END]
-            row_line = opened + 1
-            reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+            read_again()
+            row_line, reader = opened + 1, reader_from_here()
             continue
         except _RowTooLarge:
             opened, last, closed = skip_row()
@@ -137,13 +143,12 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
                                          f"(max_article_bytes), {span}; skipped" + (
                                              "" if closed else f" (a quoted cell there did not close within "
                                                                f"{MAX_CELL_LINES:,} lines)"), opened)
-            row_line = last + 1
-            reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+            row_line, reader = last + 1, reader_from_here()
             continue
         except StopIteration:
             break
         except csv.Error as error:
-            reader = csv.reader(lines(), delimiter=delimiter, strict=True)
+            reader = reader_from_here()
             if len(current) > 1:
                 # A quote that opened on an earlier line closed inside a cell: it was a stray one,
                 # and closed at the next cell that is quoted, swallowing the rows between.
@@ -151,7 +156,7 @@ def csv_records(stream: IO[bytes], shown: str, limit: int, columns: Columns | No
                 yield opened, _reject(shown, f"a quoted cell opens on this line and its quote closes inside a "
                                              f"cell on line {closed_at} (a stray quote?): the row is skipped, the "
                                              "lines after it are read", opened)
-                pending[:0] = [line for line in current[1:] if line[1] is not _END]
+                read_again()
                 row_line = opened + 1
                 continue
             try:  # one line with a quote inside a quoted cell ("a "b" c"): read as written
@@ -212,12 +217,11 @@ def _parquet_batches(source: Callable[[], Any], file: Any) -> Iterator[Any]:
     first = 1
     for group in range(meta.num_row_groups):
         info = meta.row_group(group)
+        first, start = first + info.num_rows, first
         bomb = _expanding_chunk(info)
         if bomb:
-            yield _RowGroupRefused(first, first + info.num_rows - 1, bomb)
-            first += info.num_rows
+            yield _RowGroupRefused(start, first - 1, bomb)
             continue
-        first += info.num_rows
         per_row = max(1, info.total_byte_size // max(info.num_rows, 1))
         size = int(min(_PARQUET_BATCH, max(1, _PARQUET_BUDGET // per_row)))
         yield from reader.iter_batches(batch_size=size, row_groups=[group])
@@ -266,8 +270,6 @@ def parquet_records(path: Path, limit: int, columns: Columns | None) -> Iterator
     shown = str(path)
     try:
         import pyarrow as pa
-        import pyarrow.parquet as pq
-        import pyarrow.compute as pc
     except ImportError:
         yield None, _reject(shown, f"reading Parquet needs pyarrow: {install_hint('parquet')}")
         return
@@ -283,11 +285,14 @@ def parquet_records(path: Path, limit: int, columns: Columns | None) -> Iterator
         except (ValueError, OSError):  # an empty file cannot be mapped
             yield None, _reject(shown, "empty file")
             return
-        yield from _parquet_rows(lambda: pa.BufferReader(pa.py_buffer(mapped)), shown, limit, columns, pa, pq, pc)
+        yield from _parquet_rows(lambda: pa.BufferReader(pa.py_buffer(mapped)), shown, limit, columns)
 
 
-def _parquet_rows(source: Callable[[], Any], shown: str, limit: int, columns: Columns | None, pa: Any, pq: Any,
-                  pc: Any) -> Iterator[tuple[int | None, Any]]:
+def _parquet_rows(source: Callable[[], Any], shown: str, limit: int,
+                  columns: Columns | None) -> Iterator[tuple[int | None, Any]]:
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
     try:
         file = pq.ParquetFile(source())
     except OSError as error:
