@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from datetime import date, datetime, timezone
 from typing import Any, Mapping
 
-__all__ = ["Article", "Columns", "Role", "parse_published", "timestamp"]
+__all__ = ["Article", "Columns", "Reject", "Role", "parse_published", "timestamp"]
 
 
 class Role(str, enum.Enum):
@@ -333,3 +333,27 @@ def timestamp(moment: datetime | str | float) -> float:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     return moment.timestamp()
+
+
+@dataclass(frozen=True)
+class Reject:
+    """An input that did not become an article: where it was and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def __post_init__(self) -> None:
+        # A path or a reason quoting one may hold a file name's undecodable bytes: escaped, as an
+        # article's id is (dedupe.article.escaped), so that every output can write them.
+        for name in ("path", "reason"):
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, escaped(value))
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line is not None else self.path
+        return f"{where}: {self.reason}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "reason": self.reason}

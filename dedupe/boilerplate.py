@@ -15,6 +15,8 @@ from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before n
 import numba
 import numpy as np
 
+from .config import DEFAULTS
+
 from .tokens import Lines, tokenize_lines
 
 __all__ = ["BoilerplateLearner", "line_key"]
@@ -46,7 +48,7 @@ class BoilerplateLearner:
     'Story 0 is about topic 0.'
     """
 
-    def __init__(self, min_docs: int = 4, max_chars: int = 300, sample: int = 8) -> None:
+    def __init__(self, min_docs: int = DEFAULTS.boilerplate_min_docs, max_chars: int = 300, sample: int = 8) -> None:
         self.min_docs = min_docs
         self.max_chars = max_chars
         self.sample = sample

@@ -28,9 +28,12 @@ from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before n
 import numba
 import numpy as np
 
+from .config import DEFAULTS
+
 from .sketch import Sketches, unique_per_row
 
-__all__ = ["candidate_pairs", "pairs_from_keys", "key_links", "shared_keys", "linked", "anchor_counts",
+__all__ = ["candidate_pairs", "pairs_from_keys", "key_links", "shared_keys", "linked", "anchors_decide", "anchor_counts",
+           "ANCHORS_THAT_LINK",
            "is_band", "band_buckets", "lsh_bands", "article_anchors", "lookup_keys", "BAND_KEY", "MAX_BUCKET", "ANCHOR_BUCKET"]
 
 MAX_BUCKET = 256
@@ -47,7 +50,8 @@ LEAD_ANCHORS = 8  # a story's opening shingles are always anchors
 # which linked pairs are candidates (linked).
 
 
-def candidate_pairs(sketches: Sketches, lsh_threshold: float = 0.4, anchor_rate: int = 8) -> np.ndarray:
+def candidate_pairs(sketches: Sketches, lsh_threshold: float = DEFAULTS.lsh_threshold,
+                    anchor_rate: int = DEFAULTS.anchor_rate) -> np.ndarray:
     """All candidate pairs ``(i, j)`` with ``i < j``, sorted, as an ``(m, 2)`` int64 array."""
     return pairs_from_keys(*lookup_keys(sketches, lsh_threshold, anchor_rate))
 
@@ -127,10 +131,22 @@ def _summed(codes: np.ndarray, band: np.ndarray, anchors: np.ndarray) -> tuple[n
     return codes[starts], np.logical_or.reduceat(band, starts), np.add.reduceat(anchors, starts)
 
 
+ANCHORS_THAT_LINK = 2
+"""Shared anchors that make two articles candidates (fewer do when one has no more)."""
+
+
 def linked(band: np.ndarray, shared: np.ndarray, anchors_a: np.ndarray, anchors_b: np.ndarray) -> np.ndarray:
-    """Which linked pairs are candidates: a shared band bucket, or at least two shared anchors, or
-    all the anchors of the one with fewer (``anchors_*``: how many each article has)."""
-    return np.asarray(band, dtype=bool) | (shared >= np.minimum(2, np.minimum(anchors_a, anchors_b)))
+    """Which linked pairs are candidates: a shared band bucket, or at least
+    :data:`ANCHORS_THAT_LINK` shared anchors, or all the anchors of the one with fewer
+    (``anchors_*``: how many each article has)."""
+    return np.asarray(band, dtype=bool) | (shared >= np.minimum(ANCHORS_THAT_LINK, np.minimum(anchors_a, anchors_b)))
+
+
+def anchors_decide(band: np.ndarray, shared: np.ndarray, anchors_a: np.ndarray) -> np.ndarray:
+    """Which linked pairs :func:`linked` decides by the number of anchors of the other side
+    (``anchors_a``: this side's): elsewhere any number gives the same outcome, and an index need
+    not read the other side's keys."""
+    return ~np.asarray(band, dtype=bool) & (shared < ANCHORS_THAT_LINK) & (anchors_a >= ANCHORS_THAT_LINK)
 
 
 def anchor_counts(keys: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -160,8 +176,8 @@ def article_anchors(sketches: Sketches, anchor_rate: int) -> tuple[np.ndarray, n
                                      sketches.shingle_offsets, anchor_rate, LEAD_ANCHORS))
 
 
-def lookup_keys(sketches: Sketches, lsh_threshold: float = 0.4,
-                anchor_rate: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def lookup_keys(sketches: Sketches, lsh_threshold: float = DEFAULTS.lsh_threshold,
+                anchor_rate: int = DEFAULTS.anchor_rate) -> tuple[np.ndarray, np.ndarray]:
     """Each article's keys for finding its candidates in a stored index, as CSR rows of uint64:
     its LSH band buckets (top bit set) and then its anchors (32-bit shingle hashes), so that a
     key tells its kind. An article without words has none."""

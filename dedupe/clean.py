@@ -19,6 +19,8 @@ from typing import NamedTuple, Sequence
 
 import numpy as np
 
+from .config import DEFAULTS
+
 from .agencies import AGENCY_PATTERN, credited_agency
 from .boilerplate import BoilerplateLearner, line_key
 from .headline import TextOffers, text_offers
@@ -28,7 +30,7 @@ from .tokens import Tokens, tokenize_lines
 
 __all__ = [
     "normalize_unicode", "strip_furniture", "drop_title_lines", "join_wrapped_lines", "hard_wrapped",
-    "clean_article", "BoilerplateLearner", "CleanCorpus", "Stripped", "clean_corpus", "strip_pages",
+    "clean_article", "BoilerplateLearner", "CleanCorpus", "CleaningPool", "Stripped", "clean_corpus", "strip_pages",
 ]
 
 _DASH = r"(?:--?|\u2013|\u2014|:)"
@@ -336,6 +338,73 @@ def _clean_span(span: tuple[int, int]) -> list[Stripped]:
     return [_clean(texts[i], titles[i], site_phrases) for i in range(*span)]
 
 
+def _clean_given(part: tuple[Sequence[str], Sequence[str | None], re.Pattern[str] | None]) -> list[Stripped]:
+    texts, titles, site_phrases = part
+    return [_clean(text, title, site_phrases) for text, title in zip(texts, titles)]
+
+
+def _forked_pool(processes: int, initializer=None, arguments: tuple = ()):
+    """A pool of ``processes`` forked workers. Ctrl-C reaches every process of the terminal's
+    group: it waits while the workers start (an interrupted start leaves the started ones
+    behind), and for good in the workers, which inherit the mask: the parent stops them."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return multiprocessing.get_context("fork").Pool(processes, initializer, arguments)
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+class CleaningPool:
+    """Cleaning processes that stay up from call to call, for a job that cleans batch after
+    batch (an index's adds): a batch of a few hundred articles is cleaned on every core, where
+    starting processes for each would cost more than it saves. The texts go to the workers and
+    the cleaned ones come back; :meth:`close` (or the end of a ``with`` block) stops them.
+
+    >>> with CleaningPool(2) as pool:
+    ...     [s.text for s in pool.strip(["LONDON (Reuters) - Rain fell.", "Read more: x\\nSun."], [None, None])]
+    ['Rain fell.', 'Sun.']
+    """
+
+    def __init__(self, processes: int) -> None:
+        self.processes = processes
+        self._pool = None
+
+    def __enter__(self) -> "CleaningPool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, articles: int) -> None:
+        """Start the workers now, if a batch of ``articles`` will use them: a caller that starts
+        threads of its own later (a lock's renewal) forks before them."""
+        if self._pool is None and self._parallel(articles):
+            self._pool = _forked_pool(self.processes)
+
+    def strip(self, texts: Sequence[str], titles: Sequence[str | None],
+              profile: SiteProfile | None = None) -> list[Stripped]:
+        """:func:`strip_pages` of ``texts``, on the pool's processes when there are enough texts."""
+        if not self._parallel(len(texts)):
+            return strip_pages(texts, titles, 1, profile)
+        self.start(len(texts))
+        site_phrases = profile.pattern() if profile else None
+        step = -(-len(texts) // (4 * self.processes))
+        parts = [(texts[a:a + step], titles[a:a + step], site_phrases) for a in range(0, len(texts), step)]
+        return [done for part in self._pool.imap(_clean_given, parts) for done in part]
+
+    def _parallel(self, articles: int) -> bool:
+        return self.processes > 1 and articles >= _POOL_MIN and "fork" in multiprocessing.get_all_start_methods()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.terminate()
+            self._pool.join()
+            self._pool = None
+
+
+_POOL_MIN = 200  # articles: fewer are cleaned faster in this process than sent to workers and back
+
+
 @dataclass(frozen=True)
 class CleanCorpus:
     """What cleaning gives the later stages, one entry per article."""
@@ -379,20 +448,13 @@ def strip_pages(texts: Sequence[str], titles: Sequence[str | None], processes: i
         # go to them, and only the cleaned texts come back.
         step = -(-len(texts) // (8 * processes))
         spans = [(start, min(start + step, len(texts))) for start in range(0, len(texts), step)]
-        # Ctrl-C reaches every process of the terminal's group. It waits while the workers start
-        # (an interrupted start leaves the started ones behind), and for good in the workers,
-        # which inherit the mask: the parent stops them.
-        held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
-        try:
-            pool = multiprocessing.get_context("fork").Pool(processes, _share, (texts, titles, site_phrases))
-        finally:
-            signal.pthread_sigmask(signal.SIG_SETMASK, held)
-        with pool:
+        with _forked_pool(processes, _share, (texts, titles, site_phrases)) as pool:
             return [text for part in pool.imap(_clean_span, spans) for text in part]
     return [_clean(text, title, site_phrases) for text, title in zip(texts, titles)]
 
 
-def clean_corpus(texts: Sequence[str], titles: Sequence[str | None], boilerplate_min_docs: int = 4,
+def clean_corpus(texts: Sequence[str], titles: Sequence[str | None],
+                 boilerplate_min_docs: int = DEFAULTS.boilerplate_min_docs,
                  processes: int = 1, keep_texts: bool = True, boilerplate: np.ndarray | None = None,
                  stripped: Sequence[Stripped | None] | None = None, profile: SiteProfile | None = None) -> CleanCorpus:
     """Clean a corpus: furniture and repeated headlines out, boilerplate learnt and removed.

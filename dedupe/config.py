@@ -21,7 +21,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised only on Python 3.10
     import tomli as tomllib
 
-__all__ = ["DedupeConfig"]
+__all__ = ["DedupeConfig", "DEFAULTS"]
 
 
 @dataclass(frozen=True)
@@ -186,3 +186,7 @@ def _check_fraction(name: str, value: Any) -> None:
 def _check_int(name: str, value: Any, low: int, high: int) -> None:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise ConfigError(f"{name} must be an integer from {low} to {high}, got {value!r}")
+
+
+DEFAULTS = DedupeConfig()
+"""The parameters of a run given none: the defaults of the stages' own functions too, named once here."""

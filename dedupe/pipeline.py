@@ -23,7 +23,7 @@ import numba
 import numpy as np
 
 from .agencies import agency_of_source
-from .article import Article, Columns, Role, timestamp
+from .article import Article, Columns, Reject, Role, timestamp
 from .clean import CleanCorpus
 from .candidates import candidate_pairs
 from .cluster import Ranking, cluster, roles, version_chains
@@ -31,14 +31,13 @@ from .config import DedupeConfig
 from .headline import HeadlineCandidates, headline_candidates, story_headlines
 from .heap import no_cycle_collection, peak_since_last_call, release_freed_memory
 from .io.frames import records_of
-from .io.readers import Reject
 from .prepare import CorpusContext, prepare
-from .results import Result, Scoring, Story, Verdict, stories_of
+from .results import MISSING, Result, Scoring, Story, Verdict, stories_of
 from .verify import Gap, Verifier, refuse_digests
 
 __all__ = ["Verdict", "Story", "Result", "Scoring", "CorpusContext", "Deduplicator", "find_duplicates", "collect_articles"]
 
-_MISSING = {Gap.END: "end", Gap.MIDDLE: "middle", Gap.START: "start"}
+_MISSING = dict(zip((Gap.END, Gap.MIDDLE, Gap.START), MISSING))  # the names of results.MISSING, in order
 
 
 class Deduplicator:
@@ -123,10 +122,9 @@ class Deduplicator:
             ranking = _ranking(accepted, cleaned, config, context.arrival)
             del cleaned
             matches = verifier.score(pairs)
-            if context.digests is None:
-                digests = verifier.digests(matches)
-            else:
-                digests = np.zeros(len(accepted), dtype=bool)
+            # Digests found among these pairs, and those a larger corpus found by pairs outside them.
+            digests = verifier.digests(matches)
+            if context.digests:
                 digests[_positions(accepted, np.array(sorted(context.digests), dtype=object))] = True
             matches = refuse_digests(matches, digests, verifier.words)
         with self._stage("cluster", timings, peaks):

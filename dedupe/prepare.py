@@ -5,27 +5,31 @@ of articles; it is the only way into candidates, verification and clustering, fo
 index add, ``dedupe explain`` and the Spark job alike. What a run over a larger corpus learnt
 comes in a :class:`CorpusContext`, and so does the costly, per-article part of cleaning when it
 was done already (:func:`dedupe.clean.strip_pages`): an index add and the Spark job clean each
-article once.
+article once. An index keeps each article as :func:`prepare_once` made it (a
+:class:`PreparedArticle`), and :func:`prepared_context` gives it back to later runs with the
+boilerplate learnt by then removed.
 """
 
 from __future__ import annotations
 
+import struct
 from contextlib import nullcontext
 from dataclasses import dataclass
-from typing import Callable, ContextManager, Mapping, Sequence
+from typing import Callable, ContextManager, Mapping, NamedTuple, Sequence
 
 import numpy as np
+import orjson
 
 from .article import Article
 from .candidates import lookup_keys
-from .clean import CleanCorpus, Stripped, clean_corpus, strip_pages
+from .clean import CleaningPool, CleanCorpus, Stripped, clean_corpus, strip_pages
 from .headline import TextOffers
-from .site_profile import SiteProfile
 from .config import DedupeConfig
 from .sketch import Sketches, sketch
-from .tokens import Tokens
+from .tokens import Lines, Tokens, tokenize_lines
 
-__all__ = ["CorpusContext", "Prepared", "prepare", "prepared_from", "strip_articles"]
+__all__ = ["CorpusContext", "Prepared", "PreparedArticle", "prepare", "prepare_once", "prepared_context",
+           "prepared_from"]
 
 
 @dataclass(frozen=True)
@@ -36,11 +40,12 @@ class CorpusContext:
     ``boilerplate``: the keys of the lines learnt as boilerplate (see
     :class:`dedupe.boilerplate.BoilerplateLearner`); ``idf``: the TF-IDF weight of each hashed word
     column; ``pairs``: the candidate pairs among the part's articles, as id pairs; ``digests``:
-    the ids of its articles that hold several stories. Each one left ``None`` is learnt from the
-    articles of the run itself. ``arrival``: when each article arrived (any increasing number), to
+    the ids of its articles that hold several stories, as pairs outside the part show (the run
+    flags those its own pairs show too). Each one left ``None`` is learnt from the articles of the
+    run itself. ``arrival``: when each article arrived (any increasing number), to
     rank versions without a publication time as the earliest published are ranked (an index
     knows the order it received its articles in; a batch does not). ``stripped``: by id, what
-    :func:`strip_articles` made of articles already, so that they are not cleaned again.
+    :func:`dedupe.clean.strip_pages` made of articles already, so that they are not cleaned again.
     ``prepared``: by id, articles prepared already, as their packed tokens
     (:meth:`dedupe.tokens.Tokens.pack`), fingerprint (a signed 64-bit number, as a data frame
     holds it), junk flag, page lines and credit (:class:`dedupe.clean.CleanCorpus`); with
@@ -75,12 +80,76 @@ class Prepared:
         return lookup_keys(self.sketches, config.lsh_threshold, config.anchor_rate)
 
 
-def strip_articles(articles: Sequence[Article], processes: int = 1,
-                   profile: SiteProfile | None = None) -> dict[str, Stripped]:
-    """By id, the costly part of cleaning each article (:func:`dedupe.clean.strip_pages`, with
-    ``profile``'s page junk), for a :class:`CorpusContext`."""
-    return dict(zip((a.id for a in articles),
-                    strip_pages([a.text for a in articles], [a.title for a in articles], processes, profile)))
+class PreparedArticle(NamedTuple):
+    """One article cleaned and hashed, once, in a form that outlives the run: what an index
+    stores, so that an article is never cleaned again whatever boilerplate is learnt later.
+    Learnt boilerplate is not removed here: :func:`prepared_context` removes the lines learnt
+    by the time the article is compared."""
+
+    tokens: bytes
+    """Its words with every line (:meth:`dedupe.tokens.Tokens.pack`), fingerprint first."""
+    lines: bytes
+    """Its lines (:meth:`dedupe.tokens.Lines.pack`): the keys by which boilerplate is learnt and removed."""
+    junk_only: bool
+    page_lines: int
+    """Lines of the page's own that stripping dropped (:attr:`dedupe.clean.Stripped.page_lines`)."""
+    credit: int
+    offers: TextOffers
+
+    def to_bytes(self) -> bytes:
+        """The record as bytes (:meth:`from_bytes` reads them back)."""
+        head = struct.pack(_HEAD, len(self.tokens), len(self.lines), self.junk_only, self.page_lines, self.credit)
+        fits, openings, caption = self.offers
+        return head + self.tokens + self.lines + orjson.dumps([fits, list(openings), caption])
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "PreparedArticle":
+        """The record :meth:`to_bytes` wrote; ``ValueError`` for bytes it did not write."""
+        try:
+            tokens, lines, junk_only, page_lines, credit = struct.unpack_from(_HEAD, blob)
+            start = struct.calcsize(_HEAD)
+            end = start + tokens + lines
+            if end > len(blob) or (tokens - 8) % 9 >= 8 or tokens < 8 or lines % 21:
+                raise ValueError("its sizes do not fit its bytes")
+            fits, openings, caption = orjson.loads(blob[end:])
+            return cls(blob[start:start + tokens], blob[start + tokens:end], bool(junk_only), page_lines, credit,
+                       TextOffers(bool(fits), tuple(openings), str(caption)))
+        except (struct.error, orjson.JSONDecodeError, TypeError) as error:
+            raise ValueError(f"its prepared text is damaged ({error})") from None
+
+
+_HEAD = "<IIBqb"  # a PreparedArticle's sizes of tokens and lines, junk flag, page lines, credit
+
+
+def prepare_once(articles: Sequence[Article], config: DedupeConfig,
+                 pool: CleaningPool | None = None) -> list[PreparedArticle]:
+    """Clean and hash ``articles`` (the costly part: :func:`dedupe.clean.strip_pages`, with the
+    config's site profile, on ``pool``'s processes when given), each once, into records that any
+    later run takes back (:func:`prepared_context`)."""
+    texts, titles = [a.text for a in articles], [a.title for a in articles]
+    stripped = pool.strip(texts, titles, config.site_profile) if pool is not None \
+        else strip_pages(texts, titles, config.cores, config.site_profile)
+    tokens, lines = tokenize_lines([s.text for s in stripped], nfkc=False)  # clean_article normalised them
+    return [PreparedArticle(t, l, s.junk_only, s.page_lines, s.credit, s.offers)
+            for t, l, s in zip(tokens.pack(), lines.pack(tokens.offsets), stripped)]
+
+
+def prepared_context(ids: Sequence[str], records: Sequence[PreparedArticle],
+                     boilerplate: np.ndarray) -> CorpusContext:
+    """The context of a run over the articles ``ids`` prepared as ``records``
+    (:func:`prepare_once`), with the lines of ``boilerplate`` removed from them: the run cleans
+    none of them again (:func:`prepare` takes them back)."""
+    tokens = Tokens.unpack([r.tokens for r in records])
+    lines = Lines.unpack([r.lines for r in records])
+    fingerprints = tokens.fingerprints.copy()  # identical texts are told before boilerplate goes
+    gone = np.isin(lines.keys, boilerplate)
+    removed = np.bincount(lines.owner[gone], minlength=len(records))
+    kept = tokens.without_lines(lines, gone)
+    ready = {i: (packed, int(fingerprint), r.junk_only, r.page_lines + int(more), r.credit)
+             for i, packed, fingerprint, r, more in zip(ids, kept.pack(), fingerprints.view(np.int64).tolist(),
+                                                         records, removed.tolist())}
+    return CorpusContext(boilerplate=np.asarray(boilerplate, dtype=np.uint64), prepared=ready,
+                         offers={i: r.offers for i, r in zip(ids, records)})
 
 
 def prepare(articles: Sequence[Article], config: DedupeConfig, context: CorpusContext | None = None,

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from .article import Role
-from .explain import align_texts, by_passage
+from .passages import align_texts, by_passage
 from .io.writers import atomic_file
 from .results import Story, Verdict, stories_of
 
@@ -140,7 +140,7 @@ def _score(value: float | None) -> str:
 def _diff(canonical: str, copy: str, passages: bool = False) -> str:
     """The copy's text against the canonical's: what it lacks struck through, what it adds
     underlined, what both hold plain; a version's (``passages``) by passage
-    (:func:`dedupe.explain.by_passage`), since it tells much of the story in other words."""
+    (:func:`dedupe.passages.by_passage`), since it tells much of the story in other words."""
     out = []
     aligned = align_texts(canonical, copy)
     for p in by_passage(aligned) if passages else aligned:

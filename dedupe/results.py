@@ -20,11 +20,12 @@ from .headline import outlets, story_headline, title_key
 if TYPE_CHECKING:
     import numpy as np
 
-    from .io.readers import Reject
+    from .article import Reject
     from .prepare import Prepared
     from .verify import PairScores, Verifier
 
-__all__ = ["Verdict", "Story", "Result", "Scoring", "COLUMNS", "INDEX_COLUMNS", "SCORE_COLUMNS", "STORED", "checked_record",
+__all__ = ["Verdict", "Story", "Result", "Scoring", "COLUMNS", "INDEX_COLUMNS", "SCORE_COLUMNS", "STORED",
+           "STORED_ARTICLE", "EVENTS", "EVENT_KINDS", "checked_record",
            "stories_of", "with_extra"]
 
 SCORE_COLUMNS = ("similarity", "coverage", "canonical_coverage")
@@ -36,6 +37,20 @@ INDEX_COLUMNS = COLUMNS + ("replaced", "known")
 """The columns of an index's verdicts (:class:`dedupe.IndexVerdict`)."""
 STORED = ("cluster", "role", "canonical", *SCORE_COLUMNS, "missing")
 """What an index stores of a verdict beside the article (:meth:`Verdict.stored`)."""
+STORED_ARTICLE = ("seq", "id", "time", *STORED, "keys", "lines", "prepared", "body")
+"""What an index stores of each article, the columns of its table (SQLite) or the fields of its
+hash (Redis): the order it was taken in, its id, its time (POSIX seconds: published, else
+arrived), its verdict (:data:`STORED`), its lookup keys and short line keys (64-bit numbers),
+the article as prepared once (:class:`dedupe.prepare.PreparedArticle`) and the article itself,
+compressed (:meth:`dedupe.index.entry.Entry.body`)."""
+EVENTS = ("time", "event", "story", "canonical", "replaced", "other", "articles")
+"""The fields of an index's events (:meth:`dedupe.Index.events`): when (the add's or prune's
+``now``, ISO 8601), what (:data:`EVENT_KINDS`), the story and its canonical after the change, the
+canonical it replaced (``replaced``), the story merged into it or split from it (``other``), and
+the articles that joined, moved or left (``articles``)."""
+EVENT_KINDS = ("joined", "replaced", "merged", "split")
+"""What can happen to a stored story: new articles joined it, it got a new canonical, another
+story merged into it, or some of its articles left it for another story."""
 MISSING = ("end", "middle", "start")
 """Where a truncated copy's gap lies."""
 

@@ -24,6 +24,8 @@ from .numba_cache import CACHE  # noqa: E402 - sets where numba caches, before n
 import numba
 import numpy as np
 
+from .config import DEFAULTS
+
 from .tokens import Tokens, fmix64
 
 __all__ = ["Sketches", "sketch", "shingle_hashes", "unique_per_row", "signatures"]
@@ -74,7 +76,8 @@ class Sketches:
         return np.diff(self.set_offsets)
 
 
-def sketch(tokens: Tokens, shingle_size: int = 5, num_perm: int = 128, seed: int = 1,
+def sketch(tokens: Tokens, shingle_size: int = DEFAULTS.shingle_size, num_perm: int = DEFAULTS.num_perm,
+           seed: int = DEFAULTS.seed,
            with_signatures: bool = True) -> Sketches:
     """Sketch texts from their hashed words (see :func:`dedupe.tokens.tokenize`); without
     ``with_signatures``, no MinHash signatures (the costliest part, which only finding
@@ -147,7 +150,8 @@ def permutations(num_perm: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     return a.astype(np.uint32), b.astype(np.uint32)
 
 
-def signatures(shingles: np.ndarray, offsets: np.ndarray, num_perm: int = 128, seed: int = 1) -> np.ndarray:
+def signatures(shingles: np.ndarray, offsets: np.ndarray, num_perm: int = DEFAULTS.num_perm,
+               seed: int = DEFAULTS.seed) -> np.ndarray:
     """MinHash signatures (``affine32`` scheme) of each row of hashed shingles."""
     a, b = permutations(num_perm, seed)
     return _signatures(shingles, offsets, a, b)

@@ -36,6 +36,7 @@ _TABLE_SIZE = 0x20000          # code points below this are looked up; above, pl
 _WORD, _ALNUM, _DIGIT, _SPACE = 1, 2, 4, 8  # classes: re's \w, letters and digits, \d, \s
 _FNV_OFFSET = np.uint64(0xCBF29CE484222325)
 _FNV_PRIME = np.uint64(0x100000001B3)
+_LINE_BYTES = 21              # a packed line: key, size, words, data flag (Lines.pack)
 _CHUNK_CHARS = 1 << 22         # characters tokenised at once: bounds memory on large corpora
 
 
@@ -209,6 +210,46 @@ class Lines:
     def owner(self) -> np.ndarray:
         """The text each line belongs to."""
         return np.repeat(np.arange(len(self.offsets) - 1), np.diff(self.offsets))
+
+    def pack(self, word_offsets: np.ndarray) -> list[bytes]:
+        """Each text's lines as bytes: their keys (uint64), sizes (int64), how many words each
+        holds (uint32) and data flags (uint8); ``word_offsets`` are the offsets of the tokens
+        hashed in the same pass (:attr:`Tokens.offsets`). A job that hashes texts in one place
+        and learns boilerplate, or drops its lines from the tokens, in another moves these (see
+        :meth:`unpack`): the Spark job does, and an index stores them."""
+        texts = len(self.offsets) - 1
+        word_text = np.repeat(np.arange(texts, dtype=np.int64), np.diff(word_offsets))
+        words = np.bincount(self.offsets[:-1][word_text] + self.word_line, minlength=len(self.keys)).astype("<u4")
+        keys, sizes, data = self.keys.astype("<u8"), self.sizes.astype("<i8"), self.data.astype(np.uint8)
+        bounds = self.offsets.tolist()
+        return [keys[a:b].tobytes() + sizes[a:b].tobytes() + words[a:b].tobytes() + data[a:b].tobytes()
+                for a, b in zip(bounds, bounds[1:])]
+
+    @classmethod
+    def unpack(cls, blobs: Sequence[bytes]) -> "Lines":
+        """The lines of texts packed by :meth:`pack`, in order, ``word_line`` too."""
+        counts = np.array([len(blob) // _LINE_BYTES for blob in blobs], dtype=np.int64)
+        offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
+        if not offsets[-1]:
+            return cls(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32), offsets)
+        joined = np.frombuffer(b"".join(blobs), dtype=np.uint8)
+        # Where each text's four columns start in the joined bytes, and each line's place in them.
+        starts = np.r_[0, np.cumsum(counts * _LINE_BYTES)[:-1]].astype(np.int64)
+        line = np.arange(offsets[-1], dtype=np.int64)
+        owner = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        local = line - offsets[owner]
+        base, n = starts[owner], counts[owner]
+
+        def column(at: np.ndarray, width: int, dtype: str) -> np.ndarray:
+            where = (at[:, None] + np.arange(width)).ravel()
+            return joined[where].view(dtype)
+
+        keys = column(base + 8 * local, 8, "<u8").astype(np.uint64)
+        sizes = column(base + 8 * n + 8 * local, 8, "<i8").astype(np.int64)
+        words = column(base + 16 * n + 4 * local, 4, "<u4").astype(np.int64)
+        data = joined[base + 20 * n + local].astype(bool)
+        word_line = np.repeat(local, words).astype(np.int32)
+        return cls(keys, sizes, data, word_line, offsets)
 
 
 def _chunks(texts: Sequence[str]):

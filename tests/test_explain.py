@@ -8,7 +8,8 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from dedupe import find_duplicates, read_articles
-from dedupe.explain import align_texts, explain_pair
+from dedupe.explain import explain_pair
+from dedupe.passages import align_texts
 from dedupe.cli import app
 
 from conftest import SAMPLE

@@ -323,7 +323,7 @@ def stored(index: Path) -> list[tuple]:
     """What a SQLite index holds, read without changing it: each article's story, role, canonical."""
     import sqlite3
     with sqlite3.connect(index) as db:
-        return db.execute("SELECT id, story, role, canonical FROM articles ORDER BY id").fetchall()
+        return db.execute("SELECT id, cluster, role, canonical FROM articles ORDER BY id").fetchall()
 
 
 def everything(index: Path) -> list[str]:
@@ -609,11 +609,13 @@ def test_stored_keys_find_the_candidate_pairs_the_batch_pipeline_finds(stored: s
     held_seqs = np.concatenate([np.full(offsets[i + 1] - offsets[i], i) for i in old])
     new_keys = np.concatenate([keys[offsets[i]:offsets[i + 1]] for i in new])
     new_offsets = np.r_[0, np.cumsum([offsets[i + 1] - offsets[i] for i in new])]
-    found = set(_candidates(new_keys, new_offsets, held_keys, held_seqs,
-                            lambda seqs: [keys[offsets[i]:offsets[i + 1]] for i in seqs.tolist()]).tolist())
-    crossing = {a if a in stored else b for a, b in candidate_pairs(sketches).tolist() if (a in stored) != (b in stored)}
-    # One rule: no key is crowded here, so the stored articles an add finds are exactly those a
-    # scan pairs with the new ones.
+    pairs = _candidates(new_keys, new_offsets, held_keys, held_seqs,
+                        lambda seqs: [keys[offsets[i]:offsets[i + 1]] for i in seqs.tolist()])
+    found = {(held, new[fresh]) for held, fresh in pairs.tolist()}
+    crossing = {(a, b) if a in stored else (b, a) for a, b in candidate_pairs(sketches).tolist()
+                if (a in stored) != (b in stored)}
+    # One rule: no key is crowded here, so the pairs an add finds are exactly those a scan makes
+    # of the stored articles and the new ones.
     assert found == crossing
 
 

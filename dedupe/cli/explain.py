@@ -14,7 +14,7 @@ from ..article import Columns
 from ..errors import DedupeError, InputError
 from ..io import read_articles
 from .render import explanation_view, print_error
-from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, announce_compiles_on, columns_from,
+from .common import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, announce_compiles_on, columns_from,
                    config_from, stops_cleanly)
 
 

@@ -16,14 +16,16 @@ from ..article import parse_published
 from ..errors import ConfigError, DedupeError, IndexWriteError, OutputError
 from ..io import read_articles, write_rejects, write_results
 from ..io.writers import INDEX_COLUMNS, STDOUT, format_of
-from .render import added_line, print_error, print_rejects, story_table
-from .scan import (ID_COL, format_option, nothing_read, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL,
+from .render import added_line, events_line, print_error, print_rejects, story_table
+from .common import (ID_COL, format_option, nothing_read, INPUT_FORMAT, INPUTS_HELP, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL,
                    announce_compiles_on, check_targets, columns_from, config_from, stops_cleanly)
 
 app = typer.Typer(help="A persistent index for ingestion jobs: add batches, show stories, prune old articles.",
                   no_args_is_help=True)
 
-_INDEX = typer.Argument(..., metavar="INDEX", help="The index: a SQLite file (created if absent) or redis://host:port/db.")
+_INDEX = typer.Argument(..., metavar="INDEX", help="The index: a SQLite file or redis://host:port/db.")
+_NEW_INDEX = typer.Argument(..., metavar="INDEX", help="The index: a SQLite file (created if absent) or "
+                                                      "redis://host:port/db.")
 _WINDOW = typer.Option(None, "--window", "-w", metavar="DURATION", help="Compare only with articles published (else arrived) "
                                                     "this long ago or less: 36h, 3d, 2w (default: all).")
 _NOW = typer.Option(None, "--now", metavar="TIME", help="The time to count the window (or the age) from, ISO 8601 or RFC 2822 "
@@ -45,7 +47,7 @@ def _moment(now: Optional[str], option: str = "--now") -> Optional[datetime]:
 
 @app.command(no_args_is_help=True)
 def add(
-    index: str = _INDEX,
+    index: str = _NEW_INDEX,
     paths: List[Path] = typer.Argument(..., help=INPUTS_HELP, metavar="PATH..."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write one verdict per article here "
                                           "('-': standard output)."),
@@ -63,6 +65,7 @@ def add(
     published_col: Optional[str] = PUBLISHED_COL,
     input_format: str = INPUT_FORMAT,
     now: Optional[str] = _NOW,
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the summary line (and what went wrong)."),
 ) -> None:
     """Compare new articles with the index's window, store them, and say what each one is.
 
@@ -97,7 +100,17 @@ def add(
             write_results(added.verdicts, output, format_of(output, given), INDEX_COLUMNS)
         if rejects is not None:
             write_rejects(every_reject, rejects, format_of(rejects, given))
-    print_rejects(err, every_reject, str(rejects) if rejects is not None else None)
+    early = {id(r) for r in added.early}
+    print_rejects(err, [r for r in every_reject if id(r) not in early], str(rejects) if rejects is not None else None)
+    if added.early:
+        # One line, not one per article: an archive added against the clock is the usual cause.
+        print_error(err, f"{len(added.early):,} article{'s were' if len(added.early) != 1 else ' was'} published "
+                         "before the index's window and not stored"
+                         + (f" (listed in {rejects})" if rejects is not None else " (--rejects FILE lists them)")
+                         + ("; the window counts from --now: for an archive, give its last day" if now is None
+                            else f"; the window counts back from --now {now}"), "note")
+    if added.events and not quiet:
+        out.print(Text(events_line(added.events), style="dim"), soft_wrap=True)
     out.print(added_line(added.verdicts, len(every_reject)), soft_wrap=True)
     raise typer.Exit(1 if every_reject else 0)
 
@@ -154,8 +167,7 @@ def stats(index: str = _INDEX) -> None:
     table.add_row("articles", f"{found['articles']:,}")
     table.add_row("stories", f"{found['stories']:,} (of more than one version)")
     for name in ("oldest", "newest"):
-        moment = found[name]
-        table.add_row(name, "—" if moment is None else datetime.fromtimestamp(moment, timezone.utc).isoformat())
+        table.add_row(name, found[name] or "—")
     table.add_row("size", f"{found['bytes'] / 1e6:,.1f} MB")
     table.add_row("boilerplate lines", f"{found['boilerplate_lines']:,}")
     for name, value in (found["parameters"] or {}).items():
@@ -169,9 +181,10 @@ def events(index: str = _INDEX,
                                                "at this time or later, ISO 8601 or RFC 2822 (default: all kept)."),
            output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write them here as JSON lines "
                                                  "(default: standard output).")) -> None:
-    """The stories that got a new canonical, add by add: one JSON line each, with the add's time,
-    the story, its new canonical and the one it replaced. The same events as the verdicts'
-    'replaced' column, kept with each add, for a job whose output of an add was lost."""
+    """What happened to stored stories, add by add (and prune by prune): one JSON line each, with
+    the time, the event (joined, replaced, merged, split), the story, its canonical, the canonical
+    it replaced, the story merged into it or split from it, and the articles concerned. Kept with
+    each add, for a job that follows the stories or whose output of an add was lost."""
     err = Console(stderr=True)
     check_targets(err, output, format="jsonl")
     with _errors(err):

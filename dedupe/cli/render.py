@@ -15,7 +15,7 @@ from ..results import SCORE_COLUMNS
 
 if TYPE_CHECKING:  # imported by the commands that use them: --help stays fast
     from ..explain import PairExplanation
-    from ..io.readers import Reject
+    from ..article import Reject
     from ..results import Result, Story
 
 _ROLE_STYLE = {Role.CANONICAL: "bold green", Role.DUPLICATE: "cyan", Role.TRUNCATED: "yellow",
@@ -92,6 +92,14 @@ def added_line(verdicts: list, rejected: int) -> Text:
                         ("replaced a canonical", sum(1 for v in verdicts if v.replaced and v.role is Role.CANONICAL),
                          "bold green")]
                        + _role_counts(roles) + [("rejected", rejected, "bold red" if rejected else "dim")])
+
+
+def events_line(events: list[dict]) -> str:
+    """``stored stories: 12 joined · 3 replaced · 1 split``: what an add did to stored stories
+    (:attr:`dedupe.index.Added.events`), by kind (``dedupe index events`` lists them)."""
+    from ..results import EVENT_KINDS
+    counts = {kind: sum(1 for e in events if e["event"] == kind) for kind in EVENT_KINDS}
+    return "stored stories: " + " · ".join(f"{n:,} {kind}" for kind, n in counts.items() if n)
 
 
 def _role_counts(counts: dict[str, int]) -> list[tuple[str, int, str]]:

@@ -18,7 +18,7 @@ from .render import print_error
 from ..article import Columns
 from ..errors import DedupeError, InputError, OutputError
 from ..io.writers import csv_cell_value
-from .scan import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check_targets, columns_from,
+from .common import (ID_COL, PUBLISHED_COL, SOURCE_COL, TEXT_COL, TITLE_COL, check_targets, columns_from,
                    stops_cleanly)
 
 

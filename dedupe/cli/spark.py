@@ -14,7 +14,7 @@ from typing import List, Optional
 
 import typer
 
-from .scan import format_option
+from .common import format_option
 
 app = typer.Typer(help="Deduplicate on Apache Spark, with the results of dedupe scan (needs the spark extra).",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -51,7 +51,7 @@ def scan(
         typer.echo(f"error: the Spark job needs the spark extra: {install_hint('spark')}", err=True)
         raise typer.Exit(2) from None
     from ..spark import deduplicate
-    from .scan import config_from
+    from .common import config_from
 
     config = config_from(Path(config_file) if config_file else None)
     builder = SparkSession.builder.appName("wire-dedupe")

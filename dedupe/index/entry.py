@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zlib
+from datetime import datetime
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Iterable, Protocol
@@ -11,12 +12,15 @@ import numpy as np
 import orjson
 
 from ..article import Article
-from ..results import Verdict
+from ..prepare import PreparedArticle
+from ..results import EVENTS, Verdict
 
 __all__ = ["Entry", "Store", "FORMAT_VERSION", "Damaged", "checked_events", "stored_times"]
 
-FORMAT_VERSION = 2
-"""The layout of stored entries and keys; an index written with another one is refused."""
+FORMAT_VERSION = 3
+"""The layout of stored entries and keys (:data:`dedupe.results.STORED_ARTICLE`); an index written
+with another one is refused. Format 3 keeps each article as prepared once (format 2 kept only the
+text, cleaned again at every add that touched it)."""
 
 
 class Damaged(Exception):
@@ -33,7 +37,8 @@ class Entry:
     it was published, else when it arrived, and places it in the time window; ``keys`` are its
     lookup keys (:func:`dedupe.candidates.lookup_keys`); ``lines`` the keys of its lines that
     could be page boilerplate (:meth:`dedupe.boilerplate.BoilerplateLearner.short_lines`), by which
-    the index learns boilerplate over its window.
+    the index learns boilerplate over its window; ``prepared`` the article as cleaned when it was
+    added, which every later add compares without cleaning it again.
     """
 
     seq: int
@@ -41,6 +46,7 @@ class Entry:
     keys: np.ndarray
     lines: np.ndarray
     verdict: Verdict
+    prepared: PreparedArticle
 
     @property
     def article(self) -> Article:
@@ -51,15 +57,17 @@ class Entry:
         return self.verdict.cluster
 
     def body(self) -> bytes:
-        """The article, compressed: texts are most of an index's size. Its fields are stored as
-        :meth:`dedupe.Article.from_dict` reads them back."""
+        """The article, compressed: texts are most of an index's size. Its fields are stored
+        as :class:`dedupe.Article` holds them (:meth:`article_from` reads them back)."""
         a = self.article
-        fields = {**a.extra, "id": a.id, "text": a.text, "title": a.title, "source": a.source, "url": a.url,
-                  "published": a.published.isoformat() if a.published else None}
-        return zlib.compress(orjson.dumps({"fields": fields, "path": a.path, "line": a.line}, default=str), 6)
+        fields = {"id": a.id, "text": a.text, "title": a.title, "source": a.source, "url": a.url,
+                  "published": a.published.isoformat() if a.published else None, "path": a.path,
+                  "line": a.line, "extra": a.extra}
+        return zlib.compress(orjson.dumps(fields, default=str), 1)  # fast: an add writes a thousand
 
     @classmethod
-    def decoded(cls, seq: int, time: Any, keys: Any, lines: Any, verdict: Iterable[Any], body: Any) -> "Entry":
+    def decoded(cls, seq: int, time: Any, keys: Any, lines: Any, verdict: Iterable[Any], prepared: Any,
+                body: Any) -> "Entry":
         """The entry of one stored row, as a backend reads it back (numbers may come as text);
         :class:`Damaged` says which article and what is wrong when a value is not one an add
         writes: the one place where stored values are checked."""
@@ -69,16 +77,32 @@ class Entry:
             found = Verdict.from_stored(cls.article_from(body), list(verdict))
             if not isinstance(found.cluster, str) or not isinstance(found.canonical, str):
                 raise ValueError("its story or canonical is not a name")
-            return cls(int(seq), _seconds(time), cls.keys_from(keys), cls.keys_from(lines), found)
+            if not isinstance(prepared, bytes):
+                raise ValueError("its prepared text is not bytes")
+            return cls(int(seq), _seconds(time), cls.keys_from(keys), cls.keys_from(lines), found,
+                       PreparedArticle.from_bytes(prepared))
         except Damaged:
             raise
         except (ValueError, TypeError, KeyError, AttributeError, zlib.error, orjson.JSONDecodeError) as error:
             raise Damaged(f"stored article {seq}: {error}") from None
 
     @staticmethod
+    def prepared_from(seq: int, blob: Any) -> PreparedArticle:
+        """A stored article's preparation alone, checked as :meth:`decoded` checks it."""
+        if not isinstance(blob, bytes):
+            raise Damaged(f"stored article {seq}: its prepared text is not bytes")
+        try:
+            return PreparedArticle.from_bytes(blob)
+        except ValueError as error:
+            raise Damaged(f"stored article {seq}: {error}") from None
+
+    @staticmethod
     def article_from(body: bytes) -> Article:
-        record = orjson.loads(zlib.decompress(body))
-        return Article.from_dict(record["fields"], path=record["path"], line=record["line"])
+        fields = orjson.loads(zlib.decompress(body))
+        if not isinstance(fields, dict) or not isinstance(fields.get("id"), str) or not isinstance(fields.get("text"), str):
+            raise ValueError("its article has no id or text")
+        published = fields.pop("published")
+        return Article(**fields, published=datetime.fromisoformat(published) if published else None)
 
     @staticmethod
     def key_bytes(keys: np.ndarray) -> bytes:
@@ -108,13 +132,19 @@ def stored_times(*values: Any) -> list[float | None]:
         raise Damaged(f"a stored time: {error}") from None
 
 
-def checked_events(rows: Iterable[Any]) -> list[tuple[float, str, str, str]]:
-    """Stored events ``(time, story, canonical, replaced)`` back, checked like :func:`stored_times`."""
+def checked_events(rows: Iterable[Any]) -> list[tuple[Any, ...]]:
+    """Stored events (:data:`dedupe.results.EVENTS`, ``articles`` as a JSON list) back, checked
+    like :func:`stored_times`; ``articles`` read back as a list."""
     checked = []
     for row in rows:
-        if len(row) != 4 or not all(isinstance(name, str) for name in row[1:]):
-            raise Damaged(f"a stored event is not a time and three names: {row!r}")
-        checked.append((stored_times(row[0])[0], *row[1:]))
+        if len(row) != len(EVENTS) or not all(isinstance(v, str) for v in (row[1], row[2], row[3])) \
+                or not all(v is None or isinstance(v, str) for v in row[4:]):
+            raise Damaged(f"a stored event is not {', '.join(EVENTS)}: {row!r}")
+        try:
+            articles = orjson.loads(row[6]) if row[6] else []
+        except orjson.JSONDecodeError as error:
+            raise Damaged(f"a stored event's articles: {error}") from None
+        checked.append((stored_times(row[0])[0], *row[1:6], articles))
     return checked
 
 
@@ -137,11 +167,12 @@ class Store(Protocol):
 
     def set_meta(self, meta: dict[str, Any]) -> None: ...
 
-    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
-        """Keep, in the current write, the stories that got a new canonical: (story, canonical, replaced)."""
+    def record_events(self, time: float, events: list[tuple[Any, ...]]) -> None:
+        """Keep, in the current write, what happened to stored stories: rows of
+        :data:`dedupe.results.EVENTS` after the time, ``articles`` as JSON text."""
 
-    def events(self, since: float) -> list[tuple[float, str, str, str]]:
-        """The kept events of adds at ``since`` or later, in order."""
+    def events(self, since: float) -> list[tuple[Any, ...]]:
+        """The kept events of adds at ``since`` or later, in order (:func:`checked_events`)."""
 
     def known(self, ids: list[str]) -> dict[str, Entry]:
         """The stored entries among ``ids``."""
@@ -159,6 +190,10 @@ class Store(Protocol):
 
     def entries(self, seqs: np.ndarray) -> list[Entry]:
         """The entries of ``seqs``, by ``seq``."""
+
+    def prepared(self, seqs: np.ndarray) -> list[tuple[int, str, str, PreparedArticle]]:
+        """``(seq, id, story, prepared)`` of each of ``seqs`` that is stored, by seq, without
+        reading the articles themselves."""
 
     def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
         """The stored lookup keys of each of ``seqs`` (sorted), without reading the articles."""

@@ -4,10 +4,10 @@ Keys, under the prefix ``dedupe:``:
 
 * ``meta``: the parameters, as JSON; ``seq``: the counter that numbers articles; ``ids``: a hash
   from article id to seq;
-* ``events``: a list of the stories that got a new canonical, as JSON ``[time, story, canonical,
-  replaced]``, pushed in the add's transaction;
-* ``a:<seq>``: a hash per article: its verdict, time, lookup keys, line keys and the compressed
-  article;
+* ``events``: a list of what happened to stored stories, as JSON lists of the fields of
+  :data:`dedupe.results.EVENTS`, pushed in the add's transaction;
+* ``a:<seq>``: a hash per article, the fields of :data:`dedupe.results.STORED_ARTICLE` (but the
+  seq): its id, time, verdict, lookup keys, line keys, the article as prepared and compressed;
 * ``k:<key>``: a sorted set per lookup key, its holders scored by time, so that a query reads only
   the holders inside the window; ``l:<key>``: the same per line key, with members ``<seq>:<id>``
   (a line is judged by a sample of its holders, the first by id); ``s:<story>``: the same per
@@ -38,8 +38,9 @@ import numpy as np
 import orjson
 import redis
 
-from ..results import Verdict
+from ..results import STORED, STORED_ARTICLE, Verdict
 from ..errors import IndexStoreError, IndexWriteError
+from ..prepare import PreparedArticle
 from .entry import Damaged, Entry, checked_events
 
 __all__ = ["RedisStore"]
@@ -48,11 +49,8 @@ _PREFIX = "dedupe:"
 _LEASE_SECONDS = 15  # a writer's lock lasts this long unless renewed: a dead writer's ends soon
 _RENEW_SECONDS = 5  # how often a working writer renews it
 _WAIT_SECONDS = 600  # how long a writer waits for the others
-# The fields of Verdict.stored(), in its order, under the names of the store's format 2: the two
-# word coverages are kept as "containment" and "coverage" (they were called so when the format
-# was made), so that indexes made then are read alike.
-_VERDICT_FIELDS = ("story", "role", "canonical", "similarity", "containment", "coverage", "missing")
-_FIELDS = ("id", "time", *_VERDICT_FIELDS, "keys", "lines", "body")
+# An article's hash holds the fields of STORED_ARTICLE but its seq, which names the hash.
+_FIELDS = STORED_ARTICLE[1:]
 # One call adds an article to all its posting lists and renews their expiry: the server runs the
 # loop, so the client sends one command per article instead of two per key. ARGV: the member in
 # lookup-key lists, the member in line lists, the time, the expiry ('' for none), and how many of
@@ -218,11 +216,11 @@ class RedisStore:
     def reading(self) -> AbstractContextManager[None]:
         return self._talking()
 
-    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
+    def record_events(self, time: float, events: list[tuple[Any, ...]]) -> None:
         if events:
             self._writes.rpush(_PREFIX + "events", *(orjson.dumps([time, *e]) for e in events))
 
-    def events(self, since: float) -> list[tuple[float, str, str, str]]:
+    def events(self, since: float) -> list[tuple[Any, ...]]:
         try:
             rows = checked_events(tuple(orjson.loads(v)) for v in self._db.lrange(_PREFIX + "events", 0, -1))
         except (orjson.JSONDecodeError, TypeError) as error:
@@ -268,6 +266,14 @@ class RedisStore:
     def entries(self, seqs: np.ndarray) -> list[Entry]:
         return self._entries(sorted(seqs.tolist()))
 
+    def prepared(self, seqs: np.ndarray) -> list[tuple[int, str, str, PreparedArticle]]:
+        seqs = np.unique(seqs).tolist()
+        reads = self._db.pipeline(transaction=False)
+        for seq in seqs:
+            reads.hmget(f"{_PREFIX}a:{seq}", ("id", "cluster", "prepared"))
+        return [(seq, id_.decode(), story.decode(), Entry.prepared_from(seq, blob))
+                for seq, (id_, story, blob) in zip(seqs, reads.execute()) if id_ is not None]
+
     def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
         reads = self._db.pipeline(transaction=False)
         for seq in seqs.tolist():
@@ -286,7 +292,7 @@ class RedisStore:
     def stories_of(self, seqs: np.ndarray) -> set[str]:
         reads = self._db.pipeline(transaction=False)
         for seq in seqs.tolist():
-            reads.hget(f"{_PREFIX}a:{seq}", "story")
+            reads.hget(f"{_PREFIX}a:{seq}", "cluster")
         return {s.decode() for s in reads.execute() if s is not None}
 
     def members(self, stories: Iterable[str], since: float = float("-inf")) -> list[Entry]:
@@ -314,7 +320,8 @@ class RedisStore:
         for e in new:
             w.hset(f"{_PREFIX}a:{e.seq}", mapping={"id": e.article.id, "time": repr(e.time),
                                                     "keys": Entry.key_bytes(e.keys), "lines": Entry.key_bytes(e.lines),
-                                                    "body": e.body(), **_verdict_fields(e.verdict)})
+                                                    "prepared": e.prepared.to_bytes(), "body": e.body(),
+                                                    **_verdict_fields(e.verdict)})
             w.hset(_PREFIX + "ids", e.article.id, e.seq)
             w.zadd(_PREFIX + "t", {e.seq: e.time})
             w.zadd(f"{_PREFIX}s:{e.story}", {e.seq: e.time})
@@ -372,8 +379,8 @@ class RedisStore:
         for seq, values in zip(seqs, reads.execute()):
             if values[0] is None:
                 continue
-            _, time, *verdict, keys, lines, body = values
-            entries.append(Entry.decoded(seq, time, keys, lines, verdict, body))
+            _, time, *verdict, keys, lines, prepared, body = values
+            entries.append(Entry.decoded(seq, time, keys, lines, verdict, prepared, body))
         return entries
 
 
@@ -384,4 +391,4 @@ def _names(kind: str, keys: np.ndarray) -> list[str]:
 
 def _verdict_fields(v: Verdict) -> dict[str, str]:
     return {name: "" if value is None else repr(value) if isinstance(value, float) else value
-            for name, value in zip(_VERDICT_FIELDS, v.stored())}
+            for name, value in zip(STORED, v.stored())}

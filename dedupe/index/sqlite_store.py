@@ -1,7 +1,10 @@
 """The embedded backend: one SQLite file in WAL mode.
 
-Lookup keys sit in a ``WITHOUT ROWID`` table clustered by key, so that the keys of a batch are
-found by one join against a temporary table of them. An ``add`` is one ``BEGIN IMMEDIATE``
+Each article is one row (:data:`dedupe.results.STORED_ARTICLE`), written once in the order
+articles arrive; its lookup keys and line keys are found through posting lists in memory
+(:mod:`dedupe.index.postings`), read from the rows when the file is opened or another connection
+changed it (``PRAGMA data_version``), and kept up to date by this connection's own commits. An
+``add`` is one ``BEGIN IMMEDIATE``
 transaction from its first read to its last write: a second writer waits for it, and a process
 killed half-way leaves the file as it was before.
 """
@@ -18,39 +21,33 @@ from typing import Any, Callable, Iterable, Iterator
 import numpy as np
 import orjson
 
-from ..results import Verdict
 from ..errors import IndexStoreError, IndexWriteError
-from .entry import Damaged, Entry, checked_events, stored_times
+from ..prepare import PreparedArticle
+from ..results import EVENTS, STORED, STORED_ARTICLE, Verdict
+from .entry import FORMAT_VERSION, Damaged, Entry, checked_events, stored_times
+from .postings import Holdings
 
 __all__ = ["SQLiteStore"]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS articles (
-    seq INTEGER PRIMARY KEY,
-    id TEXT NOT NULL UNIQUE,
-    time REAL NOT NULL,
-    story TEXT NOT NULL,
-    role TEXT NOT NULL,
-    canonical TEXT NOT NULL,
-    similarity REAL, containment REAL, coverage REAL, missing TEXT,  -- Verdict.stored(), see _COLUMNS
-    keys BLOB NOT NULL,
-    lines BLOB NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS articles_story ON articles (story);
+_TYPES = {"seq": "INTEGER PRIMARY KEY", "id": "TEXT NOT NULL UNIQUE", "time": "REAL NOT NULL",
+          "cluster": "TEXT NOT NULL", "role": "TEXT NOT NULL", "canonical": "TEXT NOT NULL", "missing": "TEXT",
+          "keys": "BLOB NOT NULL", "lines": "BLOB NOT NULL", "prepared": "BLOB NOT NULL", "body": "BLOB NOT NULL"}
+_EVENT_TYPES = {"time": "REAL NOT NULL", "event": "TEXT NOT NULL", "story": "TEXT NOT NULL", "canonical": "TEXT NOT NULL"}
+# The articles' table has the columns of STORED_ARTICLE, in order (scores are numbers or NULL);
+# the events' table those of EVENTS.
+_COLUMNS = ", ".join(STORED_ARTICLE)
+_META = "CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);"
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS articles ({", ".join(f"{c} {_TYPES.get(c, 'REAL')}" for c in STORED_ARTICLE)});
+CREATE INDEX IF NOT EXISTS articles_cluster ON articles (cluster);
 CREATE INDEX IF NOT EXISTS articles_time ON articles (time);
-CREATE TABLE IF NOT EXISTS postings (key INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                     PRIMARY KEY (key, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS lines (key INTEGER NOT NULL, seq INTEGER NOT NULL,
-                                  PRIMARY KEY (key, seq)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS boilerplate (key INTEGER PRIMARY KEY);
-CREATE TABLE IF NOT EXISTS events (n INTEGER PRIMARY KEY AUTOINCREMENT, time REAL NOT NULL, story TEXT NOT NULL,
-                                   canonical TEXT NOT NULL, replaced TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS events (n INTEGER PRIMARY KEY AUTOINCREMENT,
+    {", ".join(f"{c} {_EVENT_TYPES.get(c, 'TEXT')}" for c in EVENTS)});
 """
-# story ... missing: the values of Verdict.stored(), in its order. The two word coverages keep the
-# names of format 2, "containment" and "coverage", so that indexes made then are read alike.
-_COLUMNS = "seq, id, time, story, role, canonical, similarity, containment, coverage, missing, keys, lines, body"
+_EVENT_COLUMNS = ", ".join(EVENTS)
+_VERDICT_SET = ", ".join(f"{c} = ?" for c in STORED)
+_CACHE_KIB = 262144  # SQLite's page cache: the rows an add reads again stay in memory between adds
 _BUSY_SECONDS = 600  # how long a writer waits for another one's add to finish
 _CHUNK = 500  # parameters per statement, under SQLite's limit
 
@@ -103,6 +100,9 @@ class SQLiteStore:
     def __init__(self, path: str | os.PathLike[str], create: bool = True, writable: bool = True) -> None:
         self.location = str(path)
         self.on_wait: Callable[[str], None] = lambda message: None
+        self._held: Holdings | None = None  # the postings, in memory (see dedupe.index.postings)
+        self._version: int | None = None  # the file's data_version when they were read
+        self._after_commit: list[Callable[[], Any]] = []
         folder = Path(path).parent
         if not folder.is_dir():
             raise IndexStoreError(f"{path}: folder {folder} does not exist")
@@ -115,7 +115,11 @@ class SQLiteStore:
             self._db = sqlite3.connect(path, timeout=_BUSY_SECONDS, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL keeps the file consistent; a commit may be lost only with the OS
-            self._db.executescript(_SCHEMA)
+            self._db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+            self._db.executescript(_META)
+            stored = self.meta()
+            if stored is None or stored.get("format") == FORMAT_VERSION:  # another format is refused, never changed
+                self._db.executescript(_SCHEMA)
         except sqlite3.DatabaseError as error:
             raise IndexStoreError(problem(self.location, error, "open")) from None
 
@@ -171,9 +175,13 @@ class SQLiteStore:
         finally:
             self._db.execute(f"PRAGMA busy_timeout = {_BUSY_SECONDS * 1000}")
         try:
+            self._refresh()
             yield
             self._db.execute("COMMIT")
+            for change in self._after_commit:  # the postings follow the rows only once they are stored
+                change()
         except BaseException as error:
+            self._held = None  # read again from the rows as they stand after the rollback
             try:
                 self._db.execute("ROLLBACK")
             except sqlite3.Error:
@@ -181,6 +189,8 @@ class SQLiteStore:
             if isinstance(error, (sqlite3.Error, zlib.error, orjson.JSONDecodeError, Damaged)):
                 raise IndexWriteError(problem(self.location, error, "write")) from None
             raise
+        finally:
+            self._after_commit = []
 
     @contextmanager
     def reading(self) -> Iterator[None]:
@@ -188,17 +198,18 @@ class SQLiteStore:
         with self.guarded("read"):
             self._db.execute("BEGIN")
             try:
+                self._refresh()
                 yield
             finally:
                 self._db.execute("COMMIT")
 
-    def record_events(self, time: float, events: list[tuple[str, str, str]]) -> None:
-        self._db.executemany("INSERT INTO events (time, story, canonical, replaced) VALUES (?, ?, ?, ?)",
+    def record_events(self, time: float, events: list[tuple[Any, ...]]) -> None:
+        self._db.executemany(f"INSERT INTO events ({_EVENT_COLUMNS}) VALUES ({','.join('?' * len(EVENTS))})",
                              ((time, *e) for e in events))
 
-    def events(self, since: float) -> list[tuple[float, str, str, str]]:
+    def events(self, since: float) -> list[tuple[Any, ...]]:
         try:
-            rows = self._db.execute("SELECT time, story, canonical, replaced FROM events WHERE time >= ? ORDER BY n",
+            rows = self._db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE time >= ? ORDER BY n",
                                     (since,)).fetchall()
         except sqlite3.OperationalError as error:
             if "no such table" in str(error):  # an index made before events were kept
@@ -216,44 +227,48 @@ class SQLiteStore:
         return found
 
     def holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
-        return self._postings("postings", keys, since)
+        held = self._holdings()
+        return held.holders(held.keys, keys, since)
 
     def line_holders(self, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
-        return self._postings("lines", keys, since)
-
-    def _want(self, keys: np.ndarray) -> None:
-        """Fill the temporary table of the keys a query looks up."""
-        db = self._db
-        db.execute("CREATE TEMP TABLE IF NOT EXISTS wanted (key INTEGER PRIMARY KEY)")
-        db.execute("DELETE FROM wanted")
-        db.executemany("INSERT OR IGNORE INTO wanted VALUES (?)", ((k,) for k in _signed(keys).tolist()))
-
-    def _postings(self, table: str, keys: np.ndarray, since: float) -> tuple[np.ndarray, np.ndarray]:
-        self._want(keys)
-        # CROSS JOIN fixes the loop order: from the wanted keys into the postings' primary key.
-        # Left to itself the planner scans every posting, and an add slows as the index grows.
-        rows = self._db.execute(f"SELECT p.key, p.seq FROM wanted w CROSS JOIN {table} p ON p.key = w.key "
-                          "CROSS JOIN articles a ON a.seq = p.seq WHERE a.time >= ?", (since,)).fetchall()
-        found = np.array(rows, dtype=np.int64).reshape(-1, 2)
-        return found[:, 0].view(np.uint64), found[:, 1].copy()
+        held = self._holdings()
+        return held.holders(held.lines, keys, since)
 
     def line_samples(self, keys: np.ndarray, since: float,
                      size: int) -> tuple[np.ndarray, list[list[tuple[str, int]]]]:
-        self._want(keys)
-        rows = self._db.execute(
-            "SELECT key, id, seq, n FROM (SELECT p.key AS key, a.id AS id, p.seq AS seq, "
-            "ROW_NUMBER() OVER (PARTITION BY p.key ORDER BY a.id) AS r, COUNT(*) OVER (PARTITION BY p.key) AS n "
-            "FROM wanted w CROSS JOIN lines p ON p.key = w.key CROSS JOIN articles a ON a.seq = p.seq "
-            "WHERE a.time >= ?) WHERE r <= ?", (since, size)).fetchall()
-        where = {k: i for i, k in enumerate(_signed(keys).tolist())}
-        counts = np.zeros(len(keys), dtype=np.int64)
+        held = self._holdings()
+        found_keys, found_seqs = held.holders(held.lines, keys, since)
+        where = np.searchsorted(keys, found_keys)  # keys are sorted and distinct
+        counts = np.bincount(where, minlength=len(keys)).astype(np.int64)
         samples: list[list[tuple[str, int]]] = [[] for _ in range(len(keys))]
-        for key, id_, seq, n in rows:
-            counts[where[key]] = n
-            samples[where[key]].append((id_, seq))
-        for sample in samples:
-            sample.sort()
-        return counts, samples
+        for k, seq in zip(where.tolist(), found_seqs.tolist()):
+            samples[k].append((held.ids[seq], seq))
+        return counts, [sorted(sample)[:size] for sample in samples]
+
+    def _refresh(self) -> None:
+        """Forget the postings in memory when another connection changed the file."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._version:
+            self._held, self._version = None, version
+
+    def _holdings(self) -> Holdings:
+        """The postings in memory, read from the articles' rows when there are none."""
+        if self._held is None:
+            held = Holdings()
+            try:
+                rows = self._db.execute("SELECT seq, id, time, keys, lines FROM articles").fetchall()
+            except sqlite3.OperationalError as error:
+                if "no such table" not in str(error):  # an empty file opened read only
+                    raise
+                rows = []
+            checked = []
+            for seq, id_, time, keys, lines in rows:
+                if not isinstance(keys, bytes) or not isinstance(lines, bytes) or len(keys) % 8 or len(lines) % 8:
+                    raise Damaged(f"stored article {seq}: its keys or line keys are not whole 64-bit numbers")
+                checked.append((seq, id_, *stored_times(time), Entry.keys_from(keys), Entry.keys_from(lines)))
+            held.add_many(checked)
+            self._held = held
+        return self._held
 
     def entries(self, seqs: np.ndarray) -> list[Entry]:
         found: list[Entry] = []
@@ -262,6 +277,13 @@ class SQLiteStore:
             found.extend(_entry(row) for row in self._db.execute(
                 f"SELECT {_COLUMNS} FROM articles WHERE seq IN ({marks})", part))
         return sorted(found, key=lambda e: e.seq)
+
+    def prepared(self, seqs: np.ndarray) -> list[tuple[int, str, str, PreparedArticle]]:
+        found = []
+        for part in _chunks(np.unique(seqs).tolist()):
+            marks = ",".join("?" * len(part))
+            found.extend(self._db.execute(f"SELECT seq, id, cluster, prepared FROM articles WHERE seq IN ({marks})", part))
+        return [(seq, id_, story, Entry.prepared_from(seq, blob)) for seq, id_, story, blob in sorted(found)]
 
     def lookup_keys(self, seqs: np.ndarray) -> list[np.ndarray]:
         found: dict[int, np.ndarray] = {}
@@ -284,7 +306,7 @@ class SQLiteStore:
         for part in _chunks(seqs.tolist()):
             marks = ",".join("?" * len(part))
             stories.update(r[0] for r in self._db.execute(
-                f"SELECT DISTINCT story FROM articles WHERE seq IN ({marks})", part))
+                f"SELECT DISTINCT cluster FROM articles WHERE seq IN ({marks})", part))
         return stories
 
     def members(self, stories: Iterable[str], since: float = float("-inf")) -> list[Entry]:
@@ -292,7 +314,7 @@ class SQLiteStore:
         for part in _chunks(sorted(stories)):
             marks = ",".join("?" * len(part))
             entries.extend(_entry(row) for row in self._db.execute(
-                f"SELECT {_COLUMNS} FROM articles WHERE story IN ({marks}) AND time >= ?", [*part, since]))
+                f"SELECT {_COLUMNS} FROM articles WHERE cluster IN ({marks}) AND time >= ?", [*part, since]))
         return sorted(entries, key=lambda e: e.seq)
 
     def taken(self, names: Iterable[str]) -> set[str]:
@@ -300,7 +322,7 @@ class SQLiteStore:
         for part in _chunks(sorted(names)):
             marks = ",".join("?" * len(part))
             taken.update(r[0] for r in self._db.execute(
-                f"SELECT DISTINCT story FROM articles WHERE story IN ({marks})", part))
+                f"SELECT DISTINCT cluster FROM articles WHERE cluster IN ({marks})", part))
         return taken
 
     def next_seq(self, count: int) -> int:
@@ -309,38 +331,30 @@ class SQLiteStore:
     def save(self, new: list[Entry], moved: list[tuple[Entry, Verdict]],
              rekeyed: list[tuple[Entry, np.ndarray]], expire: float | None) -> None:
         db = self._db
-        db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * 13)})",
+        held = self._holdings()  # as they stood before these writes
+        db.executemany(f"INSERT INTO articles ({_COLUMNS}) VALUES ({','.join('?' * len(STORED_ARTICLE))})",
                        (_row(e) for e in new))
-        db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
-                       ((k, e.seq) for e in new for k in _signed(e.keys).tolist()))
-        db.executemany("INSERT OR IGNORE INTO lines VALUES (?, ?)",
-                       ((k, e.seq) for e in new for k in _signed(e.lines).tolist()))
-        db.executemany("UPDATE articles SET story = ?, role = ?, canonical = ?, similarity = ?, containment = ?, "
-                       "coverage = ?, missing = ? WHERE seq = ?",
+        db.executemany(f"UPDATE articles SET {_VERDICT_SET} WHERE seq = ?",
                        ((*verdict.stored(), e.seq) for e, verdict in moved))
-        db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
-                       ((k, e.seq) for e, _ in rekeyed for k in _signed(e.keys).tolist()))
-        db.executemany("INSERT OR IGNORE INTO postings VALUES (?, ?)",
-                       ((k, e.seq) for e, keys in rekeyed for k in _signed(keys).tolist()))
         db.executemany("UPDATE articles SET keys = ? WHERE seq = ?",
                        ((Entry.key_bytes(keys), e.seq) for e, keys in rekeyed))
+        self._after_commit.append(lambda: (
+            held.add_many([(e.seq, e.article.id, e.time, e.keys, e.lines) for e in new]),
+            held.rekey([e.seq for e, _ in rekeyed], [keys for _, keys in rekeyed]) if rekeyed else None))
 
     def older_than(self, time: float) -> list[Entry]:
         return [_entry(row) for row in self._db.execute(
             f"SELECT {_COLUMNS} FROM articles WHERE time < ? ORDER BY seq", (time,))]
 
     def delete(self, entries: list[Entry]) -> None:
-        db = self._db
-        db.executemany("DELETE FROM postings WHERE key = ? AND seq = ?",
-                       ((k, e.seq) for e in entries for k in _signed(e.keys).tolist()))
-        db.executemany("DELETE FROM lines WHERE key = ? AND seq = ?",
-                       ((k, e.seq) for e in entries for k in _signed(e.lines).tolist()))
-        db.executemany("DELETE FROM articles WHERE seq = ?", ((e.seq,) for e in entries))
+        held = self._holdings()  # as they stood before these writes
+        self._db.executemany("DELETE FROM articles WHERE seq = ?", ((e.seq,) for e in entries))
+        self._after_commit.append(lambda: held.remove([e.seq for e in entries]))
 
     def stats(self) -> dict[str, Any]:
         articles, oldest, newest = self._db.execute("SELECT COUNT(*), MIN(time), MAX(time) FROM articles").fetchone()
         # A story is a group of more than one version, as a scan counts them; the rest are unique.
-        stories, = self._db.execute("SELECT COUNT(*) FROM (SELECT story FROM articles GROUP BY story "
+        stories, = self._db.execute("SELECT COUNT(*) FROM (SELECT cluster FROM articles GROUP BY cluster "
                                     "HAVING COUNT(*) > 1)").fetchone()
         path = Path(self.location)
         size = sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
@@ -363,9 +377,9 @@ def _signed(keys: np.ndarray) -> np.ndarray:
 
 def _row(e: Entry) -> tuple:
     return (e.seq, e.article.id, e.time, *e.verdict.stored(), Entry.key_bytes(e.keys),
-            Entry.key_bytes(e.lines), e.body())
+            Entry.key_bytes(e.lines), e.prepared.to_bytes(), e.body())
 
 
 def _entry(row: tuple) -> Entry:
-    seq, _, time, *verdict, keys, lines, body = row
-    return Entry.decoded(seq, time, keys, lines, verdict, body)
+    seq, _, time, *verdict, keys, lines, prepared, body = row
+    return Entry.decoded(seq, time, keys, lines, verdict, prepared, body)

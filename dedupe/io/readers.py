@@ -22,7 +22,7 @@ from typing import Any, Iterable, Iterator
 
 import orjson
 
-from ..article import Article, Columns, escaped
+from ..article import Article, Columns, Reject
 from ..config import DedupeConfig
 from ..errors import InputError, install_hint
 from ..heap import no_cycle_collection
@@ -40,30 +40,6 @@ INPUT_FORMATS = ("jsonl", "json", "csv", "tsv", "text", "html")
 _HEADER_LINE = re.compile(r"^([A-Za-z][A-Za-z _-]{0,30}):[ \t]*(.*?)\s*$")
 _HEADER_KEYS = {"title": "title", "headline": "title", "source": "source",
                 "publisher": "source", "url": "url", "published": "published", "id": "id"}
-
-
-@dataclass(frozen=True)
-class Reject:
-    """An input that did not become an article: where it was and why."""
-
-    path: str
-    reason: str
-    line: int | None = None
-
-    def __post_init__(self) -> None:
-        # A path or a reason quoting one may hold a file name's undecodable bytes: escaped, as an
-        # article's id is (dedupe.article.escaped), so that every output can write them.
-        for name in ("path", "reason"):
-            value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, escaped(value))
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else self.path
-        return f"{where}: {self.reason}"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "line": self.line, "reason": self.reason}
 
 
 @dataclass

@@ -13,7 +13,7 @@ import mmap
 from pathlib import Path
 from typing import IO, Any, Callable, Iterator
 
-from ..article import Columns
+from ..article import Columns, Reject
 from ..errors import install_hint
 from .streams import decoded_lines, size_text
 
@@ -40,8 +40,7 @@ class _RowTooLarge(Exception):
     """A row's lines came to more than the per-article limit: it is skipped to its end unkept."""
 
 
-def _reject(path: str, reason: str, line: int | None = None):
-    from .readers import Reject  # readers imports this module lazily; no cycle at import time
+def _reject(path: str, reason: str, line: int | None = None) -> Reject:
     return Reject(path, reason, line)
 
 

@@ -21,7 +21,7 @@ import orjson
 
 from ..errors import OutputError, install_hint
 from ..results import COLUMNS, INDEX_COLUMNS, SCORE_COLUMNS
-from .readers import Reject
+from ..article import Reject
 
 __all__ = ["COLUMNS", "INDEX_COLUMNS", "write_results", "write_rejects", "atomic_file", "check_target", "csv_cell_value",
            "format_of", "STDOUT"]

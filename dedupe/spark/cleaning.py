@@ -91,7 +91,7 @@ def _short_lines(parts: Iterator[pd.DataFrame], learner: BoilerplateLearner) -> 
 def _strip(parts: Iterator[pd.DataFrame], profile: SiteProfile) -> Iterator[pd.DataFrame]:
     """Articles with their text stripped (:func:`dedupe.clean.strip_pages`, with ``profile``'s page junk), with a ``junk`` flag,
     ``page_lines`` and ``credit`` (:class:`dedupe.clean.Stripped`), and their hashed lines packed
-    (:func:`_pack_lines`): what boilerplate learning reads."""
+    (:meth:`dedupe.tokens.Lines.pack`): what boilerplate learning reads."""
     for part in parts:
         pages, titles = list(part["text"]), [t if isinstance(t, str) else None for t in part["title"]]
         done = strip_pages(pages, titles, profile=profile)
@@ -102,27 +102,17 @@ def _strip(parts: Iterator[pd.DataFrame], profile: SiteProfile) -> Iterator[pd.D
                           credit=np.array([s.credit for s in done], dtype=np.int8),
                           title_fits=[o.title_fits for o in offers], openings=[list(o.openings) for o in offers],
                           caption=[o.caption for o in offers],
-                          lines=_pack_lines(tokenize_lines(texts, nfkc=False)[1]))
+                          lines=_packed_lines(texts))
 
 
-def _pack_lines(lines: Lines) -> list[bytes]:
-    """Each text's lines as bytes: their keys (uint64), sizes (int64) and data flags (uint8)."""
-    keys, sizes = lines.keys.astype("<u8"), lines.sizes.astype("<i8")
-    data = lines.data.astype(np.uint8)
-    bounds = lines.offsets.tolist()
-    return [keys[a:b].tobytes() + sizes[a:b].tobytes() + data[a:b].tobytes() for a, b in zip(bounds, bounds[1:])]
+def _packed_lines(texts: list[str]) -> list[bytes]:
+    tokens, lines = tokenize_lines(texts, nfkc=False)
+    return lines.pack(tokens.offsets)
 
 
 def unpack_lines(blobs) -> Lines:
-    """The lines of texts packed by :func:`_pack_lines`, in order (no words: ``word_line`` is empty)."""
-    counts = np.array([len(blob) // 17 for blob in blobs], dtype=np.int64)
-    parts = [(np.frombuffer(blob, "<u8", n), np.frombuffer(blob, "<i8", n, 8 * n), np.frombuffer(blob, np.uint8, n, 16 * n))
-             for blob, n in zip(blobs, counts.tolist())]
-    offsets = np.r_[0, np.cumsum(counts)].astype(np.int64)
-    if not parts:
-        return Lines(np.zeros(0, np.uint64), np.zeros(0, np.int64), np.zeros(0, bool), np.zeros(0, np.int32), offsets)
-    return Lines(np.concatenate([p[0] for p in parts]).astype(np.uint64), np.concatenate([p[1] for p in parts]),
-                 np.concatenate([p[2] for p in parts]).astype(bool), np.zeros(0, np.int32), offsets)
+    """The lines of texts packed by :meth:`dedupe.tokens.Lines.pack`, in order."""
+    return Lines.unpack(list(blobs))
 
 
 def _judge_lines(holders: pd.DataFrame, texts: pd.DataFrame, learner: BoilerplateLearner) -> pd.DataFrame:
