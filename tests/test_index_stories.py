@@ -228,3 +228,46 @@ def test_an_archive_outside_the_window_is_one_line_with_the_way_out(tmp_path: Pa
     quiet = subprocess.run([sys.executable, "-m", "dedupe", "index", "add", str(tmp_path / "news.db"), str(pages),
                             "--now", "2025-07-30T00:00:00Z", "-q"], capture_output=True, text=True, timeout=300)
     assert quiet.returncode == 0 and quiet.stdout.count("\n") == 1 and "articles" in quiet.stdout, quiet.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(steps=st.lists(st.tuples(st.booleans(), st.lists(st.integers(0, 60), max_size=40)), max_size=25),
+       wanted=st.lists(st.integers(0, 60), max_size=30))
+def test_posting_lists_find_what_was_added_and_not_removed(steps, wanted) -> None:
+    """The SQLite backend's postings in memory against a plain list of pairs: any sequence of
+    additions (an article's keys) and removals (articles deleted or keyed again)."""
+    import numpy as np
+    from dedupe.index.postings import Postings
+    postings, pairs = Postings(), []
+    for seq, (remove, keys) in enumerate(steps):
+        if remove and pairs:
+            gone = {s for s in range(seq) if s % 3 == seq % 3}
+            postings.remove(np.array(sorted(gone), dtype=np.int64))
+            pairs = [(k, s) for k, s in pairs if s not in gone]
+        postings.add(np.array(keys, dtype=np.uint64), np.full(len(keys), seq, dtype=np.int64))
+        pairs += [(k, seq) for k in keys]
+        found_keys, found_seqs = postings.find(np.array(wanted, dtype=np.uint64))
+        assert sorted(zip(found_keys.tolist(), found_seqs.tolist())) == sorted(p for p in pairs if p[0] in set(wanted))
+        assert len(postings) == len(pairs)
+
+
+def test_a_stored_preparation_gives_back_what_cleaning_gives(web_pages) -> None:
+    """An article prepared once, stored as bytes and taken back with boilerplate learnt later,
+    is compared exactly as if it were cleaned again: the same words, flags, fingerprints, page
+    lines and signatures."""
+    import numpy as np
+    from dedupe import Article, DedupeConfig
+    from dedupe.prepare import PreparedArticle, prepare, prepare_once, prepared_context
+    articles = [Article.from_dict(page) for page in web_pages[:200]]
+    config = DedupeConfig()
+    cleaned = prepare(articles, config)
+    assert len(cleaned.cleaned.boilerplate)  # the pages teach some boilerplate
+    records = [PreparedArticle.from_bytes(r.to_bytes()) for r in prepare_once(articles, config)]
+    again = prepare(articles, config, prepared_context([a.id for a in articles], records, cleaned.cleaned.boilerplate))
+    for name in ("words", "offsets", "figure", "name", "opens"):
+        assert np.array_equal(getattr(cleaned.cleaned.tokens, name), getattr(again.cleaned.tokens, name)), name
+    for name in ("fingerprints", "page_lines", "junk_only", "credits"):
+        assert np.array_equal(getattr(cleaned.cleaned, name), getattr(again.cleaned, name)), name
+    assert np.array_equal(cleaned.sketches.signatures, again.sketches.signatures)
+    with pytest.raises(ValueError, match="damaged|do not fit"):
+        PreparedArticle.from_bytes(records[0].to_bytes()[:40])
